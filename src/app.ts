@@ -1,0 +1,99 @@
+// buildApp: composes plugins and routes into a Fastify instance. No globals, so tests build many.
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { AppError } from './core/errors.js';
+import type { AppContext } from './http/context.js';
+import { registerAccessLog } from './http/access-log.js';
+import { handleClientError } from './http/client-errors.js';
+import { sendError, toAppError } from './http/error-reply.js';
+import { requestIdFor } from './http/request-id.js';
+import { applySecurityHeaders } from './http/security-headers.js';
+import { fileRoutes } from './http/routes/files.js';
+import { opsRoutes } from './http/routes/ops.js';
+import { pasteRoutes } from './http/routes/pastes.js';
+
+export interface BuildOptions {
+  logger: Logger;
+  https?: { key: Buffer; cert: Buffer } | undefined;
+}
+
+/** Timeouts that cut off slow or stalled clients (slowloris) while normal transfers finish. */
+export const TIMEOUTS = {
+  /** All request headers must arrive within this. */
+  headersMs: 15_000,
+  /** A connection that sends or receives nothing for this long is closed. */
+  idleMs: 60_000,
+  /** Upper bound for receiving a whole request, large uploads included. */
+  requestMs: 60 * 60_000,
+  keepAliveMs: 5_000,
+};
+
+export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as unknown as FastifyBaseLogger,
+    // Our own access log (route templates, no URLs) replaces Fastify's per-request lines.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // HEAD is routed explicitly: an automatic HEAD would run the GET handler and burn items.
+    exposeHeadRoutes: false,
+    // Requests on kept-alive connections during shutdown are still served (drained), not refused.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    connectionTimeout: TIMEOUTS.idleMs,
+    keepAliveTimeout: TIMEOUTS.keepAliveMs,
+    requestTimeout: TIMEOUTS.requestMs,
+    clientErrorHandler: handleClientError,
+    // Prototype poisoning in JSON bodies is an error, not silently stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { maxParamLength: 200 },
+    ...(options.https ? { https: options.https } : {}),
+  });
+  app.server.headersTimeout = TIMEOUTS.headersMs;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    applySecurityHeaders(request, reply);
+  });
+  registerAccessLog(app, ctx.config.logIps);
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500 && appError.code !== 'INTEGRITY_CHECK_FAILED') request.log.error({ err: error }, 'request failed');
+    if (appError.code === 'INTEGRITY_CHECK_FAILED') request.log.error({ integrity: appError.extra }, 'integrity check failed');
+    return sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('NOT_FOUND')));
+
+  await app.register(cors, {
+    origin: ctx.config.corsOrigins.length === 0 ? false : ctx.config.corsOrigins.includes('*') ? '*' : [...ctx.config.corsOrigins],
+    methods: ['GET', 'HEAD', 'POST'],
+    exposedHeaders: ['X-Request-ID', 'X-Content-SHA256', 'Location', 'ETag', 'Content-Disposition', 'Content-Range', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+    allowedHeaders: ['Content-Type', 'X-Expiry', 'X-Burn-After-Read', 'X-Filename', 'X-PoW-Token', 'X-PoW-Solution', 'X-Request-ID', 'Range'],
+    maxAge: 600,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sealbin', version: ctx.version, description: 'Encrypted paste, file-drop and short-link server.' },
+      servers: ctx.config.publicUrl ? [{ url: `${ctx.config.publicUrl}${ctx.config.urlPrefix}` }] : [],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(
+    async (scope) => {
+      await opsRoutes(scope, ctx);
+      await fileRoutes(scope, ctx);
+      await pasteRoutes(scope, ctx);
+    },
+    { prefix: ctx.config.urlPrefix },
+  );
+  return app;
+}

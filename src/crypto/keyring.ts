@@ -1,0 +1,29 @@
+// One 32-byte master key; every purpose gets its own subkey via HKDF so that a leak or misuse of
+// one (e.g. the diceware hashing key) says nothing about the others.
+import { createHmac, hkdfSync } from 'node:crypto';
+
+export interface Keyring {
+  /** Wraps per-item data keys (AES-256-GCM). */
+  readonly wrapKey: Buffer;
+  /** HMAC key for the stored hash of diceware download keys. */
+  readonly dicewareKey: Buffer;
+  /** HMAC key for proof-of-work tokens. */
+  readonly powKey: Buffer;
+  /** Non-secret fingerprint of the master key, to detect a changed key against existing data. */
+  readonly check: string;
+}
+
+function derive(master: Buffer, label: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `sealbin/v1/${label}`, 32));
+}
+
+/** @example deriveKeyring(randomBytes(32)).wrapKey.length === 32 */
+export function deriveKeyring(master: Buffer): Keyring {
+  if (master.length !== 32) throw new Error('master key must be 32 bytes');
+  return Object.freeze({
+    wrapKey: derive(master, 'wrap'),
+    dicewareKey: derive(master, 'diceware'),
+    powKey: derive(master, 'pow'),
+    check: createHmac('sha256', derive(master, 'check')).update('sealbin master key check').digest('hex').slice(0, 32),
+  });
+}

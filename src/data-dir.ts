@@ -1,0 +1,25 @@
+// The data directory: created 0700 on first run; refused with a clear reason when unusable.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export async function prepareDataDir(dir: string): Promise<string> {
+  const path = resolve(dir);
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    const info = await stat(path);
+    if (!info.isDirectory()) throw new Error('not a directory');
+    // Other local users must not list item blobs or read the database.
+    if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
+    await access(path, constants.W_OK | constants.R_OK);
+    const probe = join(path, `.write-test-${randomBytes(4).toString('hex')}`);
+    const handle = await open(probe, 'wx', 0o600);
+    await handle.close();
+    await unlink(probe);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`data directory ${path} is not usable (${reason})`, { cause: error });
+  }
+  return path;
+}

@@ -1,0 +1,66 @@
+// Serving an item's content: headers that never let a browser execute it, ranges, verification,
+// and the single atomic claim of a burn-after-read item.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VERIFY_BEFORE_SEND_LIMIT } from '../core/content-reader.js';
+import { dispositionKind, servedType } from '../core/content-type.js';
+import { AppError } from '../core/errors.js';
+import { contentDisposition } from '../core/filename.js';
+import type { ItemRecord } from '../storage/ports.js';
+import type { AppContext } from './context.js';
+import { parseRange } from './range.js';
+import { CONTENT_CSP } from './security-headers.js';
+
+export interface ServeOptions {
+  /** Always download (file shares); otherwise inline for text and safe images. */
+  attachment: boolean;
+  /** HEAD: headers only, never a claim. */
+  headOnly: boolean;
+}
+
+function setContentHeaders(reply: FastifyReply, item: ItemRecord, options: ServeOptions): void {
+  const kind = options.attachment ? 'attachment' : dispositionKind(item.mimeType);
+  reply.header('content-type', servedType(item.mimeType));
+  reply.header('content-disposition', contentDisposition(kind, item.filename ?? (kind === 'attachment' ? item.id : null)));
+  reply.header('content-security-policy', CONTENT_CSP);
+  reply.header('etag', `"${item.sha256}"`);
+  reply.header('x-content-sha256', item.sha256);
+  // A burn-after-read item is only ever served whole (bar the 0-0 probe), so it must not advertise ranges.
+  reply.header('accept-ranges', item.burnAfterRead ? 'none' : 'bytes');
+}
+
+function isProbe(range: ReturnType<typeof parseRange>): boolean {
+  return range.kind === 'range' && range.start === 0 && range.end === 0;
+}
+
+export async function serveContent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, item: ItemRecord, options: ServeOptions): Promise<FastifyReply> {
+  setContentHeaders(reply, item, options);
+  if (options.headOnly) {
+    reply.header('content-length', String(item.size));
+    return reply.code(200).send();
+  }
+  const ifRange = request.headers['if-range'];
+  let range = ifRange === undefined || ifRange === `"${item.sha256}"` ? parseRange(request.headers.range, item.size) : ({ kind: 'none' } as const);
+  // Burn-after-read: only the 1-byte probe is served without burning; any other range would let
+  // a reader fetch everything piecewise without ever burning it, so it is ignored (full read, burns).
+  if (item.burnAfterRead && !isProbe(range)) range = { kind: 'none' };
+  if (range.kind === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${item.size}`);
+    throw new AppError('RANGE_NOT_SATISFIABLE');
+  }
+  if (range.kind === 'range') {
+    const stream = await ctx.reader.stream(item, { start: range.start, end: range.end });
+    reply.header('content-range', `bytes ${range.start}-${range.end}/${item.size}`);
+    reply.header('content-length', String(range.end - range.start + 1));
+    return reply.code(206).send(stream);
+  }
+  const claimed = await ctx.items.claimDownload(item);
+  if (claimed.burnAfterRead) {
+    // The reader owns removal: shred as soon as the response is over, however it ended.
+    reply.raw.once('close', () => {
+      ctx.items.remove(claimed.id).catch((error: unknown) => request.log.error({ err: error }, 'removing a burned item failed'));
+    });
+  }
+  reply.header('content-length', String(claimed.size));
+  if (claimed.size <= VERIFY_BEFORE_SEND_LIMIT) return reply.code(200).send(await ctx.reader.readWhole(claimed));
+  return reply.code(200).send(await ctx.reader.stream(claimed));
+}

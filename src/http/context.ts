@@ -1,0 +1,16 @@
+// What the HTTP layer is given: configuration and the domain services. Built by main.ts (or tests).
+import type { Config } from '../config.js';
+import type { Clock } from '../core/clock.js';
+import type { ContentReader } from '../core/content-reader.js';
+import type { ItemService } from '../core/item-service.js';
+import type { BlobStore, MetadataStore } from '../storage/ports.js';
+
+export interface AppContext {
+  config: Config;
+  clock: Clock;
+  items: ItemService;
+  reader: ContentReader;
+  metadata: MetadataStore;
+  blobs: BlobStore;
+  version: string;
+}

@@ -1,0 +1,110 @@
+// Reading a creation request: raw body (any Content-Type), multipart `file` part, or JSON
+// {"content": "..."}. The result is always a stream plus what the client claimed about it.
+import { isUtf8 } from 'node:buffer';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { MultipartFile } from '@fastify/multipart';
+import { normalizeClaimedType } from '../core/content-type.js';
+import { AppError } from '../core/errors.js';
+
+/** Bounded non-file multipart parts (fields, headers) so the overhead allowance below is honest. */
+export const MULTIPART_FIELD_LIMIT = 16 * 1024;
+export const MULTIPART_FIELDS = 8;
+const MULTIPART_OVERHEAD = 1024 * 1024;
+/** JSON bodies are parsed in memory; larger content belongs in a raw or multipart body. */
+export const JSON_CONTENT_LIMIT = 8 * 1024 * 1024;
+
+export interface CreateBody {
+  stream: Readable;
+  claimedType: string | null;
+  filename: string | null;
+}
+
+function isMultipart(request: FastifyRequest): boolean {
+  return /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+}
+
+function isJson(request: FastifyRequest): boolean {
+  return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
+}
+
+export function jsonBodyLimit(maxSize: number): number {
+  // JSON escapes can grow text up to 6x; allow room but never unbounded buffering.
+  return Math.min(maxSize, JSON_CONTENT_LIMIT) * 2 + 64 * 1024;
+}
+
+/**
+ * Disk and memory exhaustion: a declared Content-Length over the limit is refused from the headers
+ * alone, before any byte of the body is read.
+ */
+export function declaredTooLarge(request: FastifyRequest, maxSize: number): boolean {
+  const header = request.headers['content-length'];
+  if (header === undefined || !/^\d{1,16}$/.test(header)) return false;
+  const length = Number(header);
+  if (isMultipart(request)) return length > maxSize + MULTIPART_OVERHEAD;
+  if (isJson(request)) return length > jsonBodyLimit(maxSize);
+  return length > maxSize;
+}
+
+/** Registers the creation parsers in the current (encapsulated) scope: raw stream, JSON, multipart. */
+export function registerCreateParsers(app: FastifyInstance, maxSize: number): void {
+  app.removeAllContentTypeParsers();
+  // Anything that is neither JSON nor multipart is content, passed through as a stream.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: jsonBodyLimit(maxSize) }, (request, body, done) => {
+    const buffer = body as Buffer;
+    // Lossy decoding would silently store U+FFFD instead of what the client sent.
+    if (!isUtf8(buffer)) return done(new AppError('INVALID_JSON', 'The JSON body is not valid UTF-8.'), undefined);
+    // Prototype poisoning: the default parser refuses __proto__ and constructor.prototype keys.
+    parseJson(request, buffer.toString('utf8'), (error, value) => {
+      if (error) return done(new AppError('INVALID_JSON', 'The JSON body is malformed or has forbidden keys (__proto__, constructor).'), undefined);
+      done(null, value);
+    });
+  });
+}
+
+export async function readCreateBody(request: FastifyRequest, maxSize: number): Promise<CreateBody> {
+  const headerName = typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : null;
+  if (isMultipart(request)) return readMultipart(request, maxSize, headerName);
+  if (isJson(request)) return readJson(request.body, maxSize, headerName);
+  const body = request.body;
+  if (!(body instanceof Readable)) throw new AppError('EMPTY');
+  return { stream: body, claimedType: normalizeClaimedType(request.headers['content-type']), filename: headerName };
+}
+
+function readJson(body: unknown, maxSize: number, filename: string | null): CreateBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('INVALID_JSON', 'Expected a JSON object {"content": "..."}.');
+  const content = (body as Record<string, unknown>)['content'];
+  if (typeof content !== 'string') throw new AppError('INVALID_JSON', 'The "content" field must be a string.');
+  const bytes = Buffer.from(content, 'utf8');
+  if (bytes.length > Math.min(maxSize, JSON_CONTENT_LIMIT)) throw new AppError('TOO_LARGE', `JSON content is limited to ${Math.min(maxSize, JSON_CONTENT_LIMIT)} bytes; send larger content as a raw or multipart body.`);
+  return { stream: Readable.from([bytes]), claimedType: 'text/plain', filename };
+}
+
+async function readMultipart(request: FastifyRequest, maxSize: number, headerName: string | null): Promise<CreateBody> {
+  let parts: AsyncIterableIterator<unknown>;
+  try {
+    parts = request.parts({
+      limits: { fileSize: maxSize + 1, files: 1, fields: MULTIPART_FIELDS, fieldSize: MULTIPART_FIELD_LIMIT, parts: MULTIPART_FIELDS + 1, headerPairs: 32 },
+    }) as AsyncIterableIterator<unknown>;
+    for await (const part of parts) {
+      const file = part as Partial<MultipartFile> & { type?: string; fieldname: string };
+      if (file.type === 'file' && file.fieldname === 'file' && file.file) {
+        return { stream: file.file, claimedType: normalizeClaimedType(file.mimetype), filename: headerName ?? file.filename ?? null };
+      }
+      if (file.type === 'file' && file.file) file.file.resume();
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('TOO_LARGE');
+    throw new AppError('INVALID_MULTIPART', 'The multipart body is malformed.');
+  }
+  throw new AppError('INVALID_MULTIPART', 'The multipart body has no "file" field.');
+}
+
+/** Refuses oversized declared bodies early and closes the connection instead of draining the rest. */
+export function refuseTooLarge(reply: FastifyReply): void {
+  reply.header('connection', 'close');
+}

@@ -1,0 +1,58 @@
+// The contract's JSON error shape, for every failure: ours, Fastify's, and the parser's.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERRORS } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
+
+export interface ErrorBody {
+  error_code: ErrorCode;
+  message: string;
+  request_id: string;
+  [extra: string]: unknown;
+}
+
+export function errorBody(error: AppError, requestId: string): ErrorBody {
+  return { ...error.extra, error_code: error.code, message: error.message, request_id: requestId };
+}
+
+/** Maps Fastify's and the HTTP parser's own errors to catalogue codes; anything unknown is INTERNAL_ERROR. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new AppError('TOO_LARGE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('EMPTY');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('INVALID_REQUEST', 'The body does not match its Content-Length.');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_ASYNC_CONSTRAINT':
+      return new AppError('NOT_FOUND');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+    case 'FST_PARTS_LIMIT':
+    case 'FST_FILES_LIMIT':
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PROTO_VIOLATION':
+      return new AppError('INVALID_MULTIPART');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('INVALID_REQUEST', 'Unsupported Content-Type for this endpoint.');
+    default:
+      break;
+  }
+  if (fastifyError.validation) return new AppError('INVALID_REQUEST', fastifyError.message);
+  // Errors Fastify marks as client errors (4xx) keep their meaning without leaking internals.
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    if (fastifyError.statusCode === 413) return new AppError('TOO_LARGE');
+    if (fastifyError.statusCode === 404) return new AppError('NOT_FOUND');
+    return new AppError('INVALID_REQUEST');
+  }
+  return new AppError('INTERNAL_ERROR');
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  // Content headers from a half-prepared content reply must not describe the error body.
+  for (const name of ['content-disposition', 'etag', 'x-content-sha256', 'content-range', 'accept-ranges', 'content-length']) reply.removeHeader(name);
+  return reply.code(ERRORS[error.code].status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
+}

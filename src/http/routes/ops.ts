@@ -1,0 +1,44 @@
+// Operations: GET / (server info), GET /health, GET /openapi.json.
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+import { schemas } from '../schemas.js';
+
+export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { config } = ctx;
+  app.get('/', { schema: schemas.info }, async () => ({
+    name: 'sealbin',
+    version: ctx.version,
+    endpoints: {
+      create: 'POST /',
+      metadata: 'GET /{id}',
+      raw: 'GET /{id}/raw',
+      delete: 'DELETE /{id}',
+      upload: 'POST /upload',
+      download: 'GET /download/{key}',
+      preview: 'GET /preview/{key}',
+      status: 'GET /status/{key}',
+      health: 'GET /health',
+      openapi: 'GET /openapi.json',
+    },
+    limits: { max_size: config.maxSize, default_expiry: config.defaultExpiry, max_expiry: config.maxExpiry },
+    pow: { enabled: false, difficulty: 0 },
+    encryption_required: false,
+  }));
+
+  app.get('/health', { schema: schemas.health }, async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    const probe = async (name: string, run: () => Promise<void>) => {
+      try {
+        await run();
+        checks[name] = 'ok';
+      } catch {
+        checks[name] = 'failed';
+      }
+    };
+    await Promise.all([probe('metadata', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping())]);
+    const ok = Object.values(checks).every((value) => value === 'ok');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+
+  app.get('/openapi.json', { schema: schemas.openapi }, async () => app.swagger());
+}

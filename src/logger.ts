@@ -1,0 +1,15 @@
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+
+/** JSON logs to stdout. Secrets that could ride along in error objects are redacted by path. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: 'sealbin' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['req.headers["x-delete-token"]', 'req.headers["x-pow-token"]', 'req.headers["x-pow-solution"]', 'req.headers["x-proxy-secret"]', 'req.headers.authorization', 'req.headers.cookie'],
+      censor: '[redacted]',
+    },
+  });
+}

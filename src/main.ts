@@ -1,0 +1,57 @@
+// The `sealbin` server entry: configuration from the environment, listen, and a clean shutdown.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { openServer, StartupError } from './server.js';
+
+/** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
+function fail(message: string): never {
+  console.error(`sealbin: ${message}`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  // Files we create (database, key, blobs) are private to the service user.
+  process.umask(0o077);
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await openServer(config, logger);
+  } catch (error) {
+    if (error instanceof StartupError) fail(error.message);
+    throw error;
+  }
+  try {
+    const prefix = config.urlPrefix;
+    await server.app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `sealbin listening on ${at}${prefix}/` });
+  } catch (error) {
+    fail(`cannot listen on ${config.host}:${config.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining in-flight requests');
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -1,0 +1,49 @@
+import { randomFillSync } from 'node:crypto';
+import { open, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+const BLOCK = 1024 * 1024;
+
+/** fsync a directory so that a rename or unlink in it is durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Overwrites a file with random bytes `passes` times (each pass flushed), then unlinks it.
+ * Missing files are fine (idempotent: cleanup may race with a delete). Note: on copy-on-write or
+ * wear-levelled storage an overwrite may not reach the old blocks; the real guarantee is that
+ * content is encrypted and its key is destroyed with the row.
+ */
+export async function shredFile(path: string, passes: number): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const block = Buffer.allocUnsafe(Math.min(BLOCK, Math.max(size, 1)));
+    for (let pass = 0; pass < passes; pass++) {
+      for (let offset = 0; offset < size; offset += block.length) {
+        const length = Math.min(block.length, size - offset);
+        randomFillSync(block, 0, length);
+        await handle.write(block, 0, length, offset);
+      }
+      await handle.datasync();
+    }
+  } finally {
+    await handle.close();
+  }
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await fsyncDir(dirname(path));
+}

@@ -1,0 +1,102 @@
+// The storage ports: what the core needs from persistence, nothing about how. Adapters live in
+// sibling folders (sqlite/, fs/, later postgres/, redis/) and are all checked by one conformance suite.
+import type { Readable, Writable } from 'node:stream';
+
+export type ItemKind = 'paste' | 'file';
+
+/** One stored item: metadata plus where its encrypted content lives. */
+export interface ItemRecord {
+  /** 32 lowercase hex chars. */
+  id: string;
+  kind: ItemKind;
+  /** Keyed hash of the diceware download key (file shares), never the key itself. */
+  keyHash: string | null;
+  /** SHA-256 fingerprint of the owner's certificate; null for anonymous items. */
+  owner: string | null;
+  /** SHA-256 (hex) of the delete token; null when the item has an owner instead. */
+  deleteTokenHash: string | null;
+  /** Plaintext size in bytes. */
+  size: number;
+  mimeType: string;
+  filename: string | null;
+  /** SHA-256 (hex) of the plaintext, recorded at upload, checked on read. */
+  sha256: string;
+  createdAt: number;
+  expiresAt: number | null;
+  burnAfterRead: boolean;
+  /** Set when a burn-after-read item has been claimed by its one reader. */
+  burnedAt: number | null;
+  downloads: number;
+  /** The item's data key, wrapped by the master key with the id as associated data. */
+  wrappedKey: Buffer;
+  /** Encrypted content in the BlobStore under this id ... */
+  blobId: string | null;
+  /** ... or, for small items, inline in the metadata store (same encryption). */
+  inline: Buffer | null;
+}
+
+/** Where the content of a removed item lived, so it can be shredded. */
+export interface RemovedItem {
+  id: string;
+  blobId: string | null;
+}
+
+export interface MetadataStore {
+  /**
+   * Makes a new item visible. Resolves only once durable (committed).
+   * @example await store.insertItem(record)
+   */
+  insertItem(item: ItemRecord): Promise<void>;
+  /** The item if it exists, has not expired at `now` and has not been burned; else null. */
+  getLive(id: string, now: number): Promise<ItemRecord | null>;
+  /** Same as getLive, looked up by the keyed hash of a diceware key. */
+  getLiveByKeyHash(keyHash: string, now: number): Promise<ItemRecord | null>;
+  /**
+   * Atomically claims a live burn-after-read item for its one reader: exactly one concurrent
+   * caller gets the record, every other gets null. The item is invisible from then on.
+   */
+  claimBurn(id: string, now: number): Promise<ItemRecord | null>;
+  /** Counts a download (best effort statistics, not a security decision). */
+  countDownload(id: string): Promise<void>;
+  /** Deletes the row (whatever its state) and says where its content lived; null if it was gone. */
+  deleteItem(id: string): Promise<RemovedItem | null>;
+  /** Items due for removal: expired at `now`, or burned before `burnedBefore`. */
+  listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]>;
+  /** Whether any row references this blob (to tell orphans from live blobs). */
+  hasBlob(blobId: string): Promise<boolean>;
+  /** Small key/value settings (e.g. the master key check). */
+  getSetting(name: string): Promise<string | null>;
+  setSetting(name: string, value: string): Promise<void>;
+  /** Throws when the store is unusable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A blob being written: invisible until commit, gone after abort. */
+export interface BlobWriter {
+  readonly stream: Writable;
+  /** Flushes to stable storage and makes the blob readable under its id. */
+  commit(): Promise<void>;
+  /** Removes whatever was written. Safe to call after a failure or twice. */
+  abort(): Promise<void>;
+}
+
+/** Inclusive byte range of a stored blob. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface BlobStore {
+  /** Starts writing blob `blobId`. */
+  create(blobId: string): Promise<BlobWriter>;
+  /** Reads a blob, whole or a byte range of it; rejects with code ENOENT when missing. */
+  read(blobId: string, range?: ByteRange): Promise<Readable>;
+  /** Shreds (random overwrite, flush) and removes a blob; a missing blob is not an error. */
+  remove(blobId: string): Promise<void>;
+  /** Every committed blob id (for the orphan sweep). */
+  list(): AsyncIterable<string>;
+  /** Removes leftovers of writes that never committed (crash mid-upload). Returns how many. */
+  sweepIncomplete(): Promise<number>;
+  ping(): Promise<void>;
+}

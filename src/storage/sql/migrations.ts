@@ -1,0 +1,48 @@
+// Schema migrations, written once for both SQL dialects (the binary column type is the only difference).
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: SqlDialect): Record<string, Migration> {
+  const binary = dialect === 'postgres' ? 'bytea' : 'blob';
+  const bigint = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '001-items': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('items')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.unique())
+          .addColumn('owner', 'text')
+          .addColumn('delete_token_hash', 'text')
+          .addColumn('size', bigint, (c) => c.notNull())
+          .addColumn('mime_type', 'text', (c) => c.notNull())
+          .addColumn('filename', 'text')
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('created_at', bigint, (c) => c.notNull())
+          .addColumn('expires_at', bigint)
+          .addColumn('burn_after_read', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('burned_at', bigint)
+          .addColumn('downloads', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('wrapped_key', binary, (c) => c.notNull())
+          .addColumn('blob_id', 'text')
+          .addColumn('inline_data', binary)
+          .execute();
+        await db.schema.createIndex('items_expires_at').on('items').column('expires_at').execute();
+        await db.schema.createIndex('items_burned_at').on('items').column('burned_at').execute();
+        await db.schema.createIndex('items_blob_id').on('items').column('blob_id').execute();
+        await db.schema.createIndex('items_owner_created').on('items').columns(['owner', 'created_at']).execute();
+        await db.schema
+          .createTable('settings')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: SqlDialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,32 @@
+// The Kysely view of the metadata schema, shared by the SQLite and (later) PostgreSQL adapters.
+import type { Generated } from 'kysely';
+
+export interface ItemsTable {
+  id: string;
+  kind: string;
+  key_hash: string | null;
+  owner: string | null;
+  delete_token_hash: string | null;
+  size: number;
+  mime_type: string;
+  filename: string | null;
+  sha256: string;
+  created_at: number;
+  expires_at: number | null;
+  burn_after_read: number;
+  burned_at: number | null;
+  downloads: Generated<number>;
+  wrapped_key: Buffer;
+  blob_id: string | null;
+  inline_data: Buffer | null;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface Database {
+  items: ItemsTable;
+  settings: SettingsTable;
+}

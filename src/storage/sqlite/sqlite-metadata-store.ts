@@ -1,0 +1,24 @@
+// The embedded default: one SQLite file under the data dir, through better-sqlite3.
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../sql/schema.js';
+import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
+
+/**
+ * Opens (creating if needed) and migrates the SQLite metadata store.
+ * @example const store = await openSqliteMetadataStore('./data/sealbin.db')
+ */
+export async function openSqliteMetadataStore(file: string): Promise<SqlMetadataStore> {
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
+  sqlite.pragma('synchronous = FULL');
+  // Deleted rows (wrapped item keys, small inline items) are zeroed in the file instead of lingering in free pages.
+  sqlite.pragma('secure_delete = ON');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const store = new SqlMetadataStore(db, 'sqlite');
+  await store.migrate();
+  return store;
+}
