@@ -11,13 +11,11 @@ export const ERRORS = {
   INVALID_MULTIPART: { status: 400, message: 'The multipart body is malformed or has no "file" field.' },
   AUTH_REQUIRED: { status: 401, message: 'This needs a client certificate or a delete token.' },
   FORBIDDEN: { status: 403, message: 'You do not own this item.' },
-  METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed here.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the content.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   INTEGRITY_CHECK_FAILED: { status: 500, message: 'The stored content failed its integrity check and was not served.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on the server.' },
-  SERVICE_UNAVAILABLE: { status: 503, message: 'The server is shutting down or a backend is unavailable.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

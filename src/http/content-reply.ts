@@ -62,5 +62,8 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
   }
   reply.header('content-length', String(claimed.size));
   if (claimed.size <= VERIFY_BEFORE_SEND_LIMIT) return reply.code(200).send(await ctx.reader.readWhole(claimed));
-  return reply.code(200).send(await ctx.reader.stream(claimed));
+  const stream = await ctx.reader.stream(claimed);
+  // Headers are gone by now: the only honest signal left is aborting the connection (Fastify does on stream error).
+  stream.once('error', (error: unknown) => request.log.error({ err: error, item_failure: (error as AppError).extra }, 'integrity check failed mid-stream; response aborted'));
+  return reply.code(200).send(stream);
 }
