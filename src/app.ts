@@ -8,6 +8,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { AppError } from './core/errors.js';
 import type { AppContext } from './http/context.js';
 import { registerAccessLog } from './http/access-log.js';
+import { registerClientInfo } from './http/client-info.js';
+import { enforceRate, registerLimits } from './http/limits.js';
+import { challengeRoutes } from './http/routes/challenge.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { requestIdFor } from './http/request-id.js';
@@ -58,11 +61,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  registerClientInfo(app, ctx.config, ctx.abuse.trustedProxies);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     applySecurityHeaders(request, reply);
   });
   registerAccessLog(app, ctx.config.logIps);
+  registerLimits(app, ctx.config, ctx.abuse);
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
@@ -70,7 +75,11 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     if (appError.code === 'INTEGRITY_CHECK_FAILED') request.log.error({ integrity: appError.extra }, 'integrity check failed');
     return sendError(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendError(request, reply, new AppError('NOT_FOUND')));
+  // The 404 handler spends the read budget too: probing for routes and ids is reading.
+  app.setNotFoundHandler(async (request, reply) => {
+    await enforceRate(ctx.abuse, ctx.config.rateRead, 'read', request, reply);
+    return sendError(request, reply, new AppError('NOT_FOUND'));
+  });
 
   await app.register(cors, {
     origin: ctx.config.corsOrigins.length === 0 ? false : ctx.config.corsOrigins.includes('*') ? '*' : [...ctx.config.corsOrigins],
@@ -90,6 +99,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   await app.register(
     async (scope) => {
       await opsRoutes(scope, ctx);
+      await challengeRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
     },

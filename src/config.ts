@@ -2,6 +2,10 @@
 // Unknown SEALBIN_* names are refused: a typo (SEALBIN_MAX_SZIE) must not silently fall back to a default.
 import { z } from 'zod';
 import { parseByteSize } from './core/byte-size.js';
+import { parseCidr } from './security/client-ip.js';
+import { isMimeGlob } from './security/mime-policy.js';
+import { parseRateSpec } from './security/rate-spec.js';
+import type { RateSpec } from './security/rate-spec.js';
 
 const MiB = 1024 * 1024;
 
@@ -63,6 +67,25 @@ const origins = list.pipe(
   z.array(z.string().refine((origin) => origin === '*' || /^https?:\/\/[^/\s]+$/.test(origin), 'each origin must be like https://example.org (no path) or *')),
 );
 
+const rate = z.string().transform((value, ctx) => {
+  const parsed = parseRateSpec(value);
+  if (parsed === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'must be N/second, N/minute, N/hour, N/day or off' });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const cidrs = list.pipe(z.array(z.string().refine((cidr) => parseCidr(cidr) !== null, 'each entry must be an IP address or CIDR such as 10.0.0.0/8 or ::1/128')));
+
+const mimeGlobs = list.pipe(z.array(z.string().refine(isMimeGlob, 'each entry must be a MIME type or glob such as image/* or application/pdf')));
+
+const entropy = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)?$/, 'must be a number of bits per byte between 0 and 8')
+  .transform(Number)
+  .pipe(z.number().min(0).max(8));
+
 /** The schema of the environment: name (without SEALBIN_) -> parser with its default. */
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -78,6 +101,25 @@ const schema = z.object({
   MASTER_KEY: masterKey.optional(),
   SHRED_PASSES: intString(0, 10).default(1),
   CORS_ORIGINS: origins.default([]),
+  // Abuse prevention
+  POW_DIFFICULTY: intString(0, 32).default(20),
+  POW_MAX: intString(0, 32).default(28),
+  POW_FOR_AUTHENTICATED: bool.default(false),
+  FLOOD_THRESHOLD: intString(1, 1_000_000).default(5),
+  FLOOD_WINDOW: intString(1, 86400).default(60),
+  FLOOD_STEP: intString(0, 16).default(2),
+  RATE_CREATE: rate.default({ limit: 30, windowSeconds: 3600 }),
+  RATE_READ: rate.default({ limit: 600, windowSeconds: 60 }),
+  RATE_HEALTH: rate.default({ limit: 1, windowSeconds: 1 }),
+  BRUTE_MAX: intString(0, 1_000_000).default(10),
+  BRUTE_BLOCK: intString(1, 30 * 86400).default(1800),
+  DEDUP_MAX: intString(0, 1_000_000).default(3),
+  DEDUP_WINDOW: intString(1, 30 * 86400).default(3600),
+  MIN_ENTROPY: entropy.default(0),
+  ALLOWED_TYPES: mimeGlobs.default([]),
+  DENIED_TYPES: mimeGlobs.default([]),
+  TRUSTED_PROXIES: cidrs.default([]),
+  PROXY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -96,6 +138,25 @@ export interface Config {
   readonly masterKey: Buffer | undefined;
   readonly shredPasses: number;
   readonly corsOrigins: readonly string[];
+  readonly powDifficulty: number;
+  readonly powMax: number;
+  readonly powForAuthenticated: boolean;
+  readonly floodThreshold: number;
+  readonly floodWindow: number;
+  readonly floodStep: number;
+  /** null = off */
+  readonly rateCreate: RateSpec | null;
+  readonly rateRead: RateSpec | null;
+  readonly rateHealth: RateSpec | null;
+  readonly bruteMax: number;
+  readonly bruteBlock: number;
+  readonly dedupMax: number;
+  readonly dedupWindow: number;
+  readonly minEntropy: number;
+  readonly allowedTypes: readonly string[];
+  readonly deniedTypes: readonly string[];
+  readonly trustedProxies: readonly string[];
+  readonly proxySecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -141,5 +202,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     masterKey: parsed.MASTER_KEY,
     shredPasses: parsed.SHRED_PASSES,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
+    powDifficulty: parsed.POW_DIFFICULTY,
+    powMax: Math.max(parsed.POW_MAX, parsed.POW_DIFFICULTY),
+    powForAuthenticated: parsed.POW_FOR_AUTHENTICATED,
+    floodThreshold: parsed.FLOOD_THRESHOLD,
+    floodWindow: parsed.FLOOD_WINDOW,
+    floodStep: parsed.FLOOD_STEP,
+    rateCreate: parsed.RATE_CREATE,
+    rateRead: parsed.RATE_READ,
+    rateHealth: parsed.RATE_HEALTH,
+    bruteMax: parsed.BRUTE_MAX,
+    bruteBlock: parsed.BRUTE_BLOCK,
+    dedupMax: parsed.DEDUP_MAX,
+    dedupWindow: parsed.DEDUP_WINDOW,
+    minEntropy: parsed.MIN_ENTROPY,
+    allowedTypes: Object.freeze([...parsed.ALLOWED_TYPES]),
+    deniedTypes: Object.freeze([...parsed.DENIED_TYPES]),
+    trustedProxies: Object.freeze([...parsed.TRUSTED_PROXIES]),
+    proxySecret: parsed.PROXY_SECRET,
   });
 }

@@ -16,6 +16,9 @@ import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { loadOrCreateMasterKey } from './storage/fs/master-key-file.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
 import { VERSION } from './version.js';
+import { buildAbuseControls } from './security/abuse-controls.js';
+import { failClosed } from './security/fail-closed.js';
+import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
 
 export const CLEANUP_INTERVAL_MS = 60_000;
 
@@ -64,9 +67,11 @@ export async function openServer(config: Config, logger: Logger, clock: Clock = 
   const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
-  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic });
+  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0 });
   const reader = new ContentReader(blobs, keyring.wrapKey);
-  const app = await buildApp({ config, clock, items, reader, metadata, blobs, version: VERSION }, { logger });
+  const counters = new MemoryCounterStore(clock);
+  const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
+  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, version: VERSION }, { logger });
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
   return {
     app,
@@ -74,6 +79,7 @@ export async function openServer(config: Config, logger: Logger, clock: Clock = 
       await app.close();
       await cleanup.stop();
       await metadata.close();
+      await counters.close();
     },
   };
 }

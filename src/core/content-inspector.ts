@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import { ByteHistogram } from '../security/entropy.js';
 import { AppError } from './errors.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -15,9 +16,15 @@ export class ContentInspector extends Transform {
   private carry: Buffer = Buffer.alloc(0);
   private validUtf8 = true;
   size = 0;
+  /** Filled only when an entropy policy needs it (it costs a pass over every byte in JS). */
+  readonly histogram: ByteHistogram | null;
 
-  constructor(private readonly maxSize: number) {
+  constructor(
+    private readonly maxSize: number,
+    measureEntropy = false,
+  ) {
     super();
+    this.histogram = measureEntropy ? new ByteHistogram() : null;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -25,6 +32,7 @@ export class ContentInspector extends Transform {
     // Disk filling: stop at the first byte over the limit, never after buffering or storing the rest.
     if (this.size > this.maxSize) return callback(new AppError('TOO_LARGE', `The content is larger than ${this.maxSize} bytes.`));
     this.hash.update(chunk);
+    this.histogram?.add(chunk);
     if (this.headLength < HEAD_BYTES) {
       const part = chunk.subarray(0, HEAD_BYTES - this.headLength);
       this.headParts.push(Buffer.from(part));

@@ -9,13 +9,21 @@ export const ERRORS = {
   INVALID_REQUEST: { status: 400, message: 'The request is malformed.' },
   INVALID_JSON: { status: 400, message: 'The JSON body is malformed.' },
   INVALID_MULTIPART: { status: 400, message: 'The multipart body is malformed or has no "file" field.' },
+  POW_REQUIRED: { status: 400, message: 'This needs a proof of work: GET /challenge, solve it, send X-PoW-Token and X-PoW-Solution.' },
+  POW_INVALID: { status: 400, message: 'The proof of work was rejected; fetch a new challenge.' },
+  ENTROPY_TOO_LOW: { status: 400, message: 'The content looks like plain text; this server only accepts encrypted uploads.' },
   AUTH_REQUIRED: { status: 401, message: 'This needs a client certificate or a delete token.' },
   FORBIDDEN: { status: 403, message: 'You do not own this item.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  TYPE_NOT_ALLOWED: { status: 415, message: 'This type of content is not accepted here.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the content.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
+  BLOCKED: { status: 429, message: 'Too many failed lookups from your address; blocked for a while.' },
+  DUPLICATE_CONTENT: { status: 429, message: 'This exact content was uploaded too many times recently.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   INTEGRITY_CHECK_FAILED: { status: 500, message: 'The stored content failed its integrity check and was not served.' },
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on the server.' },
+  BACKEND_UNAVAILABLE: { status: 503, message: 'A backend this server needs is unreachable; try again later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -36,6 +36,17 @@ export interface CreateInput {
   burnAfterRead: boolean;
   kind: ItemKind;
   owner: string | null;
+  /** Checks run on the finished upload before it is committed; a throw refuses and discards it. */
+  beforeCommit?: (facts: UploadFacts) => Promise<void>;
+}
+
+/** What is known about an upload once it has streamed through, before it is stored for good. */
+export interface UploadFacts {
+  size: number;
+  sha256: string;
+  mimeType: string;
+  /** Bits per byte, or null when not measured. */
+  entropy: number | null;
 }
 
 export interface CreatedItem {
@@ -53,6 +64,8 @@ export interface ItemServiceDeps {
   clock: Clock;
   limits: ItemLimits;
   detectMagic: (head: Buffer) => Promise<string | null>;
+  /** Whether uploads need an entropy measurement (SEALBIN_MIN_ENTROPY > 0). */
+  measureEntropy?: boolean;
 }
 
 export class ItemService {
@@ -66,18 +79,20 @@ export class ItemService {
     const filename = sanitizeFilename(input.filename);
     const id = newPasteId();
     const dataKey = randomBytes(32);
-    const inspector = new ContentInspector(limits.maxSize);
+    const inspector = new ContentInspector(limits.maxSize, this.deps.measureEntropy ?? false);
     const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
     let stored;
+    let mimeType: string;
     try {
       await pipeline(input.body, inspector, new EncryptStream(dataKey, id), sink);
       if (inspector.size === 0) throw new AppError('EMPTY');
+      mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: input.claimedType });
+      await input.beforeCommit?.({ size: inspector.size, sha256: inspector.sha256, mimeType, entropy: inspector.histogram?.entropy() ?? null });
       stored = await sink.commit();
     } catch (error) {
       await sink.abort();
       throw error;
     }
-    const mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: input.claimedType });
     const deleteToken = input.owner === null ? newDeleteToken() : null;
     const key = input.kind === 'file' ? newDicewareKey() : null;
     const record: ItemRecord = {

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { ContentReader } from '../core/content-reader.js';
 import type { ItemService } from '../core/item-service.js';
+import type { AbuseControls } from '../security/abuse-controls.js';
 import type { BlobStore, MetadataStore } from '../storage/ports.js';
 
 export interface AppContext {
@@ -12,5 +13,6 @@ export interface AppContext {
   reader: ContentReader;
   metadata: MetadataStore;
   blobs: BlobStore;
+  abuse: AbuseControls;
   version: string;
 }

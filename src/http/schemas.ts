@@ -96,4 +96,14 @@ export const schemas = {
     },
   },
   openapi: { summary: 'This OpenAPI document', tags: ['operations'] },
+  challenge: {
+    summary: 'A proof-of-work challenge: find s with SHA-256(nonce + ":" + s) having `difficulty` leading zero bits',
+    tags: ['abuse'],
+    querystring: z.object({ purpose: z.string().optional().describe('paste (default) or short') }),
+    response: {
+      200: z.object({ enabled: z.boolean(), difficulty: z.number().int(), nonce: z.string().nullable(), expires: z.number().int().nullable(), token: z.string().nullable() }),
+      400: errorSchema,
+      429: errorSchema,
+    },
+  },
 };

@@ -2,6 +2,7 @@
 // Set by hand rather than with @fastify/helmet: the contract fixes exact values (e.g. the legacy
 // X-XSS-Protection: 1; mode=block) that differ from helmet's defaults, and there is nothing else to gain.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientProtocol } from './client-info.js';
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 /** User content: additionally sandboxed, so even a misdetected page cannot run script or reach our origin. */
@@ -24,7 +25,7 @@ const FIXED: Record<string, string> = {
 };
 
 export function isTls(request: FastifyRequest): boolean {
-  return request.protocol === 'https';
+  return clientProtocol(request) === 'https';
 }
 
 export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {

@@ -100,3 +100,46 @@ export interface BlobStore {
   sweepIncomplete(): Promise<number>;
   ping(): Promise<void>;
 }
+
+/** The outcome of one rate-limited action. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Seconds until the window resets (≥ 1 while limited). */
+  resetIn: number;
+}
+
+/** A counter's value and the seconds left before it expires. */
+export interface CounterValue {
+  value: number;
+  ttl: number;
+}
+
+/**
+ * Shared, expiring counters: every piece of abuse-prevention state (rate limits, brute-force
+ * counts and blocks, used PoW tokens, the flood level, duplicate hashes) lives here and nowhere
+ * else, so that many instances can share one Redis while a single one keeps it in memory.
+ * Any method may reject when the backend is unreachable; callers fail closed.
+ */
+export interface CounterStore {
+  /**
+   * Adds `by` to the counter `key`, creating it with a lifetime of `ttlSeconds` if absent (a fixed
+   * window: the lifetime is not extended by later increments unless `refresh` is set).
+   * @example await counters.increment('bf:raw:203.0.113.7', 1800) // -> { value: 1, ttl: 1800 }
+   */
+  increment(key: string, ttlSeconds: number, options?: { by?: number; refresh?: boolean }): Promise<CounterValue>;
+  /** The counter's value and remaining lifetime, or null when absent or expired. */
+  get(key: string): Promise<CounterValue | null>;
+  /** Sets `key` only if absent; true for the one caller that set it (single-use tokens). */
+  claim(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Sets `key` to `value` with a lifetime, replacing any previous value. */
+  put(key: string, value: number, ttlSeconds: number): Promise<void>;
+  /**
+   * Consumes one point of `limit` per `windowSeconds` for `key` in the named bucket (rate limits,
+   * via rate-limiter-flexible). Exactly `limit` calls in a window are allowed, even in parallel.
+   */
+  consume(bucket: string, key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

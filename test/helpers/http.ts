@@ -20,14 +20,14 @@ export interface Created {
 }
 
 export async function createPaste(base: string, body: string | Buffer | Uint8Array, headers: Record<string, string> = {}): Promise<Created> {
-  const response = await fetch(`${base}/`, { method: 'POST', body: body as BodyInit, headers });
+  const response = await fetch(`${base}/`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
   if (response.status !== 201) throw new Error(`create failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Created;
 }
 
 export async function uploadFile(base: string, content: Buffer | string, filename = 'file.bin', headers: Record<string, string> = {}): Promise<Created> {
   const form = new FormData();
-  form.append('file', new Blob([content as BlobPart]), filename);
+  form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), filename);
   const response = await fetch(`${base}/upload`, { method: 'POST', body: form, headers });
   if (response.status !== 201) throw new Error(`upload failed: ${response.status} ${await response.text()}`);
   return (await response.json()) as Created;

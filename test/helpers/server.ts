@@ -32,6 +32,19 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Abuse prevention is off unless a test turns a mechanism on: tests about other behaviour create
+ * many items and provoke many 404s. Abuse tests override these explicitly.
+ */
+export const PERMISSIVE: Record<string, string> = {
+  SEALBIN_POW_DIFFICULTY: '0',
+  SEALBIN_RATE_CREATE: 'off',
+  SEALBIN_RATE_READ: 'off',
+  SEALBIN_RATE_HEALTH: 'off',
+  SEALBIN_BRUTE_MAX: '0',
+  SEALBIN_DEDUP_MAX: '0',
+};
+
 export function makeDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'sealbin-test-'));
 }
@@ -39,7 +52,7 @@ export function makeDataDir(): string {
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? makeDataDir();
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...baseEnv(), SEALBIN_PORT: '0', SEALBIN_DATA_DIR: dataDir, SEALBIN_LOG_LEVEL: 'info', ...options.env },
+    env: { ...baseEnv(), SEALBIN_PORT: '0', SEALBIN_DATA_DIR: dataDir, SEALBIN_LOG_LEVEL: 'info', ...PERMISSIVE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

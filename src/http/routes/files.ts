@@ -14,18 +14,18 @@ const PREVIEW_BYTES = 1024;
 
 export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await creationScope(app, ctx, (scope) => {
-    scope.post('/upload', { schema: schemas.upload, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'file'));
+    scope.post('/upload', { schema: schemas.upload, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'file'));
   });
 
-  app.get('/download/:key', { schema: schemas.download }, async (request: KeyRequest, reply) => {
+  app.get('/download/:key', { schema: schemas.download, config: { rateGroup: 'read', bruteAction: 'download' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     return serveContent(ctx, request, reply, item, { attachment: true, headOnly: false });
   });
-  app.head('/download/:key', { schema: schemas.headDownload }, async (request: KeyRequest, reply) => {
+  app.head('/download/:key', { schema: schemas.headDownload, config: { rateGroup: 'read', bruteAction: 'download' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     return serveContent(ctx, request, reply, item, { attachment: true, headOnly: true });
   });
-  app.get('/preview/:key', { schema: schemas.preview }, async (request: KeyRequest, reply) => {
+  app.get('/preview/:key', { schema: schemas.preview, config: { rateGroup: 'read', bruteAction: 'preview' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     let text: string | null = null;
     if (isTextual(item.mimeType)) {
@@ -37,7 +37,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise
     }
     return reply.send({ ...statusView(item), text });
   });
-  app.get('/status/:key', { schema: schemas.status }, async (request: KeyRequest, reply) => {
+  app.get('/status/:key', { schema: schemas.status, config: { rateGroup: 'read', bruteAction: 'status' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     return reply.send(statusView(item));
   });

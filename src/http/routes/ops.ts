@@ -5,7 +5,9 @@ import { schemas } from '../schemas.js';
 
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
-  app.get('/', { schema: schemas.info }, async () => ({
+  app.get('/', { schema: schemas.info }, async () => {
+    const difficulty = await ctx.abuse.flood.difficulty();
+    return {
     name: 'sealbin',
     version: ctx.version,
     endpoints: {
@@ -17,15 +19,18 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       download: 'GET /download/{key}',
       preview: 'GET /preview/{key}',
       status: 'GET /status/{key}',
+      challenge: 'GET /challenge',
       health: 'GET /health',
       openapi: 'GET /openapi.json',
     },
     limits: { max_size: config.maxSize, default_expiry: config.defaultExpiry, max_expiry: config.maxExpiry },
-    pow: { enabled: false, difficulty: 0 },
-    encryption_required: false,
-  }));
+    pow: { enabled: difficulty > 0, difficulty },
+    // With an entropy floor, only ciphertext (e.g. fpaste's end-to-end encryption) gets through.
+    encryption_required: config.minEntropy > 0,
+    };
+  });
 
-  app.get('/health', { schema: schemas.health }, async (_request, reply) => {
+  app.get('/health', { schema: schemas.health, config: { rateGroup: 'health' } }, async (_request, reply) => {
     const checks: Record<string, string> = {};
     const probe = async (name: string, run: () => Promise<void>) => {
       try {

@@ -1,6 +1,9 @@
 // Pastes: POST /, GET|HEAD /{id}, GET|HEAD /{id}/raw, PUT /{id}, DELETE /{id}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
+import type { UploadFacts } from '../../core/item-service.js';
+import { ENTROPY_MIN_BODY } from '../../security/entropy.js';
+import type { PowPurpose } from '../../security/pow.js';
 import type { ItemKind } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
@@ -11,6 +14,8 @@ import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const LOOKUP = { rateGroup: 'read', bruteAction: 'paste' } as const;
 
 export function parseBurnHeader(value: string | string[] | undefined): boolean {
   if (value === undefined) return false;
@@ -30,15 +35,18 @@ function singleHeader(value: string | string[] | undefined, name: string): strin
 export async function handleCreate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, kind: ItemKind): Promise<FastifyReply> {
   const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
+  const owner: string | null = null; // identities (client certificates) plug in here
+  await requireProofOfWork(ctx, request, 'paste', owner);
   const body = await readCreateBody(request, ctx.config.maxSize);
   let created;
   try {
-    created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner: null });
+    created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
   } catch (error) {
     // A body we stopped reading must not be drained: close the connection after answering.
     if (error instanceof AppError && error.code === 'TOO_LARGE') refuseTooLarge(reply);
     throw error;
   }
+  await ctx.abuse.flood.recordCreation();
   const base = baseUrl(ctx.config, request);
   const view = itemView(created.record, base);
   const payload: Record<string, unknown> = { ...view, delete_token: created.deleteToken ?? undefined };
@@ -47,6 +55,26 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
     payload['download_url'] = `${base}/download/${created.key}`;
   }
   return reply.code(201).header('location', view.url).send(payload);
+}
+
+/** Spam without accounts: creations cost a solved challenge (authenticated clients may be exempt). */
+export async function requireProofOfWork(ctx: AppContext, request: FastifyRequest, purpose: PowPurpose, owner: string | null): Promise<void> {
+  if (owner !== null && !ctx.config.powForAuthenticated) return;
+  const difficulty = await ctx.abuse.flood.difficulty();
+  if (difficulty <= 0) return;
+  const token = singleHeader(request.headers['x-pow-token'], 'X-PoW-Token');
+  const solution = singleHeader(request.headers['x-pow-solution'], 'X-PoW-Solution');
+  await ctx.abuse.pow.verify(purpose, token, solution, difficulty);
+}
+
+/** Checks on the finished upload, before it is committed: type policy, entropy, duplicates. */
+async function uploadPolicies(ctx: AppContext, facts: UploadFacts): Promise<void> {
+  ctx.abuse.mime.check(facts.mimeType);
+  // Plaintext on an encrypted-only instance: low-entropy bodies are refused (ciphertext is ~8 bits/byte).
+  if (ctx.config.minEntropy > 0 && facts.size >= ENTROPY_MIN_BODY && facts.entropy !== null && facts.entropy < ctx.config.minEntropy) {
+    throw new AppError('ENTROPY_TOO_LOW', `The content has ${facts.entropy.toFixed(2)} bits of entropy per byte; at least ${ctx.config.minEntropy} is required (encrypt it first).`, { entropy: Number(facts.entropy.toFixed(3)), min_entropy: ctx.config.minEntropy });
+  }
+  await ctx.abuse.dedup.check(facts.sha256);
 }
 
 /** The creation scope: stream-friendly parsers and the early Content-Length refusal. */
@@ -69,30 +97,30 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
 
 export async function pasteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await creationScope(app, ctx, (scope) => {
-    scope.post('/', { schema: schemas.createPaste, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'paste'));
+    scope.post('/', { schema: schemas.createPaste, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'paste'));
     // Updating needs an owner; identities arrive with the PKI, so for now every caller lacks one.
-    scope.put('/:id', { schema: schemas.updatePaste, bodyLimit: Number.MAX_SAFE_INTEGER }, async () => {
+    scope.put('/:id', { schema: schemas.updatePaste, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, async () => {
       throw new AppError('AUTH_REQUIRED', 'Updating a paste needs the client certificate that owns it.');
     });
   });
 
-  app.get('/:id', { schema: schemas.getPaste }, async (request: IdRequest, reply) => {
+  app.get('/:id', { schema: schemas.getPaste, config: LOOKUP }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return reply.send(itemView(item, baseUrl(ctx.config, request)));
   });
-  app.head('/:id', { schema: schemas.headPaste }, async (request: IdRequest, reply) => {
+  app.head('/:id', { schema: schemas.headPaste, config: LOOKUP }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(itemView(item, baseUrl(ctx.config, request))));
   });
-  app.get('/:id/raw', { schema: schemas.getRaw }, async (request: IdRequest, reply) => {
+  app.get('/:id/raw', { schema: schemas.getRaw, config: LOOKUP }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return serveContent(ctx, request, reply, item, { attachment: false, headOnly: false });
   });
-  app.head('/:id/raw', { schema: schemas.headRaw }, async (request: IdRequest, reply) => {
+  app.head('/:id/raw', { schema: schemas.headRaw, config: LOOKUP }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return serveContent(ctx, request, reply, item, { attachment: false, headOnly: true });
   });
-  app.delete('/:id', { schema: schemas.deletePaste }, async (request: IdRequest, reply) => {
+  app.delete('/:id', { schema: schemas.deletePaste, config: LOOKUP }, async (request: IdRequest, reply) => {
     // Delete tokens travel only in this header (never a query string, so never in logs or Referer).
     const token = singleHeader(request.headers['x-delete-token'], 'X-Delete-Token');
     await ctx.items.deleteWithToken(request.params.id, token);

@@ -1,0 +1,64 @@
+// Per-request facts about the client, computed once in the first hook: its address (and the group
+// it is counted under), and whether it came through a trusted proxy whose headers we may believe.
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { addressGroup, clientAddress, normalizeIp } from '../security/client-ip.js';
+import type { TrustedProxies } from '../security/client-ip.js';
+
+export interface ClientInfo {
+  /** The client's address as far as we can trust it. */
+  ip: string;
+  /** What limits count by: the address, or its /64 for IPv6. */
+  group: string;
+  /** The peer is a trusted proxy (and knew the proxy secret, if one is set). */
+  viaTrustedProxy: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    client: ClientInfo;
+  }
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** Proxy headers from a peer that knows the shared secret only; compared in constant time (timing attack). */
+function secretMatches(given: string | undefined, secret: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function registerClientInfo(app: FastifyInstance, config: Config, trusted: TrustedProxies): void {
+  app.decorateRequest('client', null as unknown as ClientInfo);
+  app.addHook('onRequest', async (request) => {
+    const peer = normalizeIp(request.raw.socket.remoteAddress ?? '');
+    // Spoofing: X-Forwarded-* from anyone but a configured proxy is ignored entirely.
+    const viaTrustedProxy = trusted.has(peer) && (config.proxySecret === undefined || secretMatches(headerValue(request, 'x-proxy-secret'), config.proxySecret));
+    const ip = clientAddress(peer, headerValue(request, 'x-forwarded-for'), trusted, viaTrustedProxy);
+    request.client = { ip, group: addressGroup(ip), viaTrustedProxy };
+  });
+}
+
+/** The scheme the client used: X-Forwarded-Proto counts only from a trusted proxy. */
+export function clientProtocol(request: FastifyRequest): 'http' | 'https' {
+  if (request.client?.viaTrustedProxy) {
+    const forwarded = headerValue(request, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    if (forwarded === 'https' || forwarded === 'http') return forwarded;
+  }
+  return request.protocol === 'https' ? 'https' : 'http';
+}
+
+/** The host the client used: X-Forwarded-Host counts only from a trusted proxy. */
+export function clientHost(request: FastifyRequest): string {
+  if (request.client?.viaTrustedProxy) {
+    const forwarded = headerValue(request, 'x-forwarded-host')?.split(',')[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  return request.host;
+}

@@ -1,0 +1,70 @@
+// Per-route abuse hooks, driven by route config: `rateGroup` (create/read/health budgets per client)
+// and `bruteAction` (failed lookups counted per client and action, then blocked).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import { AppError } from '../core/errors.js';
+import type { AbuseControls } from '../security/abuse-controls.js';
+import type { RateSpec } from '../security/rate-spec.js';
+import { sendError } from './error-reply.js';
+
+export type RateGroup = 'create' | 'read' | 'health';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    rateGroup?: RateGroup;
+    bruteAction?: string;
+  }
+}
+
+/** Whom limits count: the owner when authenticated (certificates arrive later), else the address group. */
+export function limitKey(request: FastifyRequest): string {
+  return `ip:${request.client.group}`;
+}
+
+/**
+ * Consumes one unit of the group's budget and sets the X-RateLimit headers; throws RATE_LIMITED
+ * (with Retry-After) when spent. Exported for handlers outside route config (the 404 handler).
+ */
+export async function enforceRate(controls: AbuseControls, spec: RateSpec | null, group: RateGroup, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!spec) return;
+  const decision = await controls.counters.consume(`rl:${group}`, limitKey(request), spec.limit, spec.windowSeconds);
+  reply.header('x-ratelimit-limit', String(decision.limit));
+  reply.header('x-ratelimit-remaining', String(decision.remaining));
+  reply.header('x-ratelimit-reset', String(decision.resetIn));
+  if (!decision.allowed) {
+    reply.header('retry-after', String(decision.resetIn));
+    throw new AppError('RATE_LIMITED', undefined, { retry_after: decision.resetIn });
+  }
+}
+
+export function specFor(config: Config, group: RateGroup): RateSpec | null {
+  return group === 'create' ? config.rateCreate : group === 'read' ? config.rateRead : config.rateHealth;
+}
+
+export function registerLimits(app: FastifyInstance, config: Config, controls: AbuseControls): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const { rateGroup, bruteAction } = request.routeOptions.config;
+    try {
+      if (bruteAction) await controls.brute.check(bruteAction, limitKey(request));
+      if (rateGroup) await enforceRate(controls, specFor(config, rateGroup), rateGroup, request, reply);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'BLOCKED') reply.header('retry-after', String(error.extra['retry_after']));
+      if (error instanceof AppError) return sendError(request, reply, error);
+      throw error;
+    }
+    return undefined;
+  });
+
+  // Guessing ids or keys shows up as 404s on lookup routes: count them per client and action,
+  // before the 404 leaves, so a sequential guesser meets the block on its very next request.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const action = request.routeOptions.config.bruteAction;
+    if (!action || reply.statusCode !== 404) return payload;
+    try {
+      await controls.brute.fail(action, limitKey(request));
+    } catch (error) {
+      request.log.error({ err: error }, 'counting a failed lookup failed');
+    }
+    return payload;
+  });
+}
