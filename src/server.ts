@@ -19,6 +19,7 @@ import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
 import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
+import type { CounterStore } from './storage/ports.js';
 
 export const CLEANUP_INTERVAL_MS = 60_000;
 
@@ -31,7 +32,14 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
-export async function openServer(config: Config, logger: Logger, clock: Clock = systemClock): Promise<Server> {
+export interface ServerOverrides {
+  clock?: Clock;
+  /** A CounterStore other than the in-memory default (tests; the Redis adapter later). */
+  counters?: CounterStore;
+}
+
+export async function openServer(config: Config, logger: Logger, overrides: ServerOverrides = {}): Promise<Server> {
+  const clock = overrides.clock ?? systemClock;
   let dataDir: string;
   try {
     dataDir = await prepareDataDir(config.dataDir);
@@ -69,7 +77,7 @@ export async function openServer(config: Config, logger: Logger, clock: Clock = 
 
   const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0 });
   const reader = new ContentReader(blobs, keyring.wrapKey);
-  const counters = new MemoryCounterStore(clock);
+  const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
   const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, version: VERSION }, { logger });
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
