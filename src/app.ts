@@ -1,6 +1,7 @@
 // buildApp: composes plugins and routes into a Fastify instance. No globals, so tests build many.
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Logger } from 'pino';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
@@ -11,6 +12,10 @@ import { registerAccessLog } from './http/access-log.js';
 import { registerClientInfo } from './http/client-info.js';
 import { enforceRate, registerLimits } from './http/limits.js';
 import { challengeRoutes } from './http/routes/challenge.js';
+import { registerIdentity } from './http/identity.js';
+import { listRoutes } from './http/routes/list.js';
+import { pkiRoutes } from './http/routes/pki.js';
+import { registerRoutes } from './http/routes/register.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { requestIdFor } from './http/request-id.js';
@@ -21,7 +26,8 @@ import { pasteRoutes } from './http/routes/pastes.js';
 
 export interface BuildOptions {
   logger: Logger;
-  https?: { key: Buffer; cert: Buffer } | undefined;
+  /** TLS terminated here: certificate, key and client-certificate options (see server.ts). */
+  https?: HttpsServerOptions | undefined;
 }
 
 /** Timeouts that cut off slow or stalled clients (slowloris) while normal transfers finish. */
@@ -55,6 +61,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     routerOptions: { maxParamLength: 200 },
+    // Router-level failures (over-long ids, malformed percent-encoding) skip the hooks: give them
+    // the same headers and the contract's 404 instead of Fastify's own body echoing the path.
+    frameworkErrors: (_error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      applySecurityHeaders(request, reply);
+      return sendError(request, reply, new AppError('NOT_FOUND'));
+    },
     ...(options.https ? { https: options.https } : {}),
   });
   app.server.headersTimeout = TIMEOUTS.headersMs;
@@ -66,6 +79,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     reply.header('x-request-id', request.id);
     applySecurityHeaders(request, reply);
   });
+  registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
   registerLimits(app, ctx.config, ctx.abuse);
 
@@ -100,6 +114,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     async (scope) => {
       await opsRoutes(scope, ctx);
       await challengeRoutes(scope, ctx);
+      await pkiRoutes(scope, ctx);
+      await registerRoutes(scope, ctx);
+      await listRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
     },

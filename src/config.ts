@@ -44,15 +44,24 @@ const urlPrefix = z
   .regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'must be a path such as /paste (letters, digits, . _ ~ -)')
   .transform((value) => value.replace(/\/+$/, ''));
 
-const publicUrl = z
-  .string()
-  .url()
-  .refine((value) => /^https?:\/\//.test(value), 'must be an http or https URL')
-  .refine((value) => {
-    const url = new URL(value);
-    return url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-  }, 'must not carry a query, fragment or credentials')
-  .transform((value) => value.replace(/\/+$/, ''));
+const publicUrl = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute http or https URL' });
+    return z.NEVER;
+  }
+  if (!/^https?:$/.test(url.protocol) || url.host === '') {
+    ctx.addIssue({ code: 'custom', message: 'must be an http or https URL with a host' });
+    return z.NEVER;
+  }
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a query, fragment or credentials' });
+    return z.NEVER;
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+});
 
 const masterKey = z.string().transform((value, ctx) => {
   const bytes = /^[0-9a-fA-F]{64}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
@@ -120,6 +129,13 @@ const schema = z.object({
   DENIED_TYPES: mimeGlobs.default([]),
   TRUSTED_PROXIES: cidrs.default([]),
   PROXY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Identity
+  TLS_CERT: z.string().min(1).optional(),
+  TLS_KEY: z.string().min(1).optional(),
+  TRUSTED_CA_FILE: z.string().min(1).optional(),
+  ADMINS: list.pipe(z.array(z.string().transform((v) => v.toLowerCase().replace(/:/g, '')).pipe(z.string().regex(/^[0-9a-f]{64}$/, 'each admin must be a SHA-256 certificate fingerprint (64 hex characters)')))).default([]),
+  REGISTER_DIFFICULTY: intString(0, 32).default(24),
+  AUDIT_LOG: z.string().min(1).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -157,6 +173,13 @@ export interface Config {
   readonly deniedTypes: readonly string[];
   readonly trustedProxies: readonly string[];
   readonly proxySecret: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly trustedCaFile: string | undefined;
+  readonly admins: readonly string[];
+  readonly registerDifficulty: number;
+  /** undefined = DATA_DIR/audit.log */
+  readonly auditLog: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +210,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   // 0 means "never": a default of never cannot sit under a finite maximum, nor a default above it.
   if (parsed.MAX_EXPIRY !== 0 && (parsed.DEFAULT_EXPIRY === 0 || parsed.DEFAULT_EXPIRY > parsed.MAX_EXPIRY)) {
     throw new ConfigError('SEALBIN_DEFAULT_EXPIRY: must be between 1 and SEALBIN_MAX_EXPIRY when SEALBIN_MAX_EXPIRY is set');
+  }
+  if ((parsed.TLS_CERT === undefined) !== (parsed.TLS_KEY === undefined)) {
+    throw new ConfigError('SEALBIN_TLS_CERT and SEALBIN_TLS_KEY must be set together');
   }
   return Object.freeze({
     host: parsed.HOST,
@@ -220,5 +246,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     deniedTypes: Object.freeze([...parsed.DENIED_TYPES]),
     trustedProxies: Object.freeze([...parsed.TRUSTED_PROXIES]),
     proxySecret: parsed.PROXY_SECRET,
+    tlsCert: parsed.TLS_CERT,
+    tlsKey: parsed.TLS_KEY,
+    trustedCaFile: parsed.TRUSTED_CA_FILE,
+    admins: Object.freeze([...parsed.ADMINS]),
+    registerDifficulty: parsed.REGISTER_DIFFICULTY,
+    auditLog: parsed.AUDIT_LOG,
   });
 }

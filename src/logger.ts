@@ -8,7 +8,8 @@ export function createLogger(level: string): Logger {
     base: { service: 'sealbin' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers["x-delete-token"]', 'req.headers["x-pow-token"]', 'req.headers["x-pow-solution"]', 'req.headers["x-proxy-secret"]', 'req.headers.authorization', 'req.headers.cookie'],
+      // Some plugins log whole header objects at debug/trace (e.g. multipart's busboy options).
+      paths: ['busboyOptions.headers', 'headers["x-delete-token"]', 'headers["x-pow-token"]', 'headers["x-pow-solution"]', 'headers["x-proxy-secret"]', 'headers["x-ssl-client-cert"]', 'headers.authorization', 'headers.cookie', 'req.headers["x-ssl-client-cert"]', 'req.headers["x-delete-token"]', 'req.headers["x-pow-token"]', 'req.headers["x-pow-solution"]', 'req.headers["x-proxy-secret"]', 'req.headers.authorization', 'req.headers.cookie'],
       censor: '[redacted]',
     },
   });

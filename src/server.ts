@@ -1,5 +1,8 @@
 // Opens everything the server needs from a Config: data dir, master key, stores, services, app.
+import { readFile } from 'node:fs/promises';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { join } from 'node:path';
+import { constants as cryptoConstants } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
@@ -13,6 +16,9 @@ import { ItemService } from './core/item-service.js';
 import { deriveKeyring } from './crypto/keyring.js';
 import { prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
+import { AuditFile } from './storage/fs/audit-file.js';
+import { PkiService } from './core/pki-service.js';
+import { x509 } from './crypto/x509/provider.js';
 import { loadOrCreateMasterKey } from './storage/fs/master-key-file.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
 import { VERSION } from './version.js';
@@ -79,7 +85,17 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const reader = new ContentReader(blobs, keyring.wrapKey);
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
-  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, version: VERSION }, { logger });
+  const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
+  const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
+  const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, clock, admins: new Set(config.admins), trustedCas });
+  const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
+  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, version: VERSION }, { logger, https });
+  if (https && config.tlsCert && config.tlsKey) {
+    const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
+    pki.onCaCreated = async () => {
+      (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+    };
+  }
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
   return {
     app,
@@ -88,6 +104,45 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
       await cleanup.stop();
       await metadata.close();
       await counters.close();
+      await audit.close();
     },
+  };
+}
+
+async function readTrustedCas(path: string): Promise<x509.X509Certificate[]> {
+  try {
+    const pem = await readFile(path, 'utf8');
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new Error('no PEM certificate in it');
+    return blocks.map((block) => new x509.X509Certificate(block));
+  } catch (error) {
+    throw new StartupError(`SEALBIN_TRUSTED_CA_FILE ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * TLS terminated in the server: client certificates are requested but optional (anonymous use stays
+ * possible) and never rejected at the handshake: every request checks them itself, so a revoked
+ * certificate gets a JSON 401 instead of a bare TLS alert. Session tickets are off so that every
+ * connection presents its certificate afresh.
+ */
+async function tlsOptions(certPath: string, keyPath: string, pki: PkiService, trustedCas: readonly x509.X509Certificate[]): Promise<HttpsServerOptions> {
+  let cert: Buffer;
+  let key: Buffer;
+  try {
+    [cert, key] = await Promise.all([readFile(certPath), readFile(keyPath)]);
+  } catch (error) {
+    throw new StartupError(`cannot read the TLS certificate or key (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const ca: string[] = trustedCas.map((c) => c.toString('pem'));
+  if (await pki.caExists()) ca.push(await pki.caPem());
+  return {
+    cert,
+    key,
+    requestCert: true,
+    rejectUnauthorized: false,
+    ...(ca.length > 0 ? { ca } : {}),
+    minVersion: 'TLSv1.2',
+    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
   };
 }

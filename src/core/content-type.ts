@@ -7,8 +7,8 @@ const ACTIVE = [
   /^image\/svg\+xml$/,
   /^(text|application)\/xml$/,
   /\+xml$/,
-  /^(text|application)\/(x-)?(java|ecma)script$/,
-  /^text\/(x-)?jscript$/,
+  // Every JavaScript MIME type browsers execute (WHATWG list: javascript1.0-1.5, livescript, jscript ...).
+  /^(text|application)\/(x-)?(javascript|ecmascript|jscript|livescript)[0-9.]*$/,
   /^application\/x-shockwave-flash$/,
   /^text\/xsl$/,
 ];

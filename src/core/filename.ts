@@ -20,7 +20,8 @@ export function sanitizeFilename(input: string | undefined | null): string | nul
   name = name.replace(/["'`;:*?<>|]/g, '_');
   // Hidden files and "..": no leading dots; no trailing dots or spaces (Windows strips them).
   name = name.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
-  name = truncateUtf8(name, MAX_BYTES);
+  // Truncation can expose a trailing dot or space again: strip once more after it.
+  name = truncateUtf8(name, MAX_BYTES).replace(/[.\s]+$/, '');
   return name.length > 0 ? name : null;
 }
 

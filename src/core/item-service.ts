@@ -6,13 +6,14 @@ import type { Readable } from 'node:stream';
 import { EncryptStream } from '../crypto/at-rest-format.js';
 import { wrapKey } from '../crypto/key-wrap.js';
 import type { Keyring } from '../crypto/keyring.js';
-import type { BlobStore, ItemKind, ItemRecord, MetadataStore, RemovedItem } from '../storage/ports.js';
+import type { BlobStore, ContentUpdate, ItemKind, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 import { ContentInspector } from './content-inspector.js';
 import { decideType } from './content-type.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken } from './delete-token.js';
 import { hashDicewareKey, isDicewareKey, newDicewareKey } from './diceware.js';
 import { AppError } from './errors.js';
+import type { Identity } from './identity.js';
 import { resolveExpiry } from './expiry.js';
 import { sanitizeFilename } from './filename.js';
 import { newBlobId, newPasteId, isPasteId } from './ids.js';
@@ -38,6 +39,15 @@ export interface CreateInput {
   owner: string | null;
   /** Checks run on the finished upload before it is committed; a throw refuses and discards it. */
   beforeCommit?: (facts: UploadFacts) => Promise<void>;
+}
+
+export interface UpdateInput {
+  body?: Readable | undefined;
+  claimedType?: string | null;
+  filename?: string | null | undefined;
+  expiry?: string | undefined;
+  burnAfterRead?: boolean | undefined;
+  beforeCommit?: CreateInput['beforeCommit'];
 }
 
 /** What is known about an upload once it has streamed through, before it is stored for good. */
@@ -71,6 +81,30 @@ export interface ItemServiceDeps {
 export class ItemService {
   constructor(private readonly deps: ItemServiceDeps) {}
 
+  /**
+   * Streams content through inspection and encryption into storage under `id`, runs the pre-commit
+   * checks, and makes it durable. Nothing of a refused or failed upload remains.
+   */
+  private async ingest(id: string, body: Readable, claimedType: string | null, beforeCommit: CreateInput['beforeCommit']): Promise<ContentUpdate> {
+    const { blobs, keyring, limits } = this.deps;
+    const dataKey = randomBytes(32);
+    const inspector = new ContentInspector(limits.maxSize, this.deps.measureEntropy ?? false);
+    const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
+    try {
+      await pipeline(body, inspector, new EncryptStream(dataKey, id), sink);
+      if (inspector.size === 0) throw new AppError('EMPTY');
+      const mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: claimedType });
+      await beforeCommit?.({ size: inspector.size, sha256: inspector.sha256, mimeType, entropy: inspector.histogram?.entropy() ?? null });
+      const stored = await sink.commit();
+      return { size: inspector.size, mimeType, sha256: inspector.sha256, wrappedKey: wrapKey(keyring.wrapKey, dataKey, id), blobId: stored.blobId, inline: stored.inline };
+    } catch (error) {
+      await sink.abort();
+      throw error;
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   /** Streams the body through inspection and encryption into storage; resolves once durable. */
   async create(input: CreateInput): Promise<CreatedItem> {
     const { metadata, blobs, keyring, clock, limits } = this.deps;
@@ -78,21 +112,7 @@ export class ItemService {
     const expiresAt = resolveExpiry(input.expiry, limits, createdAt);
     const filename = sanitizeFilename(input.filename);
     const id = newPasteId();
-    const dataKey = randomBytes(32);
-    const inspector = new ContentInspector(limits.maxSize, this.deps.measureEntropy ?? false);
-    const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
-    let stored;
-    let mimeType: string;
-    try {
-      await pipeline(input.body, inspector, new EncryptStream(dataKey, id), sink);
-      if (inspector.size === 0) throw new AppError('EMPTY');
-      mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: input.claimedType });
-      await input.beforeCommit?.({ size: inspector.size, sha256: inspector.sha256, mimeType, entropy: inspector.histogram?.entropy() ?? null });
-      stored = await sink.commit();
-    } catch (error) {
-      await sink.abort();
-      throw error;
-    }
+    const content = await this.ingest(id, input.body, input.claimedType, input.beforeCommit);
     const deleteToken = input.owner === null ? newDeleteToken() : null;
     const key = input.kind === 'file' ? newDicewareKey() : null;
     const record: ItemRecord = {
@@ -101,27 +121,50 @@ export class ItemService {
       keyHash: key === null ? null : hashDicewareKey(keyring.dicewareKey, key),
       owner: input.owner,
       deleteTokenHash: deleteToken === null ? null : hashDeleteToken(deleteToken),
-      size: inspector.size,
-      mimeType,
+      ...content,
       filename,
-      sha256: inspector.sha256,
       createdAt,
       expiresAt,
       burnAfterRead: input.burnAfterRead,
       burnedAt: null,
       downloads: 0,
-      wrappedKey: wrapKey(keyring.wrapKey, dataKey, id),
-      blobId: stored.blobId,
-      inline: stored.inline,
     };
-    dataKey.fill(0);
     try {
       await metadata.insertItem(record);
     } catch (error) {
-      if (stored.blobId) await blobs.remove(stored.blobId).catch(() => undefined);
+      if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
       throw error;
     }
     return { record, deleteToken, key };
+  }
+
+  /**
+   * Replaces content and/or metadata of an item the caller may change (checked by the caller).
+   * New content gets a new data key; the old blob is shredded once the row points at the new one.
+   */
+  async update(item: ItemRecord, input: UpdateInput): Promise<ItemRecord> {
+    const { metadata, blobs, clock, limits } = this.deps;
+    const now = clock.now();
+    const change: MetadataUpdate = {};
+    if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, now);
+    if (input.burnAfterRead !== undefined) change.burnAfterRead = input.burnAfterRead;
+    if (input.filename !== undefined) change.filename = sanitizeFilename(input.filename);
+    if (input.body) {
+      const content = await this.ingest(item.id, input.body, input.claimedType ?? null, input.beforeCommit);
+      const replaced = await metadata.replaceContent(item.id, content, now);
+      if (!replaced) {
+        if (content.blobId) await blobs.remove(content.blobId);
+        throw new AppError('NOT_FOUND');
+      }
+      if (replaced.oldBlobId) await blobs.remove(replaced.oldBlobId);
+    }
+    if (!(await metadata.updateMetadata(item.id, change, now))) throw new AppError('NOT_FOUND');
+    return this.get(item.id);
+  }
+
+  /** Items of `owner` (or everyone's, for null), newest first, one page at a time. */
+  async list(query: Omit<ItemQuery, 'now'>): Promise<ItemRecord[]> {
+    return this.deps.metadata.listItems({ ...query, now: this.deps.clock.now() });
   }
 
   /** A live item by hex id; malformed or unknown ids are the same NOT_FOUND. */
@@ -154,12 +197,23 @@ export class ItemService {
     return claimed;
   }
 
-  /** Deletes with the anonymous creator's delete token (owners and admins come with identities). */
-  async deleteWithToken(id: string, token: string | undefined): Promise<void> {
+  /**
+   * Deletes for its owner, an admin, or the holder of the delete token. Without any of these:
+   * 401 when the caller is anonymous and sent no token, else 403; nothing changes either way.
+   */
+  async delete(id: string, caller: Identity | null, token: string | undefined): Promise<void> {
     const item = await this.get(id);
-    if (token === undefined || token === '') throw new AppError('AUTH_REQUIRED');
-    if (item.deleteTokenHash === null || !deleteTokenMatches(token, item.deleteTokenHash)) throw new AppError('FORBIDDEN');
+    const ownerOrAdmin = caller !== null && (caller.admin || (item.owner !== null && item.owner === caller.owner));
+    if (!ownerOrAdmin) {
+      if (token === undefined || token === '') throw new AppError(caller === null ? 'AUTH_REQUIRED' : 'FORBIDDEN');
+      if (item.deleteTokenHash === null || !deleteTokenMatches(token, item.deleteTokenHash)) throw new AppError('FORBIDDEN');
+    }
     await this.remove(id);
+  }
+
+  /** Whether `caller` may change `item` (owner or admin). */
+  static mayModify(item: ItemRecord, caller: Identity): boolean {
+    return caller.admin || (item.owner !== null && item.owner === caller.owner);
   }
 
   /** Removes an item and shreds its content. Idempotent. */

@@ -190,6 +190,7 @@ export class DecryptStream extends Transform {
       const sealedSize = (this.header as StreamHeader).chunkSize + TAG_LENGTH;
       // A full-size sealed chunk is never the final one (the final holds fewer than chunkSize bytes).
       while (all.length >= sealedSize && this.index < this.finalIndex) {
+        if (this.options.lastChunk !== undefined && this.index > this.options.lastChunk) throw new FormatError('unexpected data after the last chunk', this.index);
         this.push(this.open(all.subarray(0, sealedSize)));
         all = all.subarray(sealedSize);
       }

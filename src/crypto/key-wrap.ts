@@ -30,3 +30,24 @@ export function unwrapKey(kek: Buffer, wrapped: Buffer, itemId: string): Buffer 
   decipher.setAuthTag(wrapped.subarray(wrapped.length - TAG));
   return Buffer.concat([decipher.update(body), decipher.final()]);
 }
+
+/**
+ * Seals a secret of any length (e.g. the CA's PKCS#8 private key) under `kek`, bound to `label`.
+ * Format: version(1) | nonce(12) | ciphertext | tag(16).
+ */
+export function sealSecret(kek: Buffer, secret: Buffer, label: string): Buffer {
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv('aes-256-gcm', kek, nonce);
+  cipher.setAAD(Buffer.from(`sealbin:secret:v1:${label}`, 'utf8'));
+  const body = Buffer.concat([cipher.update(secret), cipher.final()]);
+  return Buffer.concat([Buffer.from([VERSION]), nonce, body, cipher.getAuthTag()]);
+}
+
+/** Throws when the sealed secret was altered, has another label, or the key differs. */
+export function openSecret(kek: Buffer, sealed: Buffer, label: string): Buffer {
+  if (sealed.length < 1 + NONCE + TAG || sealed[0] !== VERSION) throw new Error('sealed secret has an unknown format');
+  const decipher = createDecipheriv('aes-256-gcm', kek, sealed.subarray(1, 1 + NONCE));
+  decipher.setAAD(Buffer.from(`sealbin:secret:v1:${label}`, 'utf8'));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  return Buffer.concat([decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)), decipher.final()]);
+}

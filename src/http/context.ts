@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { ContentReader } from '../core/content-reader.js';
 import type { ItemService } from '../core/item-service.js';
+import type { PkiService } from '../core/pki-service.js';
 import type { AbuseControls } from '../security/abuse-controls.js';
 import type { BlobStore, MetadataStore } from '../storage/ports.js';
 
@@ -14,5 +15,6 @@ export interface AppContext {
   metadata: MetadataStore;
   blobs: BlobStore;
   abuse: AbuseControls;
+  pki: PkiService;
   version: string;
 }

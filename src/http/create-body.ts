@@ -25,7 +25,7 @@ function isMultipart(request: FastifyRequest): boolean {
 }
 
 function isJson(request: FastifyRequest): boolean {
-  return /^application\/json\b/i.test(request.headers['content-type'] ?? '');
+  return /^application\/json\s*(;|$)/i.test(request.headers['content-type'] ?? '');
 }
 
 export function jsonBodyLimit(maxSize: number): number {

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
+import { API_CSP } from './security-headers.js';
 
 export interface ErrorBody {
   error_code: ErrorCode;
@@ -52,7 +53,10 @@ export function toAppError(error: unknown): AppError {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  // Content headers from a half-prepared content reply must not describe the error body.
-  for (const name of ['content-disposition', 'etag', 'x-content-sha256', 'content-range', 'accept-ranges', 'content-length']) reply.removeHeader(name);
+  // Content headers from a half-prepared content reply must not describe the error body
+  // (except Content-Range on a 416, which tells the client the real size).
+  for (const name of ['content-disposition', 'etag', 'x-content-sha256', 'accept-ranges', 'content-length']) reply.removeHeader(name);
+  if (error.code !== 'RANGE_NOT_SATISFIABLE') reply.removeHeader('content-range');
+  reply.header('content-security-policy', API_CSP);
   return reply.code(ERRORS[error.code].status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
 }

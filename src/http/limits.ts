@@ -16,9 +16,9 @@ declare module 'fastify' {
   }
 }
 
-/** Whom limits count: the owner when authenticated (certificates arrive later), else the address group. */
+/** Whom limits count: the certificate owner when authenticated, else the address group. */
 export function limitKey(request: FastifyRequest): string {
-  return `ip:${request.client.group}`;
+  return request.identity ? `owner:${request.identity.owner}` : `ip:${request.client.group}`;
 }
 
 /**

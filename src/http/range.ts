@@ -7,7 +7,7 @@ export type RangeResult = { kind: 'none' } | { kind: 'unsatisfiable' } | { kind:
  * @example parseRange('bytes=-4', 10)  -> { kind: 'range', start: 6, end: 9 }
  */
 export function parseRange(header: string | undefined, size: number): RangeResult {
-  if (header === undefined) return { kind: 'none' };
+  if (header === undefined || size <= 0) return { kind: 'none' };
   const match = /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return { kind: 'none' };
   const [, first = '', last = ''] = match;

@@ -49,6 +49,40 @@ const createHeaders = z.object({
 
 const errors = { 400: errorSchema, 404: errorSchema, 413: errorSchema, 500: errorSchema };
 
+const pkiStatus = z.object({
+  enabled: z.boolean(),
+  ca_exists: z.boolean(),
+  fingerprint: z.string().nullable(),
+  common_name: z.string().nullable(),
+  expires_at: z.number().int().nullable(),
+  issued: z.number().int(),
+  revoked: z.number().int(),
+});
+
+const issued = z.object({
+  serial: z.string(),
+  fingerprint: z.string(),
+  certificate: z.string(),
+  private_key: z.string().optional(),
+  pkcs12: z.string().optional().describe('base64 PKCS#12 (AES-256, HMAC-SHA256)'),
+  pkcs12_password: z.string().optional(),
+});
+
+const certView = z.object({
+  serial: z.string(),
+  fingerprint: z.string(),
+  common_name: z.string(),
+  admin: z.boolean(),
+  issued_at: z.number().int(),
+  expires_at: z.number().int(),
+  revoked_at: z.number().int().nullable(),
+  status: z.enum(['valid', 'revoked', 'expired']),
+});
+
+const challenge = z.object({ enabled: z.boolean(), difficulty: z.number().int(), nonce: z.string().nullable(), expires: z.number().int().nullable(), token: z.string().nullable() });
+
+const authErrors = { 401: errorSchema, 403: errorSchema };
+
 export const schemas = {
   createPaste: {
     summary: 'Create a paste from a raw body, a multipart "file" part or JSON {"content": ...}',
@@ -56,7 +90,7 @@ export const schemas = {
     headers: createHeaders,
     response: { 201: created, ...errors },
   },
-  updatePaste: { summary: 'Replace content and/or metadata (owner only)', tags: ['pastes'], params: idParams, response: { 401: errorSchema, 403: errorSchema, 404: errorSchema } },
+  updatePaste: { summary: 'Replace content and/or metadata (owner or admin)', tags: ['pastes'], params: idParams, headers: createHeaders, response: { 200: item, 401: errorSchema, 403: errorSchema, 404: errorSchema, 413: errorSchema } },
   getPaste: { summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: item, 404: errorSchema } },
   headPaste: { summary: 'Paste metadata headers', tags: ['pastes'], params: idParams },
   getRaw: { summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, response: { 404: errorSchema, 416: errorSchema, 500: errorSchema } },
@@ -96,12 +130,43 @@ export const schemas = {
     },
   },
   openapi: { summary: 'This OpenAPI document', tags: ['operations'] },
+  pkiCa: { summary: 'Create the CA (admin, or loopback while none exists)', tags: ['pki'], body: z.object({ common_name: z.string().optional(), days: z.number().int().optional() }).optional(), response: { 201: pkiStatus, 400: errorSchema, ...authErrors, 409: errorSchema } },
+  pkiStatus: { summary: 'PKI status', tags: ['pki'], response: { 200: pkiStatus } },
+  pkiPem: { summary: 'PEM document (CA certificate or CRL)', tags: ['pki'], response: { 409: errorSchema } },
+  pkiIssue: {
+    summary: 'Issue a client certificate (admin); with a CSR no private key exists on the server',
+    tags: ['pki'],
+    body: z.object({ common_name: z.string(), days: z.number().int().optional(), admin: z.boolean().optional(), csr: z.string().optional() }),
+    response: { 201: issued, 400: errorSchema, ...authErrors, 409: errorSchema },
+  },
+  pkiCerts: { summary: 'Every issued certificate (admin)', tags: ['pki'], response: { 200: z.object({ certificates: z.array(certView) }), ...authErrors } },
+  pkiRevoke: { summary: 'Revoke a certificate (admin)', tags: ['pki'], params: z.object({ serial: z.string() }), response: { 200: certView, ...authErrors, 404: errorSchema } },
+  registerChallenge: { summary: 'A registration proof-of-work challenge', tags: ['pki'], response: { 200: challenge } },
+  register: {
+    summary: 'Self-registration with a solved challenge: a non-admin certificate',
+    tags: ['pki'],
+    body: z.object({ common_name: z.string(), csr: z.string().optional() }),
+    response: { 201: issued, 400: errorSchema, 409: errorSchema, 429: errorSchema },
+  },
+  listPastes: {
+    summary: 'List own items (admin: all=1 lists everyone\'s)',
+    tags: ['pastes'],
+    querystring: z.object({
+      type: z.string().optional().describe('MIME glob, e.g. image/*'),
+      after: z.string().optional(),
+      before: z.string().optional(),
+      limit: z.string().optional().describe('1..200, default 50'),
+      cursor: z.string().optional(),
+      all: z.string().optional(),
+    }),
+    response: { 200: z.object({ pastes: z.array(item), next_cursor: z.string().nullable() }), 400: errorSchema, ...authErrors },
+  },
   challenge: {
     summary: 'A proof-of-work challenge: find s with SHA-256(nonce + ":" + s) having `difficulty` leading zero bits',
     tags: ['abuse'],
     querystring: z.object({ purpose: z.string().optional().describe('paste (default) or short') }),
     response: {
-      200: z.object({ enabled: z.boolean(), difficulty: z.number().int(), nonce: z.string().nullable(), expires: z.number().int().nullable(), token: z.string().nullable() }),
+      200: challenge,
       400: errorSchema,
       429: errorSchema,
     },

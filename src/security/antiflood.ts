@@ -35,8 +35,10 @@ export class AntiFlood {
     const window = Math.floor(this.clock.now() / windowSeconds);
     const { value } = await this.counters.increment(`flood:count:${window}`, windowSeconds * 2);
     if (value === threshold + 1) {
-      // Each breach extends the level's life by a full window: quiet for a window -> back to base.
-      await this.counters.increment(LEVEL_KEY, windowSeconds, { refresh: true });
+      // The level lives until the end of the window after this one: a whole window without a
+      // breach brings the difficulty back to base, a breach in every window keeps it rising.
+      const ttl = (window + 2) * windowSeconds - this.clock.now();
+      await this.counters.increment(LEVEL_KEY, ttl, { refresh: true });
     }
   }
 }

@@ -26,7 +26,9 @@ export class TrustedProxies {
 }
 
 export function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
-  const [address = '', prefixText] = cidr.trim().split('/');
+  const parts = cidr.trim().split('/');
+  if (parts.length > 2) return null;
+  const [address = '', prefixText] = parts;
   const family = isIP(address);
   if (family === 0) return null;
   const max = family === 4 ? 32 : 128;
@@ -37,10 +39,16 @@ export function parseCidr(cidr: string): { address: string; prefix: number; fami
 
 /** "::ffff:192.0.2.1" -> "192.0.2.1", so one client is not two (IPv4 and mapped IPv6). */
 export function normalizeIp(address: string): string {
-  const trimmed = address.trim().replace(/^\[|\]$/g, '');
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(trimmed);
-  if (mapped?.[1]) return mapped[1];
-  return trimmed.toLowerCase();
+  const trimmed = address.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(trimmed) !== 6) return trimmed;
+  // Any spelling of ::ffff:a.b.c.d (dotted, hex tail, uncompressed) is that IPv4 address.
+  const hextets = expandIpv6(trimmed);
+  if (hextets.slice(0, 5).every((h) => h === '0000') && hextets[5] === 'ffff') {
+    const high = parseInt(hextets[6] as string, 16);
+    const low = parseInt(hextets[7] as string, 16);
+    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  }
+  return trimmed;
 }
 
 /**

@@ -89,7 +89,7 @@ export class ProofOfWork {
     } catch {
       throw invalid('malformed token');
     }
-    if (payload.v !== 1 || typeof payload.n !== 'string' || typeof payload.d !== 'number' || typeof payload.e !== 'number') throw invalid('malformed token');
+    if (typeof payload !== 'object' || payload === null || payload.v !== 1 || typeof payload.n !== 'string' || typeof payload.d !== 'number' || typeof payload.e !== 'number') throw invalid('malformed token');
     if (payload.p !== purpose) throw invalid(`the token is for "${payload.p}", not "${purpose}"`);
     const now = this.clock.now();
     if (payload.e <= now) throw invalid('the challenge expired');

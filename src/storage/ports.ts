@@ -64,6 +64,12 @@ export interface MetadataStore {
   listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]>;
   /** Whether any row references this blob (to tell orphans from live blobs). */
   hasBlob(blobId: string): Promise<boolean>;
+  /** Live items matching the query, newest first (created_at desc, id desc). */
+  listItems(query: ItemQuery): Promise<ItemRecord[]>;
+  /** Replaces the content of a live item; returns the blob the old content lived in (to shred), or null when gone. */
+  replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null>;
+  /** Changes expiry, burn flag or filename of a live item; false when it is gone. */
+  updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean>;
   /** Small key/value settings (e.g. the master key check). */
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
@@ -142,4 +148,89 @@ export interface CounterStore {
   consume(bucket: string, key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The built-in CA: its certificate and its private key sealed by the master key. */
+export interface CaRecord {
+  certificatePem: string;
+  sealedKey: Buffer;
+  fingerprint: string;
+  commonName: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A certificate this server issued (never its private key). */
+export interface CertRecord {
+  /** Lowercase hex. */
+  serial: string;
+  /** Lowercase hex SHA-256 of the DER: the holder's identity. */
+  fingerprint: string;
+  /** Lowercase hex SHA-1 of the DER, for proxies that only pass X-SSL-Client-SHA1. */
+  sha1: string;
+  commonName: string;
+  admin: boolean;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+  certificatePem: string;
+}
+
+/** Filters for listing items; `owner` null lists every owner's (admin). */
+export interface ItemQuery {
+  owner: string | null;
+  /** SQL LIKE pattern on mime_type ("image/%"), from a MIME glob. */
+  typePattern: string | null;
+  after: number | null;
+  before: number | null;
+  now: number;
+  limit: number;
+  /** Keyset cursor: items strictly older than (createdAt, id). */
+  cursor: { createdAt: number; id: string } | null;
+}
+
+/** What the content of an item is replaced with (PUT). */
+export interface ContentUpdate {
+  size: number;
+  mimeType: string;
+  sha256: string;
+  wrappedKey: Buffer;
+  blobId: string | null;
+  inline: Buffer | null;
+}
+
+export interface MetadataUpdate {
+  expiresAt?: number | null;
+  burnAfterRead?: boolean;
+  filename?: string | null;
+}
+
+export interface PkiStore {
+  getCa(): Promise<CaRecord | null>;
+  /** Stores the CA unless one exists; false when another request created it first. */
+  createCa(ca: CaRecord): Promise<boolean>;
+  insertCert(cert: CertRecord): Promise<void>;
+  getCertByFingerprint(fingerprint: string): Promise<CertRecord | null>;
+  getCertBySha1(sha1: string): Promise<CertRecord | null>;
+  getCertBySerial(serial: string): Promise<CertRecord | null>;
+  listCerts(): Promise<CertRecord[]>;
+  /** Sets revoked_at once; returns the record (revoked) or null when unknown. */
+  revokeCert(serial: string, at: number): Promise<CertRecord | null>;
+}
+
+/** One PKI lifecycle event. Never carries private keys. */
+export interface AuditEvent {
+  event: 'ca_created' | 'issued' | 'registered' | 'revoked' | 'rejected';
+  serial?: string;
+  fingerprint?: string;
+  common_name?: string;
+  /** Fingerprint of the acting certificate, or "loopback" / "anonymous". */
+  actor: string;
+  request_id: string;
+  reason?: string;
+}
+
+export interface AuditLog {
+  /** Appends one event durably (JSON line with the time added). */
+  record(event: AuditEvent): Promise<void>;
 }

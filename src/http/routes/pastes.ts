@@ -1,6 +1,8 @@
 // Pastes: POST /, GET|HEAD /{id}, GET|HEAD /{id}/raw, PUT /{id}, DELETE /{id}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
+import { ItemService } from '../../core/item-service.js';
+import { requireIdentity } from '../identity.js';
 import type { UploadFacts } from '../../core/item-service.js';
 import { ENTROPY_MIN_BODY } from '../../security/entropy.js';
 import type { PowPurpose } from '../../security/pow.js';
@@ -35,7 +37,7 @@ function singleHeader(value: string | string[] | undefined, name: string): strin
 export async function handleCreate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, kind: ItemKind): Promise<FastifyReply> {
   const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
-  const owner: string | null = null; // identities (client certificates) plug in here
+  const owner = request.identity?.owner ?? null;
   await requireProofOfWork(ctx, request, 'paste', owner);
   const body = await readCreateBody(request, ctx.config.maxSize);
   let created;
@@ -55,6 +57,25 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
     payload['download_url'] = `${base}/download/${created.key}`;
   }
   return reply.code(201).header('location', view.url).send(payload);
+}
+
+/** PUT /{id}: owner or admin replaces content (if a body is sent) and/or X-Expiry, X-Burn-After-Read, X-Filename. */
+async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const caller = requireIdentity(request);
+  const item = await ctx.items.get(request.params.id);
+  if (!ItemService.mayModify(item, caller)) throw new AppError('FORBIDDEN');
+  const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
+  const burn = request.headers['x-burn-after-read'] === undefined ? undefined : parseBurnHeader(request.headers['x-burn-after-read']);
+  const hasBody = request.body !== undefined && request.body !== null;
+  const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
+  const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
+  try {
+    const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
+    return reply.send(itemView(updated, baseUrl(ctx.config, request)));
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'TOO_LARGE') refuseTooLarge(reply);
+    throw error;
+  }
 }
 
 /** Spam without accounts: creations cost a solved challenge (authenticated clients may be exempt). */
@@ -98,10 +119,7 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
 export async function pasteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await creationScope(app, ctx, (scope) => {
     scope.post('/', { schema: schemas.createPaste, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'paste'));
-    // Updating needs an owner; identities arrive with the PKI, so for now every caller lacks one.
-    scope.put('/:id', { schema: schemas.updatePaste, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, async () => {
-      throw new AppError('AUTH_REQUIRED', 'Updating a paste needs the client certificate that owns it.');
-    });
+    scope.put('/:id', { schema: schemas.updatePaste, config: { rateGroup: 'create', bruteAction: 'paste' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request: IdRequest, reply) => handleUpdate(ctx, request, reply));
   });
 
   app.get('/:id', { schema: schemas.getPaste, config: LOOKUP }, async (request: IdRequest, reply) => {
@@ -123,7 +141,7 @@ export async function pasteRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.delete('/:id', { schema: schemas.deletePaste, config: LOOKUP }, async (request: IdRequest, reply) => {
     // Delete tokens travel only in this header (never a query string, so never in logs or Referer).
     const token = singleHeader(request.headers['x-delete-token'], 'X-Delete-Token');
-    await ctx.items.deleteWithToken(request.params.id, token);
+    await ctx.items.delete(request.params.id, request.identity, token);
     return reply.code(204).send();
   });
 }

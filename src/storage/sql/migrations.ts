@@ -40,6 +40,33 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '002-pki': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('pki_ca')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('certificate_pem', 'text', (c) => c.notNull())
+          .addColumn('sealed_key', binary, (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('common_name', 'text', (c) => c.notNull())
+          .addColumn('created_at', bigint, (c) => c.notNull())
+          .addColumn('expires_at', bigint, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('pki_certs')
+          .addColumn('serial', 'text', (c) => c.primaryKey())
+          .addColumn('fingerprint', 'text', (c) => c.notNull().unique())
+          .addColumn('sha1', 'text', (c) => c.notNull())
+          .addColumn('common_name', 'text', (c) => c.notNull())
+          .addColumn('admin', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('issued_at', bigint, (c) => c.notNull())
+          .addColumn('expires_at', bigint, (c) => c.notNull())
+          .addColumn('revoked_at', bigint)
+          .addColumn('certificate_pem', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('pki_certs_sha1').on('pki_certs').column('sha1').execute();
+      },
+    },
   };
 }
 

@@ -26,7 +26,31 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface PkiCaTable {
+  id: string;
+  certificate_pem: string;
+  sealed_key: Buffer;
+  fingerprint: string;
+  common_name: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface PkiCertsTable {
+  serial: string;
+  fingerprint: string;
+  sha1: string;
+  common_name: string;
+  admin: number;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  certificate_pem: string;
+}
+
 export interface Database {
   items: ItemsTable;
   settings: SettingsTable;
+  pki_ca: PkiCaTable;
+  pki_certs: PkiCertsTable;
 }

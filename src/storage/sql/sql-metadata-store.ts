@@ -1,8 +1,8 @@
 // MetadataStore over Kysely: the same queries serve SQLite and PostgreSQL.
 import { Migrator } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { ItemRecord, MetadataStore, RemovedItem } from '../ports.js';
-import type { Database, ItemsTable } from './schema.js';
+import type { CaRecord, CertRecord, ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, PkiStore, RemovedItem } from '../ports.js';
+import type { Database, ItemsTable, PkiCertsTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import type { SqlDialect } from './migrations.js';
 
@@ -28,7 +28,21 @@ function toRecord(row: Selectable<ItemsTable>): ItemRecord {
   };
 }
 
-export class SqlMetadataStore implements MetadataStore {
+function toCert(row: Selectable<PkiCertsTable>): CertRecord {
+  return {
+    serial: row.serial,
+    fingerprint: row.fingerprint,
+    sha1: row.sha1,
+    commonName: row.common_name,
+    admin: Number(row.admin) === 1,
+    issuedAt: Number(row.issued_at),
+    expiresAt: Number(row.expires_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    certificatePem: row.certificate_pem,
+  };
+}
+
+export class SqlMetadataStore implements MetadataStore, PkiStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
@@ -124,6 +138,118 @@ export class SqlMetadataStore implements MetadataStore {
   async hasBlob(blobId: string): Promise<boolean> {
     const row = await this.db.selectFrom('items').select('id').where('blob_id', '=', blobId).executeTakeFirst();
     return row !== undefined;
+  }
+
+  async listItems(query: ItemQuery): Promise<ItemRecord[]> {
+    let select = this.live(query.now);
+    if (query.owner !== null) select = select.where('owner', '=', query.owner);
+    if (query.typePattern !== null) select = select.where('mime_type', 'like', query.typePattern);
+    if (query.after !== null) select = select.where('created_at', '>', query.after);
+    if (query.before !== null) select = select.where('created_at', '<', query.before);
+    const cursor = query.cursor;
+    if (cursor) select = select.where((eb) => eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('id', '<', cursor.id)])]));
+    const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute();
+    return rows.map(toRecord);
+  }
+
+  async replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
+    return this.db.transaction().execute(async (tx) => {
+      const old = await tx
+        .selectFrom('items')
+        .select('blob_id')
+        .where('id', '=', id)
+        .where('burned_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .executeTakeFirst();
+      if (!old) return null;
+      await tx
+        .updateTable('items')
+        .set({ size: content.size, mime_type: content.mimeType, sha256: content.sha256, wrapped_key: content.wrappedKey, blob_id: content.blobId, inline_data: content.inline })
+        .where('id', '=', id)
+        .execute();
+      return { oldBlobId: old.blob_id };
+    });
+  }
+
+  async updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
+    const values: Partial<{ expires_at: number | null; burn_after_read: number; filename: string | null }> = {};
+    if (update.expiresAt !== undefined) values.expires_at = update.expiresAt;
+    if (update.burnAfterRead !== undefined) values.burn_after_read = update.burnAfterRead ? 1 : 0;
+    if (update.filename !== undefined) values.filename = update.filename;
+    if (Object.keys(values).length === 0) return (await this.getLive(id, now)) !== null;
+    const result = await this.db
+      .updateTable('items')
+      .set(values)
+      .where('id', '=', id)
+      .where('burned_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async getCa(): Promise<CaRecord | null> {
+    const row = await this.db.selectFrom('pki_ca').selectAll().where('id', '=', 'ca').executeTakeFirst();
+    if (!row) return null;
+    return {
+      certificatePem: row.certificate_pem,
+      sealedKey: Buffer.from(row.sealed_key),
+      fingerprint: row.fingerprint,
+      commonName: row.common_name,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    };
+  }
+
+  async createCa(ca: CaRecord): Promise<boolean> {
+    // The fixed primary key makes "only one CA" a database fact, even with racing instances.
+    const result = await this.db
+      .insertInto('pki_ca')
+      .values({ id: 'ca', certificate_pem: ca.certificatePem, sealed_key: ca.sealedKey, fingerprint: ca.fingerprint, common_name: ca.commonName, created_at: ca.createdAt, expires_at: ca.expiresAt })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async insertCert(cert: CertRecord): Promise<void> {
+    await this.db
+      .insertInto('pki_certs')
+      .values({
+        serial: cert.serial,
+        fingerprint: cert.fingerprint,
+        sha1: cert.sha1,
+        common_name: cert.commonName,
+        admin: cert.admin ? 1 : 0,
+        issued_at: cert.issuedAt,
+        expires_at: cert.expiresAt,
+        revoked_at: cert.revokedAt,
+        certificate_pem: cert.certificatePem,
+      })
+      .execute();
+  }
+
+  async getCertByFingerprint(fingerprint: string): Promise<CertRecord | null> {
+    const row = await this.db.selectFrom('pki_certs').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
+    return row ? toCert(row) : null;
+  }
+
+  async getCertBySha1(sha1: string): Promise<CertRecord | null> {
+    const row = await this.db.selectFrom('pki_certs').selectAll().where('sha1', '=', sha1).executeTakeFirst();
+    return row ? toCert(row) : null;
+  }
+
+  async getCertBySerial(serial: string): Promise<CertRecord | null> {
+    const row = await this.db.selectFrom('pki_certs').selectAll().where('serial', '=', serial).executeTakeFirst();
+    return row ? toCert(row) : null;
+  }
+
+  async listCerts(): Promise<CertRecord[]> {
+    const rows = await this.db.selectFrom('pki_certs').selectAll().orderBy('issued_at', 'asc').orderBy('serial', 'asc').execute();
+    return rows.map(toCert);
+  }
+
+  async revokeCert(serial: string, at: number): Promise<CertRecord | null> {
+    await this.db.updateTable('pki_certs').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).execute();
+    return this.getCertBySerial(serial);
   }
 
   async getSetting(name: string): Promise<string | null> {

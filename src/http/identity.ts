@@ -1,0 +1,78 @@
+// Identity from client certificates: from our own TLS socket, or from a trusted reverse proxy's
+// X-SSL-Client-Cert (URL-escaped PEM) / X-SSL-Client-SHA1. Checked on every request, so a revocation
+// applies to the next request even on a kept-alive connection.
+import type { TLSSocket } from 'node:tls';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+import type { PkiService } from '../core/pki-service.js';
+import { x509 } from '../crypto/x509/provider.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity: Identity | null;
+  }
+}
+
+function peerCertificate(request: FastifyRequest): Buffer | null {
+  const socket = request.raw.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return null;
+  const cert = socket.getPeerCertificate();
+  return cert && Buffer.isBuffer(cert.raw) && cert.raw.length > 0 ? cert.raw : null;
+}
+
+function proxiedCertificate(request: FastifyRequest): Buffer | null {
+  const header = request.headers['x-ssl-client-cert'];
+  if (typeof header !== 'string' || header.trim() === '') return null;
+  try {
+    return Buffer.from(new x509.X509Certificate(decodeURIComponent(header).replace(/\t/g, '')).rawData);
+  } catch {
+    throw new AppError('CERT_UNTRUSTED', 'The forwarded client certificate could not be parsed.');
+  }
+}
+
+export async function resolveIdentity(request: FastifyRequest, pki: PkiService): Promise<Identity | null> {
+  const direct = peerCertificate(request);
+  if (direct) return pki.identify(direct);
+  // Header spoofing: proxy headers count only from a trusted proxy (client-info decides that).
+  if (!request.client.viaTrustedProxy) return null;
+  const forwarded = proxiedCertificate(request);
+  if (forwarded) return pki.identify(forwarded);
+  const sha1 = request.headers['x-ssl-client-sha1'];
+  if (typeof sha1 === 'string' && sha1.trim() !== '') return pki.identifyBySha1(sha1.trim().toLowerCase().replace(/:/g, ''));
+  return null;
+}
+
+export function registerIdentity(app: FastifyInstance, pki: PkiService): void {
+  app.decorateRequest('identity', null);
+  // A presented certificate that fails its checks is refused (401), never downgraded to anonymous.
+  app.addHook('onRequest', async (request) => {
+    request.identity = await resolveIdentity(request, pki);
+  });
+}
+
+export function requireIdentity(request: FastifyRequest): Identity {
+  if (!request.identity) throw new AppError('AUTH_REQUIRED', 'This needs a client certificate.');
+  return request.identity;
+}
+
+export function requireAdmin(request: FastifyRequest): Identity {
+  const identity = requireIdentity(request);
+  if (!identity.admin) throw new AppError('FORBIDDEN', 'This needs an admin certificate.');
+  return identity;
+}
+
+/** The audit log's name for whoever acts. */
+export function actorOf(request: FastifyRequest): string {
+  return request.identity?.owner ?? (isDirectLoopback(request) ? 'loopback' : 'anonymous');
+}
+
+/**
+ * A request from this machine that did not come through a proxy. A reverse proxy on the same host
+ * makes every internet request look like loopback, so anything forwarded does not count.
+ */
+export function isDirectLoopback(request: FastifyRequest): boolean {
+  const peer = request.raw.socket.remoteAddress ?? '';
+  const loopback = peer === '::1' || /^(::ffff:)?127\./.test(peer);
+  return loopback && !request.client.viaTrustedProxy && request.headers['x-forwarded-for'] === undefined && request.headers['forwarded'] === undefined;
+}

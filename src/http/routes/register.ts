@@ -1,0 +1,32 @@
+// Self-registration: anyone who solves a (harder) proof of work gets a non-admin client certificate.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import type { AppContext } from '../context.js';
+import { actorOf } from '../identity.js';
+import { schemas } from '../schemas.js';
+import { commonName } from './pki.js';
+
+const registerBody = z.object({ common_name: commonName, csr: z.string().max(16_384).optional() });
+
+export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/register/challenge', { schema: schemas.registerChallenge, config: { rateGroup: 'read' } }, async () =>
+    ctx.abuse.pow.issue('register', ctx.config.registerDifficulty),
+  );
+
+  app.post('/register', { schema: schemas.register, config: { rateGroup: 'create' } }, async (request, reply) => {
+    // Mass registration: each certificate costs a register-purpose proof of work.
+    if (ctx.config.registerDifficulty > 0) {
+      const token = request.headers['x-pow-token'];
+      const solution = request.headers['x-pow-solution'];
+      await ctx.abuse.pow.verify('register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
+    }
+    const parsed = registerBody.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError('INVALID_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    }
+    const issued = await ctx.pki.issue({ commonName: parsed.data.common_name, days: 365, admin: false, csr: parsed.data.csr }, actorOf(request), request.id, 'registered');
+    return reply.code(201).send(issued);
+  });
+}
