@@ -226,7 +226,7 @@ export class PkiService {
       this.verified.set(fp, facts);
     }
     const record = await this.deps.store.getCertByFingerprint(fp);
-    if (record?.revokedAt != null) throw new AppError('CERT_REVOKED');
+    if (record && record.revokedAt !== null) throw new AppError('CERT_REVOKED');
     const now = this.deps.clock.now();
     if (now < facts.notBefore || now >= facts.notAfter) throw new AppError('CERT_EXPIRED');
     if (facts.ours && !record) throw new AppError('CERT_UNTRUSTED', 'The client certificate is not one this server issued.');
