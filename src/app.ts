@@ -16,6 +16,7 @@ import { registerIdentity } from './http/identity.js';
 import { listRoutes } from './http/routes/list.js';
 import { pkiRoutes } from './http/routes/pki.js';
 import { registerRoutes } from './http/routes/register.js';
+import { shortRoutes } from './http/routes/short.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { requestIdFor } from './http/request-id.js';
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       await pkiRoutes(scope, ctx);
       await registerRoutes(scope, ctx);
       await listRoutes(scope, ctx);
+      await shortRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
     },

@@ -18,6 +18,7 @@ import { prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { PkiService } from './core/pki-service.js';
+import { ShortLinkService } from './core/short-link-service.js';
 import { x509 } from './crypto/x509/provider.js';
 import { loadOrCreateMasterKey } from './storage/fs/master-key-file.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
@@ -76,7 +77,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
 
-  const cleanupDeps = { metadata, blobs, clock, onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed') };
+  const cleanupDeps = { metadata, blobs, links: metadata, clock, onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed') };
   // Before listening, nothing is in flight: temp files and unreferenced blobs are leftovers of a crash.
   const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
@@ -89,7 +90,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
   const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
-  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, version: VERSION }, { logger, https });
+  const links = new ShortLinkService(metadata, clock, config);
+  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, version: VERSION }, { logger, https });
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
     pki.onCaCreated = async () => {

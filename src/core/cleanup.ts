@@ -1,6 +1,6 @@
 // Removal of expired and burned items, on a schedule and at start. Idempotent and safe to run from
 // several instances at once: a row is deleted by exactly one of them, and shredding a missing blob is a no-op.
-import type { BlobStore, MetadataStore } from '../storage/ports.js';
+import type { BlobStore, MetadataStore, ShortLinkStore } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 
 /** A claimed burn-after-read item is removed by its reader; this grace covers readers that crashed. */
@@ -12,11 +12,13 @@ export interface CleanupDeps {
   blobs: BlobStore;
   clock: Clock;
   onError: (error: unknown) => void;
+  /** Short links expire too. */
+  links?: ShortLinkStore;
 }
 
 /** One sweep: removes everything due now. Returns the number of items removed. */
 export async function sweepExpired(deps: CleanupDeps): Promise<number> {
-  let removed = 0;
+  let removed = deps.links ? await deps.links.deleteExpiredLinks(deps.clock.now()) : 0;
   for (;;) {
     const now = deps.clock.now();
     const due = await deps.metadata.listRemovable(now, now - BURN_GRACE_SECONDS, BATCH);

@@ -12,6 +12,7 @@ export const ERRORS = {
   POW_REQUIRED: { status: 400, message: 'This needs a proof of work: GET /challenge, solve it, send X-PoW-Token and X-PoW-Solution.' },
   POW_INVALID: { status: 400, message: 'The proof of work was rejected; fetch a new challenge.' },
   ENTROPY_TOO_LOW: { status: 400, message: 'The content looks like plain text; this server only accepts encrypted uploads.' },
+  INVALID_URL: { status: 400, message: 'The URL cannot be shortened (only http/https with a host, no credentials or line breaks, at most 2048 bytes).' },
   INVALID_CSR: { status: 400, message: 'The certificate signing request is malformed or its signature does not verify.' },
   AUTH_REQUIRED: { status: 401, message: 'This needs a client certificate or a delete token.' },
   CERT_REVOKED: { status: 401, message: 'The client certificate has been revoked.' },

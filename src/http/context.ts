@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { ContentReader } from '../core/content-reader.js';
 import type { ItemService } from '../core/item-service.js';
 import type { PkiService } from '../core/pki-service.js';
+import type { ShortLinkService } from '../core/short-link-service.js';
 import type { AbuseControls } from '../security/abuse-controls.js';
 import type { BlobStore, MetadataStore } from '../storage/ports.js';
 
@@ -16,5 +17,6 @@ export interface AppContext {
   blobs: BlobStore;
   abuse: AbuseControls;
   pki: PkiService;
+  links: ShortLinkService;
   version: string;
 }

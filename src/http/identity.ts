@@ -67,12 +67,15 @@ export function actorOf(request: FastifyRequest): string {
   return request.identity?.owner ?? (isDirectLoopback(request) ? 'loopback' : 'anonymous');
 }
 
+const FORWARDING_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'x-forwarded-proto', 'x-ssl-client-cert', 'x-ssl-client-sha1', 'x-proxy-secret'];
+
 /**
- * A request from this machine that did not come through a proxy. A reverse proxy on the same host
- * makes every internet request look like loopback, so anything forwarded does not count.
+ * A request typed on this machine, not relayed by a proxy. A reverse proxy on the same host makes
+ * every internet request come from loopback, so any sign of forwarding disqualifies it (the nginx
+ * example always sets X-Forwarded-For; bootstrap the CA before exposing a proxy that does not).
  */
 export function isDirectLoopback(request: FastifyRequest): boolean {
   const peer = request.raw.socket.remoteAddress ?? '';
   const loopback = peer === '::1' || /^(::ffff:)?127\./.test(peer);
-  return loopback && !request.client.viaTrustedProxy && request.headers['x-forwarded-for'] === undefined && request.headers['forwarded'] === undefined;
+  return loopback && FORWARDING_HEADERS.every((name) => request.headers[name] === undefined);
 }

@@ -81,6 +81,15 @@ const certView = z.object({
 
 const challenge = z.object({ enabled: z.boolean(), difficulty: z.number().int(), nonce: z.string().nullable(), expires: z.number().int().nullable(), token: z.string().nullable() });
 
+const shortLink = z.object({
+  id: z.string(),
+  short_url: z.string(),
+  target: z.string(),
+  created_at: z.number().int(),
+  expires_at: z.number().int().nullable(),
+  owner: z.string().nullable(),
+});
+
 const authErrors = { 401: errorSchema, 403: errorSchema };
 
 export const schemas = {
@@ -161,6 +170,20 @@ export const schemas = {
     }),
     response: { 200: z.object({ pastes: z.array(item), next_cursor: z.string().nullable() }), 400: errorSchema, ...authErrors },
   },
+  createShort: {
+    summary: 'Shorten an http(s) URL: JSON {"url"} or the URL as text',
+    tags: ['short'],
+    response: { 201: shortLink, 400: errorSchema, 429: errorSchema },
+  },
+  listShort: { summary: 'Own short links', tags: ['short'], response: { 200: z.object({ links: z.array(shortLink.extend({ clicks: z.number().int() })) }), ...authErrors } },
+  redirectShort: { summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: z.object({ id: z.string() }), response: { 302: z.null().describe('Location: the target'), 404: errorSchema } },
+  infoShort: {
+    summary: 'Short link details',
+    tags: ['short'],
+    params: z.object({ id: z.string() }),
+    response: { 200: z.object({ id: z.string(), target: z.string(), clicks: z.number().int(), created_at: z.number().int(), expires_at: z.number().int().nullable() }), 404: errorSchema },
+  },
+  deleteShort: { summary: 'Delete a short link (owner or admin)', tags: ['short'], params: z.object({ id: z.string() }), response: { 204: z.null(), ...authErrors, 404: errorSchema } },
   challenge: {
     summary: 'A proof-of-work challenge: find s with SHA-256(nonce + ":" + s) having `difficulty` leading zero bits',
     tags: ['abuse'],

@@ -234,3 +234,27 @@ export interface AuditLog {
   /** Appends one event durably (JSON line with the time added). */
   record(event: AuditEvent): Promise<void>;
 }
+
+/** A short link. */
+export interface ShortLinkRecord {
+  /** 8 base62 characters. */
+  id: string;
+  /** The WHATWG-normalised target URL. */
+  target: string;
+  owner: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+  clicks: number;
+}
+
+export interface ShortLinkStore {
+  /** Inserts unless the id is taken; false on a collision (the caller retries with a new id). */
+  insertLink(link: ShortLinkRecord): Promise<boolean>;
+  getLiveLink(id: string, now: number): Promise<ShortLinkRecord | null>;
+  /** Atomically counts one click on a live link and returns it; null when gone. */
+  clickLink(id: string, now: number): Promise<ShortLinkRecord | null>;
+  listLinks(owner: string | null, now: number): Promise<ShortLinkRecord[]>;
+  deleteLink(id: string): Promise<boolean>;
+  /** Deletes expired links; returns how many. */
+  deleteExpiredLinks(now: number): Promise<number>;
+}

@@ -67,6 +67,21 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('pki_certs_sha1').on('pki_certs').column('sha1').execute();
       },
     },
+    '003-short-links': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('short_links')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('created_at', bigint, (c) => c.notNull())
+          .addColumn('expires_at', bigint)
+          .addColumn('clicks', bigint, (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.createIndex('short_links_owner').on('short_links').columns(['owner', 'created_at']).execute();
+        await db.schema.createIndex('short_links_expires_at').on('short_links').column('expires_at').execute();
+      },
+    },
   };
 }
 

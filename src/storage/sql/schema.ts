@@ -48,7 +48,17 @@ export interface PkiCertsTable {
   certificate_pem: string;
 }
 
+export interface ShortLinksTable {
+  id: string;
+  target: string;
+  owner: string | null;
+  created_at: number;
+  expires_at: number | null;
+  clicks: Generated<number>;
+}
+
 export interface Database {
+  short_links: ShortLinksTable;
   items: ItemsTable;
   settings: SettingsTable;
   pki_ca: PkiCaTable;

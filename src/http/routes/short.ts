@@ -1,0 +1,69 @@
+// URL shortener: POST /s, GET /s, GET /s/{id} (302), GET /s/{id}/info, DELETE /s/{id}.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import type { ShortLinkRecord } from '../../storage/ports.js';
+import type { AppContext } from '../context.js';
+import { requireIdentity } from '../identity.js';
+import { schemas } from '../schemas.js';
+import { baseUrl } from '../urls.js';
+import { requireProofOfWork } from './pastes.js';
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const BODY_LIMIT = 8 * 1024;
+const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
+
+function linkView(link: ShortLinkRecord, base: string) {
+  return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
+}
+
+/** The URL from {"url": "..."} or a plain-text body (one trailing newline allowed, as `echo` adds). */
+function targetFrom(body: unknown): string {
+  if (typeof body === 'string') return body.replace(/\r?\n$/, '');
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const url = (body as Record<string, unknown>)['url'];
+    if (typeof url === 'string') return url;
+  }
+  throw new AppError('INVALID_URL', 'Send {"url": "..."} as JSON or the URL as the text body.');
+}
+
+export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (scope) => {
+    // Anything that is not JSON is taken as the URL in text, within a small limit.
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
+      const owner = request.identity?.owner ?? null;
+      await requireProofOfWork(ctx, request, 'short', owner);
+      const expiry = request.headers['x-expiry'];
+      if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
+      const base = baseUrl(ctx.config, request);
+      const ownPrefixes = [`${base}/s/`, ...(ctx.config.publicUrl ? [`${ctx.config.publicUrl}${ctx.config.urlPrefix}/s/`] : [])];
+      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, ownPrefixes);
+      await ctx.abuse.flood.recordCreation();
+      const view = linkView(link, base);
+      return reply.code(201).header('location', view.short_url).send(view);
+    });
+  });
+
+  app.get('/s', { schema: schemas.listShort, config: { rateGroup: 'read' } }, async (request) => {
+    const caller = requireIdentity(request);
+    const base = baseUrl(ctx.config, request);
+    return { links: (await ctx.links.list(caller.owner)).map((link) => ({ ...linkView(link, base), clicks: link.clicks })) };
+  });
+
+  app.get('/s/:id', { schema: schemas.redirectShort, config: LOOKUP }, async (request: IdRequest, reply) => {
+    const link = await ctx.links.click(request.params.id);
+    // The stored target is the parser's own serialisation: it cannot split the header.
+    return reply.code(302).header('location', link.target).send();
+  });
+
+  app.get('/s/:id/info', { schema: schemas.infoShort, config: LOOKUP }, async (request: IdRequest) => {
+    const link = await ctx.links.get(request.params.id);
+    return { id: link.id, target: link.target, clicks: link.clicks, created_at: link.createdAt, expires_at: link.expiresAt };
+  });
+
+  app.delete('/s/:id', { schema: schemas.deleteShort, config: LOOKUP }, async (request: IdRequest, reply) => {
+    await ctx.links.delete(request.params.id, request.identity);
+    return reply.code(204).send();
+  });
+}
