@@ -17,6 +17,7 @@ import { listRoutes } from './http/routes/list.js';
 import { pkiRoutes } from './http/routes/pki.js';
 import { registerRoutes } from './http/routes/register.js';
 import { shortRoutes } from './http/routes/short.js';
+import { metricsRoutes, registerRequestMetrics } from './http/routes/metrics.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { requestIdFor } from './http/request-id.js';
@@ -83,11 +84,15 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
   registerLimits(app, ctx.config, ctx.abuse);
+  registerRequestMetrics(app, ctx);
 
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500 && appError.code !== 'INTEGRITY_CHECK_FAILED') request.log.error({ err: error }, 'request failed');
-    if (appError.code === 'INTEGRITY_CHECK_FAILED') request.log.error({ integrity: appError.extra }, 'integrity check failed');
+    if (appError.code === 'INTEGRITY_CHECK_FAILED') {
+      ctx.metrics.integrityFailures.inc();
+      request.log.error({ integrity: appError.extra }, 'integrity check failed');
+    }
     return sendError(request, reply, appError);
   });
   // The 404 handler spends the read budget too: probing for routes and ids is reading.
@@ -119,6 +124,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       await registerRoutes(scope, ctx);
       await listRoutes(scope, ctx);
       await shortRoutes(scope, ctx);
+      await metricsRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
     },

@@ -136,6 +136,8 @@ const schema = z.object({
   ADMINS: list.pipe(z.array(z.string().transform((v) => v.toLowerCase().replace(/:/g, '')).pipe(z.string().regex(/^[0-9a-f]{64}$/, 'each admin must be a SHA-256 certificate fingerprint (64 hex characters)')))).default([]),
   REGISTER_DIFFICULTY: intString(0, 32).default(24),
   AUDIT_LOG: z.string().min(1).optional(),
+  // Operations
+  METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -180,6 +182,7 @@ export interface Config {
   readonly registerDifficulty: number;
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
+  readonly metricsAllow: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -252,5 +255,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     admins: Object.freeze([...parsed.ADMINS]),
     registerDifficulty: parsed.REGISTER_DIFFICULTY,
     auditLog: parsed.AUDIT_LOG,
+    metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
   });
 }

@@ -1,9 +1,13 @@
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 
-/** JSON logs to stdout. Secrets that could ride along in error objects are redacted by path. */
-export function createLogger(level: string): Logger {
+/**
+ * JSON lines to stdout (pretty-printed only for a human at a terminal). Secrets that could ride along
+ * in logged objects are redacted by path.
+ */
+export function createLogger(level: string, pretty = process.stdout.isTTY === true): Logger {
   return pino({
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard', ignore: 'pid,hostname,service' } } } : {}),
     level,
     base: { service: 'sealbin' },
     timestamp: pino.stdTimeFunctions.isoTime,

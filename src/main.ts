@@ -20,6 +20,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // A stop requested while we are still opening stores is honoured as soon as there is a server to drain.
+  let early: string | null = null;
+  const remember = (signal: string) => () => {
+    early ??= signal;
+  };
+  process.once('SIGTERM', remember('SIGTERM'));
+  process.once('SIGINT', remember('SIGINT'));
   let server;
   try {
     server = await openServer(config, logger);
@@ -27,13 +34,20 @@ async function main(): Promise<void> {
     if (error instanceof StartupError) fail(error.message);
     throw error;
   }
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
+  const stop = installSignals(server, logger);
+  if (early) stop(early);
   try {
     const prefix = config.urlPrefix;
     await server.app.listen({ host: config.host, port: config.port, listenTextResolver: (at) => `sealbin listening on ${at}${prefix}/` });
   } catch (error) {
     fail(`cannot listen on ${config.host}:${config.port} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
 
+/** SIGTERM/SIGINT drain in-flight requests, then exit 0. Returns the stop function. */
+function installSignals(server: Awaited<ReturnType<typeof openServer>>, logger: ReturnType<typeof createLogger>): (signal: string) => void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -52,6 +66,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  return stop;
 }
 
 main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

@@ -19,6 +19,7 @@ import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { PkiService } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
+import { Metrics } from './ops/metrics.js';
 import { x509 } from './crypto/x509/provider.js';
 import { loadOrCreateMasterKey } from './storage/fs/master-key-file.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
@@ -77,7 +78,18 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
 
-  const cleanupDeps = { metadata, blobs, links: metadata, clock, onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed') };
+  const metrics = new Metrics();
+  const cleanupDeps = {
+    metadata,
+    blobs,
+    links: metadata,
+    clock,
+    onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
+    onRun: (removed: number) => {
+      metrics.cleanupRuns.inc();
+      metrics.cleanupRemoved.inc(removed);
+    },
+  };
   // Before listening, nothing is in flight: temp files and unreferenced blobs are leftovers of a crash.
   const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
@@ -86,12 +98,19 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const reader = new ContentReader(blobs, keyring.wrapKey);
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
+  abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
+  abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
   const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
   const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
+  pki.onAudit = (event) => {
+    if (event.event === 'issued') metrics.certificatesIssued.inc({ source: 'issue' });
+    if (event.event === 'registered') metrics.certificatesIssued.inc({ source: 'register' });
+    if (event.event === 'revoked') metrics.certificatesRevoked.inc();
+  };
   const links = new ShortLinkService(metadata, clock, config);
-  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, version: VERSION }, { logger, https });
+  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
     pki.onCaCreated = async () => {

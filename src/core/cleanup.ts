@@ -14,6 +14,8 @@ export interface CleanupDeps {
   onError: (error: unknown) => void;
   /** Short links expire too. */
   links?: ShortLinkStore;
+  /** Told after each scheduled run with the number removed (metrics). */
+  onRun?: (removed: number) => void;
 }
 
 /** One sweep: removes everything due now. Returns the number of items removed. */
@@ -50,6 +52,7 @@ export function scheduleCleanup(deps: CleanupDeps, intervalMs: number): { stop: 
   const timer = setInterval(() => {
     if (running) return;
     running = sweepExpired(deps)
+      .then((removed) => deps.onRun?.(removed))
       .catch(deps.onError)
       .finally(() => {
         running = null;

@@ -70,6 +70,8 @@ export class PkiService {
 
   /** Called after the CA is created (e.g. so TLS can start advertising it to clients). */
   onCaCreated: (() => Promise<void>) | null = null;
+  /** Told of every audited event (metrics). */
+  onAudit: ((event: AuditEvent) => void) | null = null;
 
   constructor(private readonly deps: PkiServiceDeps) {}
 
@@ -267,6 +269,7 @@ export class PkiService {
 
   private async audit(event: AuditEvent): Promise<void> {
     await this.deps.audit.record(event);
+    this.onAudit?.(event);
   }
 }
 

@@ -51,6 +51,8 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
     const stream = await ctx.reader.stream(item, { start: range.start, end: range.end });
     reply.header('content-range', `bytes ${range.start}-${range.end}/${item.size}`);
     reply.header('content-length', String(range.end - range.start + 1));
+    ctx.metrics.itemsServed.inc({ kind: item.kind });
+    ctx.metrics.bytesOut.inc(range.end - range.start + 1);
     return reply.code(206).send(stream);
   }
   const claimed = await ctx.items.claimDownload(item);
@@ -61,9 +63,14 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
     });
   }
   reply.header('content-length', String(claimed.size));
+  ctx.metrics.itemsServed.inc({ kind: claimed.kind });
+  ctx.metrics.bytesOut.inc(claimed.size);
   if (claimed.size <= VERIFY_BEFORE_SEND_LIMIT) return reply.code(200).send(await ctx.reader.readWhole(claimed));
   const stream = await ctx.reader.stream(claimed);
   // Headers are gone by now: the only honest signal left is aborting the connection (Fastify does on stream error).
-  stream.once('error', (error: unknown) => request.log.error({ err: error, item_failure: (error as AppError).extra }, 'integrity check failed mid-stream; response aborted'));
+  stream.once('error', (error: unknown) => {
+    ctx.metrics.integrityFailures.inc();
+    request.log.error({ err: error, item_failure: (error as AppError).extra }, 'integrity check failed mid-stream; response aborted');
+  });
   return reply.code(200).send(stream);
 }

@@ -5,6 +5,7 @@ import type { ContentReader } from '../core/content-reader.js';
 import type { ItemService } from '../core/item-service.js';
 import type { PkiService } from '../core/pki-service.js';
 import type { ShortLinkService } from '../core/short-link-service.js';
+import type { Metrics } from '../ops/metrics.js';
 import type { AbuseControls } from '../security/abuse-controls.js';
 import type { BlobStore, MetadataStore } from '../storage/ports.js';
 
@@ -18,5 +19,6 @@ export interface AppContext {
   abuse: AbuseControls;
   pki: PkiService;
   links: ShortLinkService;
+  metrics: Metrics;
   version: string;
 }

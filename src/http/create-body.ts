@@ -1,7 +1,7 @@
 // Reading a creation request: raw body (any Content-Type), multipart `file` part, or JSON
 // {"content": "..."}. The result is always a stream plus what the client claimed about it.
 import { isUtf8 } from 'node:buffer';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { normalizeClaimedType } from '../core/content-type.js';
@@ -54,6 +54,7 @@ export function registerCreateParsers(app: FastifyInstance, maxSize: number): vo
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: jsonBodyLimit(maxSize) }, (request, body, done) => {
     const buffer = body as Buffer;
+    if (buffer.length === 0) return done(new AppError('EMPTY'), undefined);
     // Lossy decoding would silently store U+FFFD instead of what the client sent.
     if (!isUtf8(buffer)) return done(new AppError('INVALID_JSON', 'The JSON body is not valid UTF-8.'), undefined);
     // Prototype poisoning: the default parser refuses __proto__ and constructor.prototype keys.
@@ -66,11 +67,37 @@ export function registerCreateParsers(app: FastifyInstance, maxSize: number): vo
 
 export async function readCreateBody(request: FastifyRequest, maxSize: number): Promise<CreateBody> {
   const headerName = typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : null;
-  if (isMultipart(request)) return readMultipart(request, maxSize, headerName);
+  if (request.headers['content-length'] === '0') throw new AppError('EMPTY');
+  if (isMultipart(request)) {
+    const part = await readMultipart(request, maxSize, headerName);
+    return { ...part, stream: translateErrors(part.stream, multipartError) };
+  }
   if (isJson(request)) return readJson(request.body, maxSize, headerName);
   const body = request.body;
   if (!(body instanceof Readable)) throw new AppError('EMPTY');
-  return { stream: body, claimedType: normalizeClaimedType(request.headers['content-type']), filename: headerName };
+  return { stream: translateErrors(body, abortedError), claimedType: normalizeClaimedType(request.headers['content-type']), filename: headerName };
+}
+
+/**
+ * Errors of the body stream itself (a client that hangs up, a multipart body cut short) are the
+ * client's fault: they become 4xx codes instead of surfacing as 500s from deep in the pipeline.
+ */
+function translateErrors(source: Readable, translate: (error: Error) => Error): Readable {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  source.on('error', (error: Error) => out.destroy(error instanceof AppError ? error : translate(error)));
+  source.pipe(out);
+  return out;
+}
+
+function multipartError(error: Error): Error {
+  if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('TOO_LARGE');
+  return new AppError('INVALID_MULTIPART', 'The multipart body ended early or is malformed.');
+}
+
+function abortedError(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || error.message === 'aborted') return new AppError('INVALID_REQUEST', 'The upload was aborted before it completed.');
+  return error;
 }
 
 function readJson(body: unknown, maxSize: number, filename: string | null): CreateBody {
@@ -101,7 +128,8 @@ async function readMultipart(request: FastifyRequest, maxSize: number, headerNam
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('TOO_LARGE');
     throw new AppError('INVALID_MULTIPART', 'The multipart body is malformed.');
   }
-  throw new AppError('INVALID_MULTIPART', 'The multipart body has no "file" field.');
+  // Busboy also drops file parts whose filename holds line breaks: the same answer covers both.
+  throw new AppError('INVALID_MULTIPART', 'The multipart body has no usable "file" part (a part named "file" whose filename has no line breaks).');
 }
 
 /** Refuses oversized declared bodies early and closes the connection instead of draining the rest. */

@@ -32,6 +32,7 @@ export async function enforceRate(controls: AbuseControls, spec: RateSpec | null
   reply.header('x-ratelimit-remaining', String(decision.remaining));
   reply.header('x-ratelimit-reset', String(decision.resetIn));
   if (!decision.allowed) {
+    controls.onRateLimited?.(group);
     reply.header('retry-after', String(decision.resetIn));
     throw new AppError('RATE_LIMITED', undefined, { retry_after: decision.resetIn });
   }

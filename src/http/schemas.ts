@@ -135,10 +135,12 @@ export const schemas = {
     tags: ['operations'],
     response: {
       200: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }),
-      503: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }),
+      // 503 is either the health body naming the failing check, or an error (e.g. the counter backend refused).
+      503: z.union([z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), errorSchema]),
     },
   },
   openapi: { summary: 'This OpenAPI document', tags: ['operations'] },
+  metrics: { summary: 'Prometheus metrics (SEALBIN_METRICS_ALLOW only)', tags: ['operations'], response: { 403: errorSchema } },
   pkiCa: { summary: 'Create the CA (admin, or loopback while none exists)', tags: ['pki'], body: z.object({ common_name: z.string().optional(), days: z.number().int().optional() }).optional(), response: { 201: pkiStatus, 400: errorSchema, ...authErrors, 409: errorSchema } },
   pkiStatus: { summary: 'PKI status', tags: ['pki'], response: { 200: pkiStatus } },
   pkiPem: { summary: 'PEM document (CA certificate or CRL)', tags: ['pki'], response: { 409: errorSchema } },

@@ -17,6 +17,8 @@ export interface AbuseControls {
   dedup: DuplicateGuard;
   mime: MimePolicy;
   trustedProxies: TrustedProxies;
+  /** Told when a rate limit refuses a request (metrics). */
+  onRateLimited?: (group: string) => void;
 }
 
 export function buildAbuseControls(config: Config, counters: CounterStore, powKey: Buffer, clock: Clock): AbuseControls {

@@ -10,6 +10,9 @@ export interface BrutePolicy {
 }
 
 export class BruteForceGuard {
+  /** Told when a block starts (metrics). */
+  onBlock: ((action: string) => void) | null = null;
+
   constructor(
     private readonly policy: BrutePolicy,
     private readonly counters: CounterStore,
@@ -30,6 +33,9 @@ export class BruteForceGuard {
   async fail(action: string, who: string): Promise<void> {
     if (!this.enabled) return;
     const { value } = await this.counters.increment(`bf:fail:${action}:${who}`, this.policy.blockSeconds);
-    if (value >= this.policy.max) await this.counters.put(`bf:block:${action}:${who}`, 1, this.policy.blockSeconds);
+    if (value >= this.policy.max) {
+      await this.counters.put(`bf:block:${action}:${who}`, 1, this.policy.blockSeconds);
+      if (value === this.policy.max) this.onBlock?.(action);
+    }
   }
 }

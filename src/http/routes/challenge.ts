@@ -12,6 +12,8 @@ export async function challengeRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.get('/challenge', { schema: schemas.challenge, config: { rateGroup: 'read' } }, async (request: FastifyRequest<{ Querystring: { purpose?: string } }>) => {
     const purpose = (request.query.purpose ?? 'paste') as PowPurpose;
     if (!PUBLIC_PURPOSES.includes(purpose)) throw new AppError('INVALID_REQUEST', 'purpose must be "paste" or "short".');
-    return ctx.abuse.pow.issue(purpose, await ctx.abuse.flood.difficulty());
+    const challenge = ctx.abuse.pow.issue(purpose, await ctx.abuse.flood.difficulty());
+    if (challenge.enabled) ctx.metrics.powIssued.inc({ purpose });
+    return challenge;
   });
 }

@@ -3,6 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
 
+/** A hung backend must not hang the health check (and the orchestrator waiting on it). */
+const HEALTH_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { config } = ctx;
   app.get('/', { schema: schemas.info }, async () => {
@@ -36,17 +47,18 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     };
   });
 
-  app.get('/health', { schema: schemas.health, config: { rateGroup: 'health' } }, async (_request, reply) => {
+  app.get('/health', { schema: schemas.health, config: { rateGroup: 'health' } }, async (request, reply) => {
     const checks: Record<string, string> = {};
     const probe = async (name: string, run: () => Promise<void>) => {
       try {
-        await run();
+        await withTimeout(run(), HEALTH_TIMEOUT_MS);
         checks[name] = 'ok';
-      } catch {
+      } catch (error) {
         checks[name] = 'failed';
+        request.log.warn({ check: name, err: error }, 'health check failed');
       }
     };
-    await Promise.all([probe('metadata', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping())]);
+    await Promise.all([probe('database', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping()), probe('counters', () => ctx.abuse.counters.ping())]);
     const ok = Object.values(checks).every((value) => value === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });

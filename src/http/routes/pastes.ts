@@ -49,6 +49,8 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
     throw error;
   }
   await ctx.abuse.flood.recordCreation();
+  ctx.metrics.itemsCreated.inc({ kind });
+  ctx.metrics.bytesIn.inc(created.record.size);
   const base = baseUrl(ctx.config, request);
   const view = itemView(created.record, base);
   const payload: Record<string, unknown> = { ...view, delete_token: created.deleteToken ?? undefined };
@@ -85,7 +87,18 @@ export async function requireProofOfWork(ctx: AppContext, request: FastifyReques
   if (difficulty <= 0) return;
   const token = singleHeader(request.headers['x-pow-token'], 'X-PoW-Token');
   const solution = singleHeader(request.headers['x-pow-solution'], 'X-PoW-Solution');
-  await ctx.abuse.pow.verify(purpose, token, solution, difficulty);
+  await verifyCounted(ctx, purpose, token, solution, difficulty);
+}
+
+/** Verifies a proof of work and counts the outcome (a missing one is not a failed solution). */
+export async function verifyCounted(ctx: AppContext, purpose: PowPurpose, token: string | undefined, solution: string | undefined, difficulty: number): Promise<void> {
+  try {
+    await ctx.abuse.pow.verify(purpose, token, solution, difficulty);
+    ctx.metrics.powVerified.inc({ result: 'solved' });
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'POW_INVALID') ctx.metrics.powVerified.inc({ result: 'failed' });
+    throw error;
+  }
 }
 
 /** Checks on the finished upload, before it is committed: type policy, entropy, duplicates. */

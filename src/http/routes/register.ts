@@ -5,21 +5,24 @@ import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../identity.js';
 import { schemas } from '../schemas.js';
+import { verifyCounted } from './pastes.js';
 import { commonName } from './pki.js';
 
 const registerBody = z.object({ common_name: commonName, csr: z.string().max(16_384).optional() });
 
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/register/challenge', { schema: schemas.registerChallenge, config: { rateGroup: 'read' } }, async () =>
-    ctx.abuse.pow.issue('register', ctx.config.registerDifficulty),
-  );
+  app.get('/register/challenge', { schema: schemas.registerChallenge, config: { rateGroup: 'read' } }, async () => {
+    const challenge = ctx.abuse.pow.issue('register', ctx.config.registerDifficulty);
+    if (challenge.enabled) ctx.metrics.powIssued.inc({ purpose: 'register' });
+    return challenge;
+  });
 
   app.post('/register', { schema: schemas.register, config: { rateGroup: 'create' } }, async (request, reply) => {
     // Mass registration: each certificate costs a register-purpose proof of work.
     if (ctx.config.registerDifficulty > 0) {
       const token = request.headers['x-pow-token'];
       const solution = request.headers['x-pow-solution'];
-      await ctx.abuse.pow.verify('register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
+      await verifyCounted(ctx, 'register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
     }
     const parsed = registerBody.safeParse(request.body ?? {});
     if (!parsed.success) {

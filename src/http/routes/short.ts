@@ -40,6 +40,7 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const ownPrefixes = [`${base}/s/`, ...(ctx.config.publicUrl ? [`${ctx.config.publicUrl}${ctx.config.urlPrefix}/s/`] : [])];
       const link = await ctx.links.create(targetFrom(request.body), owner, expiry, ownPrefixes);
       await ctx.abuse.flood.recordCreation();
+      ctx.metrics.itemsCreated.inc({ kind: 'short' });
       const view = linkView(link, base);
       return reply.code(201).header('location', view.short_url).send(view);
     });

@@ -1,0 +1,26 @@
+// GET /metrics: Prometheus text, only for addresses in SEALBIN_METRICS_ALLOW (default loopback).
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.js';
+import { TrustedProxies } from '../../security/client-ip.js';
+import type { AppContext } from '../context.js';
+import { schemas } from '../schemas.js';
+
+export async function metricsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const allowed = new TrustedProxies(ctx.config.metricsAllow);
+  // Operational data (traffic, failures, difficulty) is for the operator's scraper, not the internet.
+  app.get('/metrics', { schema: schemas.metrics }, async (request, reply) => {
+    if (!allowed.has(request.client.ip)) throw new AppError('FORBIDDEN', 'Metrics are not available to this address.');
+    ctx.metrics.powDifficulty.set(await ctx.abuse.flood.difficulty());
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+}
+
+export function registerRequestMetrics(app: FastifyInstance, ctx: AppContext): void {
+  // Every request's duration by route template (never the URL: ids and keys are secrets).
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.requestDuration.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
+      reply.elapsedTime / 1000,
+    );
+  });
+}

@@ -1,0 +1,79 @@
+// kill -9 in the middle of a large upload: the next start on the same data dir sweeps the partial
+// temp file, no blob or item was created from it, and the server works normally.
+import { afterAll, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from '../helpers/server.js';
+import type { RunningServer } from '../helpers/server.js';
+import { createPaste } from '../helpers/http.js';
+import { blobFiles, tmpFiles } from '../helpers/data-dir.js';
+import { send } from '../helpers/send.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const server of servers) await server.dispose();
+});
+
+describe('kill -9 during a large chunked upload', () => {
+  it('leaves nothing behind after a restart on the same data dir', async () => {
+    const first = await startServer({ env: { SEALBIN_MAX_SIZE: '100MiB' } });
+    servers.push(first);
+    const dataDir = first.dataDir;
+    const before = await createPaste(first.url, 'stored before the crash');
+
+    // 20 MB in 64 KiB chunks, paced so that it is still in flight when the process dies.
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    const chunks = Array.from({ length: Math.ceil((20 * 1000 * 1000) / chunk.length) }, () => chunk);
+    let partial = '';
+    let killed: Promise<void> | undefined;
+    const upload = send(first.url, '/upload', {
+      chunks,
+      delayMs: 10,
+      headers: { 'Content-Type': 'application/octet-stream' },
+      onChunk: async (index) => {
+        if (index !== 40) return;
+        // The server is writing this upload to disk right now.
+        await waitFor(() => tmpFiles(dataDir).some((file) => statSync(join(dataDir, file)).size > 512 * 1024), 10_000, 'a growing temp file');
+        partial = tmpFiles(dataDir)[0] as string;
+        killed = first.kill();
+        await killed;
+      },
+    });
+    // The client sees the connection die (no response), then the process is gone.
+    await expect(upload).rejects.toThrow();
+    expect(killed).toBeDefined();
+    await killed;
+    expect(first.process.signalCode).toBe('SIGKILL');
+    // The crash left its partial upload behind (so the restart really has something to clean up).
+    expect(partial).not.toBe('');
+    expect(tmpFiles(dataDir)).toContain(partial);
+    expect(blobFiles(dataDir)).toEqual([]);
+
+    const second = await startServer({ dataDir, env: { SEALBIN_MAX_SIZE: '100MiB' } });
+    servers.push(second);
+    expect(tmpFiles(dataDir)).toEqual([]);
+    expect(blobFiles(dataDir)).toEqual([]);
+
+    const info = await fetch(`${second.url}/`);
+    expect(info.status).toBe(200);
+    expect(((await info.json()) as { name: string }).name).toBe('sealbin');
+    // What was committed before the crash survives; the killed upload never became an item.
+    expect(await (await fetch(`${second.url}/${before.id}/raw`)).text()).toBe('stored before the crash');
+
+    const big = Buffer.alloc(256 * 1024, 0x42);
+    const after = await createPaste(second.url, big, { 'Content-Type': 'application/octet-stream' });
+    expect(after.size).toBe(big.length);
+    expect(blobFiles(dataDir)).toHaveLength(1);
+    expect(tmpFiles(dataDir)).toEqual([]);
+  });
+});
