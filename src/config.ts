@@ -41,7 +41,10 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 const urlPrefix = z
   .string()
-  .regex(/^(\/[A-Za-z0-9._~-]+)*\/?$/, 'must be a path such as /paste (letters, digits, . _ ~ -)')
+  .refine(
+    (value) => value === '' || (value.startsWith('/') && value.replace(/\/$/, '').slice(1).split('/').every((segment) => /^[A-Za-z0-9._~-]+$/.test(segment))),
+    'must be a path such as /paste (letters, digits, . _ ~ -)',
+  )
   .transform((value) => value.replace(/\/+$/, ''));
 
 const publicUrl = z.string().transform((value, ctx) => {
@@ -91,7 +94,7 @@ const mimeGlobs = list.pipe(z.array(z.string().refine(isMimeGlob, 'each entry mu
 
 const entropy = z
   .string()
-  .regex(/^[0-9]+(\.[0-9]+)?$/, 'must be a number of bits per byte between 0 and 8')
+  .regex(/^[0-9]+\.?[0-9]*$/, 'must be a number of bits per byte between 0 and 8')
   .transform(Number)
   .pipe(z.number().min(0).max(8));
 
