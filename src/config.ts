@@ -111,6 +111,7 @@ const schema = z.object({
   LOG_LEVEL: logLevel.default('info'),
   LOG_IPS: bool.default(false),
   MASTER_KEY: masterKey.optional(),
+  MASTER_KEY_PREVIOUS: masterKey.optional(),
   SHRED_PASSES: intString(0, 10).default(1),
   CORS_ORIGINS: origins.default([]),
   // Abuse prevention
@@ -157,6 +158,8 @@ export interface Config {
   readonly logLevel: Raw['LOG_LEVEL'];
   readonly logIps: boolean;
   readonly masterKey: Buffer | undefined;
+  /** The master key being rotated away from: still accepted for reading until `rotate-master-key` ran. */
+  readonly masterKeyPrevious: Buffer | undefined;
   readonly shredPasses: number;
   readonly corsOrigins: readonly string[];
   readonly powDifficulty: number;
@@ -232,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: parsed.LOG_LEVEL,
     logIps: parsed.LOG_IPS,
     masterKey: parsed.MASTER_KEY,
+    masterKeyPrevious: parsed.MASTER_KEY_PREVIOUS,
     shredPasses: parsed.SHRED_PASSES,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
     powDifficulty: parsed.POW_DIFFICULTY,

@@ -1,7 +1,12 @@
 // The `sealbin` server entry: configuration from the environment, listen, and a clean shutdown.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { join } from 'node:path';
+import { prepareDataDir } from './data-dir.js';
+import { KeyError, loadMasterKeys } from './ops/master-keys.js';
+import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { openServer, StartupError } from './server.js';
+import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
 function fail(message: string): never {
@@ -69,4 +74,36 @@ function installSignals(server: Awaited<ReturnType<typeof openServer>>, logger: 
   return stop;
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+/** `sealbin rotate-master-key`: same environment as the server, plus SEALBIN_MASTER_KEY_PREVIOUS. */
+async function rotate(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const dataDir = await prepareDataDir(config.dataDir).catch((error: Error) => fail(error.message));
+  const keys = await loadMasterKeys(config, dataDir, logger).catch((error: Error) => fail(error.message));
+  const store = await openSqliteMetadataStore(join(dataDir, 'sealbin.db'));
+  try {
+    const report = await rotateMasterKey(keys, store, logger);
+    logger.info(report, 'master key rotation finished');
+    if (report.skipped > 0) fail(`${report.skipped} item keys open with neither key; the check value was left unchanged`);
+  } catch (error) {
+    if (error instanceof KeyError) fail(error.message);
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+const command = process.argv[2];
+if (command === undefined) {
+  main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'rotate-master-key') {
+  rotate().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else {
+  fail(`unknown command "${command}" (commands: rotate-master-key; no command starts the server)`);
+}

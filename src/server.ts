@@ -13,7 +13,10 @@ import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
 import { detectMagic } from './core/detect-type.js';
 import { ItemService } from './core/item-service.js';
-import { deriveKeyring } from './crypto/keyring.js';
+import type { Keyring } from './crypto/keyring.js';
+import { readKeys } from './crypto/keyring.js';
+import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
+import type { MasterKeys } from './ops/master-keys.js';
 import { prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
@@ -21,7 +24,6 @@ import { PkiService } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { Metrics } from './ops/metrics.js';
 import { x509 } from './crypto/x509/provider.js';
-import { loadOrCreateMasterKey } from './storage/fs/master-key-file.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
@@ -54,26 +56,20 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  let master: Buffer;
-  if (config.masterKey) {
-    master = config.masterKey;
-  } else {
-    try {
-      const loaded = await loadOrCreateMasterKey(join(dataDir, 'master.key'));
-      if (loaded.created) logger.warn({ path: join(dataDir, 'master.key') }, 'created a new master key file; back it up: without it no stored item can be read');
-      master = loaded.key;
-    } catch (error) {
-      throw new StartupError((error as Error).message);
-    }
+  let keys: MasterKeys;
+  try {
+    keys = await loadMasterKeys(config, dataDir, logger);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
   }
-  const keyring = deriveKeyring(master);
   const metadata = await openSqliteMetadataStore(join(dataDir, 'sealbin.db'));
-  // A different master key would make every item unreadable: refuse to start instead of failing every read.
-  const check = await metadata.getSetting('master_key_check');
-  if (check === null) await metadata.setSetting('master_key_check', keyring.check);
-  else if (check !== keyring.check) {
+  let keyring: Keyring;
+  try {
+    keyring = await openKeyring(keys, metadata, logger);
+  } catch (error) {
     await metadata.close();
-    throw new StartupError('the master key does not match the one this data directory was written with');
+    if (error instanceof KeyError) throw new StartupError(error.message);
+    throw error;
   }
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
@@ -95,14 +91,14 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
   const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0 });
-  const reader = new ContentReader(blobs, keyring.wrapKey);
+  const reader = new ContentReader(blobs, readKeys(keyring));
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
   const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
-  const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, clock, admins: new Set(config.admins), trustedCas });
+  const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
   pki.onAudit = (event) => {
     if (event.event === 'issued') metrics.certificatesIssued.inc({ source: 'issue' });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { unwrapKey } from '../crypto/key-wrap.js';
+import { unwrapKeyAny } from '../crypto/key-wrap.js';
 import { chunkOffset, DecryptStream, FormatError, HEADER_LENGTH, parseHeader } from '../crypto/at-rest-format.js';
 import type { BlobStore, ByteRange, ItemRecord } from '../storage/ports.js';
 import { IntegrityError } from './errors.js';
@@ -68,12 +68,17 @@ class SliceStream extends Transform {
 export class ContentReader {
   constructor(
     private readonly blobs: BlobStore,
-    private readonly wrapKey: Buffer,
-  ) {}
+    /** The wrap key, or the current one followed by previous ones (master key rotation). */
+    wrapKeys: Buffer | readonly Buffer[],
+  ) {
+    this.wrapKeys = Buffer.isBuffer(wrapKeys) ? [wrapKeys] : wrapKeys;
+  }
+
+  private readonly wrapKeys: readonly Buffer[];
 
   private itemKey(item: ItemRecord): Buffer {
     try {
-      return unwrapKey(this.wrapKey, item.wrappedKey, item.id);
+      return unwrapKeyAny(this.wrapKeys, item.wrappedKey, item.id);
     } catch {
       throw integrityFailure(item, 'the item key does not unwrap (altered row or different master key)');
     }

@@ -1,7 +1,7 @@
 // The built-in PKI: one CA, client certificates issued by admins or by PoW-gated self-registration,
 // revocation, CRLs, and turning a presented certificate into an Identity (or a precise refusal).
 import { randomBytes } from 'node:crypto';
-import { openSecret, sealSecret } from '../crypto/key-wrap.js';
+import { openSecretAny, sealSecret } from '../crypto/key-wrap.js';
 import { checkCsr, createCa, createCrl, fingerprint1, fingerprint256, generateKey, importPrivateKey, issueLeaf, toPem } from '../crypto/x509/certificates.js';
 import type { CaMaterial } from '../crypto/x509/certificates.js';
 import { buildPkcs12 } from '../crypto/x509/pkcs12.js';
@@ -11,7 +11,7 @@ import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
 import type { Identity } from './identity.js';
 
-const CA_KEY_LABEL = 'ca-private-key';
+export const CA_KEY_LABEL = 'ca-private-key';
 
 export interface IssueInput {
   commonName: string;
@@ -55,6 +55,8 @@ export interface PkiServiceDeps {
   store: PkiStore;
   audit: AuditLog;
   wrapKey: Buffer;
+  /** Previous wrap keys (master key rotation in progress). */
+  previousWrapKeys?: readonly Buffer[];
   clock: Clock;
   /** Fingerprints from SEALBIN_ADMINS. */
   admins: ReadonlySet<string>;
@@ -80,7 +82,7 @@ export class PkiService {
     const record = await this.deps.store.getCa();
     if (!record) return null;
     const certificate = new x509.X509Certificate(record.certificatePem);
-    const privateKey = await importPrivateKey(openSecret(this.deps.wrapKey, record.sealedKey, CA_KEY_LABEL));
+    const privateKey = await importPrivateKey(openSecretAny([this.deps.wrapKey, ...(this.deps.previousWrapKeys ?? [])], record.sealedKey, CA_KEY_LABEL));
     this.ca = { certificate, privateKey };
     return this.ca;
   }

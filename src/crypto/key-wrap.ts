@@ -51,3 +51,32 @@ export function openSecret(kek: Buffer, sealed: Buffer, label: string): Buffer {
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
   return Buffer.concat([decipher.update(sealed.subarray(1 + NONCE, sealed.length - TAG)), decipher.final()]);
 }
+
+/**
+ * Unwraps with the first key encryption key that authenticates: the current master key, then the
+ * previous one while a rotation is in progress.
+ */
+export function unwrapKeyAny(keks: readonly Buffer[], wrapped: Buffer, itemId: string): Buffer {
+  let last: unknown = new Error('no key encryption key');
+  for (const kek of keks) {
+    try {
+      return unwrapKey(kek, wrapped, itemId);
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+/** openSecret with the current key, then the previous one (rotation). */
+export function openSecretAny(keks: readonly Buffer[], sealed: Buffer, label: string): Buffer {
+  let last: unknown = new Error('no key encryption key');
+  for (const kek of keks) {
+    try {
+      return openSecret(kek, sealed, label);
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}

@@ -5,6 +5,8 @@ import { createHmac, hkdfSync } from 'node:crypto';
 export interface Keyring {
   /** Wraps per-item data keys (AES-256-GCM). */
   readonly wrapKey: Buffer;
+  /** Wrap keys of previous master keys, still accepted for reading while a rotation is in progress. */
+  readonly previousWrapKeys: readonly Buffer[];
   /** HMAC key for the stored hash of diceware download keys. */
   readonly dicewareKey: Buffer;
   /** HMAC key for proof-of-work tokens. */
@@ -22,8 +24,30 @@ export function deriveKeyring(master: Buffer): Keyring {
   if (master.length !== 32) throw new Error('master key must be 32 bytes');
   return Object.freeze({
     wrapKey: derive(master, 'wrap'),
+    previousWrapKeys: Object.freeze([]),
     dicewareKey: derive(master, 'diceware'),
     powKey: derive(master, 'pow'),
     check: createHmac('sha256', derive(master, 'check')).update('sealbin master key check').digest('hex').slice(0, 32),
   });
+}
+
+/**
+ * The server's keys: wrapping and the check value come from the master key (current and, during a
+ * rotation, previous); the HMAC keys for diceware hashes and PoW tokens come from a random root
+ * secret stored sealed by the master key, so rotating the master key keeps every download key valid.
+ */
+export function serverKeyring(current: Keyring, previous: Keyring | null, root: Buffer): Keyring {
+  const fromRoot = deriveKeyring(root);
+  return Object.freeze({
+    wrapKey: current.wrapKey,
+    previousWrapKeys: Object.freeze(previous ? [previous.wrapKey] : []),
+    dicewareKey: fromRoot.dicewareKey,
+    powKey: fromRoot.powKey,
+    check: current.check,
+  });
+}
+
+/** Every wrap key that may open existing data, current first. */
+export function readKeys(keyring: Keyring): Buffer[] {
+  return [keyring.wrapKey, ...keyring.previousWrapKeys];
 }

@@ -258,3 +258,13 @@ export interface ShortLinkStore {
   /** Deletes expired links; returns how many. */
   deleteExpiredLinks(now: number): Promise<number>;
 }
+
+/** What re-wrapping every key under a new master key needs (master key rotation). */
+export interface KeyRotationStore {
+  /** Item ids and wrapped keys in id order, after `afterId`. */
+  listWrappedKeys(afterId: string, limit: number): Promise<{ id: string; wrappedKey: Buffer }[]>;
+  /** Replaces a wrapped key only if it is still `old` (a concurrent PUT re-keyed the item already). */
+  replaceWrappedKey(id: string, old: Buffer, next: Buffer): Promise<boolean>;
+  /** Replaces the CA's sealed private key only if it is still `old`. */
+  replaceCaSealedKey(old: Buffer, next: Buffer): Promise<boolean>;
+}

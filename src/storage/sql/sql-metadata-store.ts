@@ -1,7 +1,7 @@
 // MetadataStore over Kysely: the same queries serve SQLite and PostgreSQL.
 import { Migrator } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { ShortLinkRecord, ShortLinkStore, CaRecord, CertRecord, ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, PkiStore, RemovedItem } from '../ports.js';
+import type { KeyRotationStore, ShortLinkRecord, ShortLinkStore, CaRecord, CertRecord, ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, PkiStore, RemovedItem } from '../ports.js';
 import type { Database, ItemsTable, PkiCertsTable, ShortLinksTable } from './schema.js';
 import { migrationProvider } from './migrations.js';
 import type { SqlDialect } from './migrations.js';
@@ -53,7 +53,7 @@ function toLink(row: Selectable<ShortLinksTable>): ShortLinkRecord {
   };
 }
 
-export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore {
+export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore, KeyRotationStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect,
@@ -312,6 +312,21 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
   async deleteExpiredLinks(now: number): Promise<number> {
     const result = await this.db.deleteFrom('short_links').where('expires_at', '<=', now).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async listWrappedKeys(afterId: string, limit: number): Promise<{ id: string; wrappedKey: Buffer }[]> {
+    const rows = await this.db.selectFrom('items').select(['id', 'wrapped_key']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, wrappedKey: Buffer.from(row.wrapped_key) }));
+  }
+
+  async replaceWrappedKey(id: string, old: Buffer, next: Buffer): Promise<boolean> {
+    const result = await this.db.updateTable('items').set({ wrapped_key: next }).where('id', '=', id).where('wrapped_key', '=', old).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async replaceCaSealedKey(old: Buffer, next: Buffer): Promise<boolean> {
+    const result = await this.db.updateTable('pki_ca').set({ sealed_key: next }).where('id', '=', 'ca').where('sealed_key', '=', old).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async getSetting(name: string): Promise<string | null> {

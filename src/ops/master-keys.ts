@@ -1,0 +1,72 @@
+// Opening the server's keys: the master key (env or key file), an optional previous one during a
+// rotation, the check value that detects a wrong key, and the sealed random root secret.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { openSecretAny, sealSecret } from '../crypto/key-wrap.js';
+import { deriveKeyring, serverKeyring } from '../crypto/keyring.js';
+import type { Keyring } from '../crypto/keyring.js';
+import { loadOrCreateMasterKey } from '../storage/fs/master-key-file.js';
+import type { MetadataStore } from '../storage/ports.js';
+
+export const ROOT_SECRET_LABEL = 'root-secret';
+const CHECK_SETTING = 'master_key_check';
+const ROOT_SETTING = 'root_secret';
+
+export class KeyError extends Error {
+  override readonly name = 'KeyError';
+}
+
+export interface MasterKeys {
+  current: Keyring;
+  previous: Keyring | null;
+}
+
+export async function loadMasterKeys(config: Config, dataDir: string, logger: Logger): Promise<MasterKeys> {
+  let master: Buffer;
+  if (config.masterKey) {
+    master = config.masterKey;
+  } else {
+    const path = join(dataDir, 'master.key');
+    try {
+      const loaded = await loadOrCreateMasterKey(path);
+      if (loaded.created) logger.warn({ path }, 'created a new master key file; back it up: without it no stored item can be read');
+      master = loaded.key;
+    } catch (error) {
+      throw new KeyError((error as Error).message);
+    }
+  }
+  return { current: deriveKeyring(master), previous: config.masterKeyPrevious ? deriveKeyring(config.masterKeyPrevious) : null };
+}
+
+/**
+ * Checks the master key against the data and opens (or creates) the root secret. A wrong key is
+ * refused at start instead of failing every read; the previous key is accepted while a rotation is
+ * pending (`rotate-master-key` finishes it).
+ */
+export async function openKeyring(keys: MasterKeys, metadata: MetadataStore, logger: Logger): Promise<Keyring> {
+  const check = await metadata.getSetting(CHECK_SETTING);
+  if (check === null) {
+    await metadata.setSetting(CHECK_SETTING, keys.current.check);
+  } else if (check !== keys.current.check) {
+    if (keys.previous && check === keys.previous.check) logger.warn('master key rotation pending: data is still wrapped by SEALBIN_MASTER_KEY_PREVIOUS; run `rotate-master-key`');
+    else throw new KeyError('the master key does not match the one this data directory was written with');
+  }
+  const wrapKeys = [keys.current.wrapKey, ...(keys.previous ? [keys.previous.wrapKey] : [])];
+  const sealed = await metadata.getSetting(ROOT_SETTING);
+  let root: Buffer;
+  if (sealed === null) {
+    root = randomBytes(32);
+    await metadata.setSetting(ROOT_SETTING, sealSecret(keys.current.wrapKey, root, ROOT_SECRET_LABEL).toString('base64'));
+  } else {
+    try {
+      root = openSecretAny(wrapKeys, Buffer.from(sealed, 'base64'), ROOT_SECRET_LABEL);
+    } catch {
+      throw new KeyError('the stored root secret does not open with the master key');
+    }
+  }
+  return serverKeyring(keys.current, keys.previous, root);
+}
+
+export const SETTINGS = { check: CHECK_SETTING, root: ROOT_SETTING } as const;
