@@ -70,7 +70,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       applySecurityHeaders(request, reply);
       return sendError(request, reply, new AppError('NOT_FOUND'));
     },
-    ...(options.https ? { https: options.https } : {}),
+    // Headers must be complete within headersMs; the check runs every second, not every 30 s.
+    http: { headersTimeout: TIMEOUTS.headersMs, connectionsCheckingInterval: 1000 },
+    ...(options.https ? { https: { headersTimeout: TIMEOUTS.headersMs, connectionsCheckingInterval: 1000, ...options.https } } : {}),
   });
   app.server.headersTimeout = TIMEOUTS.headersMs;
   app.setValidatorCompiler(validatorCompiler);

@@ -1,11 +1,12 @@
 // Reading a creation request: raw body (any Content-Type), multipart `file` part, or JSON
 // {"content": "..."}. The result is always a stream plus what the client claimed about it.
 import { isUtf8 } from 'node:buffer';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { normalizeClaimedType } from '../core/content-type.js';
 import { AppError } from '../core/errors.js';
+import { SlowBodyGuard } from './slow-body.js';
 
 /** Bounded non-file multipart parts (fields, headers) so the overhead allowance below is honest. */
 export const MULTIPART_FIELD_LIMIT = 16 * 1024;
@@ -83,7 +84,7 @@ export async function readCreateBody(request: FastifyRequest, maxSize: number): 
  * client's fault: they become 4xx codes instead of surfacing as 500s from deep in the pipeline.
  */
 function translateErrors(source: Readable, translate: (error: Error) => Error): Readable {
-  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  const out = new SlowBodyGuard();
   source.on('error', (error: Error) => out.destroy(error instanceof AppError ? error : translate(error)));
   source.pipe(out);
   return out;

@@ -122,8 +122,17 @@ export async function createCrl(ca: CaMaterial, revoked: readonly RevokedEntry[]
     signingKey: ca.privateKey,
     signingAlgorithm: SIGNING_ALGORITHM,
     entries: revoked.map((entry) => ({ serialNumber: entry.serial, revocationDate: entry.revokedAt, reason: x509.X509CrlReason.unspecified })),
-    extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.certificate.publicKey)],
+    extensions: [await x509.AuthorityKeyIdentifierExtension.create(ca.certificate.publicKey), crlNumber(Math.floor(now.getTime() / 1000))],
   });
+}
+
+/** RFC 5280 §5.2.3 CRL number (non-critical, monotonically increasing): the issue time in seconds. */
+function crlNumber(value: number): x509.Extension {
+  let hex = value.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  let body = Buffer.from(hex, 'hex');
+  if ((body[0] as number) & 0x80) body = Buffer.concat([Buffer.from([0]), body]);
+  return new x509.Extension('2.5.29.20', false, Buffer.concat([Buffer.from([0x02, body.length]), body]));
 }
 
 export function toPem(der: ArrayBuffer | Buffer, label: 'CERTIFICATE' | 'PRIVATE KEY' | 'X509 CRL'): string {

@@ -68,7 +68,8 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   if (!ItemService.mayModify(item, caller)) throw new AppError('FORBIDDEN');
   const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
   const burn = request.headers['x-burn-after-read'] === undefined ? undefined : parseBurnHeader(request.headers['x-burn-after-read']);
-  const hasBody = request.body !== undefined && request.body !== null;
+  // Multipart leaves request.body empty (the parts are read lazily), so ask the request itself.
+  const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
   const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
   try {
