@@ -1,12 +1,15 @@
-// Bundles the server entry with esbuild (dependencies stay external in node_modules).
+// Bundles the server entry with esbuild (dependencies stay external in node_modules), and the
+// `fpaste` CLI into one self-contained file (dist/fpaste.js, served at GET /client).
 // `--if-stale` skips the build when dist/ is newer than every source file, so `npm start` is fast.
 import { build } from 'esbuild';
-import { readdir, stat } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const entry = join(root, 'src/main.ts');
 const out = join(root, 'dist/main.js');
+const cliEntry = join(root, 'src/cli/main.ts');
+const cliOut = join(root, 'dist/fpaste.js');
 
 async function newestMtime(dir) {
   let newest = 0;
@@ -20,7 +23,7 @@ async function newestMtime(dir) {
 
 async function isStale() {
   try {
-    const built = (await stat(out)).mtimeMs;
+    const built = Math.min((await stat(out)).mtimeMs, (await stat(cliOut)).mtimeMs);
     const sources = Math.max(await newestMtime(join(root, 'src')), (await stat(join(root, 'package.json'))).mtimeMs);
     return sources > built;
   } catch {
@@ -30,15 +33,34 @@ async function isStale() {
 
 if (process.argv.includes('--if-stale') && !(await isStale())) process.exit(0);
 
-await build({
-  entryPoints: [entry],
-  outfile: out,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  sourcemap: true,
-  banner: { js: '#!/usr/bin/env node' },
-  logLevel: 'warning',
-});
+const version = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version;
+
+await Promise.all([
+  build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    sourcemap: true,
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+  }),
+  // fpaste is downloaded as one file and run with plain `node`: every dependency is bundled in.
+  // ESM output needs a real `require` for the CommonJS dependencies that require node: modules.
+  build({
+    entryPoints: [cliEntry],
+    outfile: cliOut,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    define: { __FPASTE_VERSION__: JSON.stringify(version) },
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __fpasteCreateRequire } from 'node:module';\nconst require = __fpasteCreateRequire(import.meta.url);" },
+    legalComments: 'eof',
+    logLevel: 'warning',
+  }),
+]);
+await chmod(cliOut, 0o755);

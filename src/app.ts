@@ -18,6 +18,7 @@ import { pkiRoutes } from './http/routes/pki.js';
 import { registerRoutes } from './http/routes/register.js';
 import { shortRoutes } from './http/routes/short.js';
 import { metricsRoutes, registerRequestMetrics } from './http/routes/metrics.js';
+import { clientRoutes } from './http/routes/client.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { requestIdFor } from './http/request-id.js';
@@ -121,6 +122,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   await app.register(
     async (scope) => {
       await opsRoutes(scope, ctx);
+      await clientRoutes(scope, ctx);
       await challengeRoutes(scope, ctx);
       await pkiRoutes(scope, ctx);
       await registerRoutes(scope, ctx);

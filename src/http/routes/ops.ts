@@ -39,6 +39,8 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       list: 'GET /pastes',
       health: 'GET /health',
       openapi: 'GET /openapi.json',
+      client: 'GET /client',
+      metrics: 'GET /metrics',
     },
     limits: { max_size: config.maxSize, default_expiry: config.defaultExpiry, max_expiry: config.maxExpiry },
     pow: { enabled: difficulty > 0, difficulty },

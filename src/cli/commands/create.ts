@@ -1,0 +1,137 @@
+// fpaste [create] FILE | cmd | fpaste, and fpaste upload FILE (a file share with a diceware key).
+// Pastes are end-to-end encrypted by default: the server receives ciphertext only (its type is
+// application/octet-stream, its size is the content's plus a small overhead), and the file name
+// travels inside the ciphertext, never in X-Filename. The key exists only in the printed URL's
+// fragment and in the local item store.
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream';
+import { encodeKey } from '../../crypto/e2e-format.js';
+import { newE2eKey } from '../../crypto/e2e-stream.js';
+import type { ItemJson, ServerInfoJson } from '../api-types.js';
+import { fileBody, isPlainAsciiName, multipartBody, stdinBody } from '../body.js';
+import type { BodySource, Encryption } from '../body.js';
+import type { Context } from '../context.js';
+import { CliError, NetworkError, UsageError } from '../errors.js';
+import { remember } from '../item-store.js';
+import { withProofOfWork } from '../proof-of-work.js';
+import { formatBytes, ProgressTap } from '../progress.js';
+import { parseDuration } from '../refs.js';
+
+export interface CreateOptions {
+  encrypt: boolean;
+  expiry?: string;
+  burn?: boolean;
+  name?: string;
+  json?: boolean;
+  save: boolean;
+}
+
+export interface PreparedBody {
+  source: BodySource;
+  headers: Record<string, string>;
+  encryption: Encryption | null;
+}
+
+/** The body and headers of a creation or update from FILE, "-" or stdin. */
+export async function prepareBody(file: string | undefined, options: { encrypt: boolean; name?: string | undefined; key?: Buffer | undefined }): Promise<PreparedBody> {
+  const fromStdin = file === undefined || file === '-';
+  if (file === undefined && process.stdin.isTTY) throw new UsageError('nothing to send: give a FILE, or pipe data in (see fpaste --help)');
+  const name = options.name ?? (fromStdin ? undefined : basename(file as string));
+  const encryption: Encryption | null = options.encrypt ? { key: options.key ?? newE2eKey(), metadata: name ? { name } : {} } : null;
+  let source = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
+  if (source.contentLength === 0) {
+    source.dispose();
+    throw new CliError('nothing to send: the input is empty');
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  // Plain uploads name themselves in the clear (the server shows the name); encrypted ones never do.
+  if (!encryption && name) {
+    if (isPlainAsciiName(name)) headers['x-filename'] = name;
+    else {
+      const multipart = multipartBody(source, name);
+      source = multipart.body;
+      headers['content-type'] = multipart.contentType;
+    }
+  }
+  return { source, headers, encryption };
+}
+
+export function expiryHeaders(options: { expiry?: string | undefined; burn?: boolean | undefined }): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (options.expiry !== undefined) headers['x-expiry'] = String(parseDuration(options.expiry, '--expiry'));
+  if (options.burn !== undefined) headers['x-burn-after-read'] = options.burn ? '1' : '0';
+  return headers;
+}
+
+/** Sends a prepared body (again on every attempt); resolves with the server's JSON. */
+export async function sendBody<T>(ctx: Context, method: 'POST' | 'PUT', path: string, body: PreparedBody, headers: Record<string, string>, label: string): Promise<T> {
+  const client = ctx.client();
+  const attempt = (extra: Record<string, string>) => {
+    const tap = pipeline(body.source.open(), new ProgressTap(label, body.source.length), () => undefined);
+    return client.json<T>(method, path, { headers: { ...body.headers, ...headers, ...extra }, body: tap, length: body.source.length });
+  };
+  try {
+    // Updates need the owner's certificate and no proof of work.
+    if (method === 'PUT') return await attempt({});
+    return await withProofOfWork(client, 'paste', attempt, { tryWithout: ctx.hasIdentity() });
+  } catch (error) {
+    throw await diagnoseCutUpload(ctx, error, body.source.length);
+  }
+}
+
+/**
+ * A server refusing an upload from its Content-Length answers and closes at once; the reset can
+ * reach us before the answer is read, leaving only "connection closed". Ask the server's limits
+ * to tell the likely reason instead.
+ */
+async function diagnoseCutUpload(ctx: Context, error: unknown, length: number): Promise<unknown> {
+  if (!(error instanceof NetworkError) || (error.code !== 'ECONNRESET' && error.code !== 'EPIPE')) return error;
+  try {
+    const info = await ctx.client().json<ServerInfoJson>('GET', '/');
+    if (length > info.limits.max_size) return new CliError(`too large: ${formatBytes(length)} to send, and the server accepts at most ${formatBytes(info.limits.max_size)}`);
+  } catch {
+    // The original error says more than a failed diagnosis.
+  }
+  return error;
+}
+
+export function urlWithKey(url: string, key: Buffer | null): string {
+  return key ? `${url}#${encodeKey(key)}` : url;
+}
+
+export async function createCommand(ctx: Context, file: string | undefined, options: CreateOptions, kind: 'paste' | 'file'): Promise<void> {
+  const headers = expiryHeaders(options);
+  const server = ctx.server;
+  const body = await prepareBody(file, { encrypt: options.encrypt, name: options.name });
+  let created: ItemJson;
+  try {
+    created = await sendBody<ItemJson>(ctx, 'POST', kind === 'file' ? '/upload' : '/', body, headers, 'uploading');
+  } finally {
+    body.source.dispose();
+  }
+  const key = body.encryption?.key ?? null;
+  const printed = kind === 'file' && created.download_url ? created.download_url : created.url;
+  if (options.save) {
+    try {
+      remember({
+        server,
+        id: created.id,
+        ...(key ? { key: encodeKey(key) } : {}),
+        ...(created.delete_token ? { delete_token: created.delete_token } : {}),
+        ...(created.key ? { share_key: created.key } : {}),
+        ...(body.encryption?.metadata.name ? { name: body.encryption.metadata.name } : options.name ? { name: options.name } : {}),
+        created_at: created.created_at,
+      });
+    } catch (error) {
+      // The item exists either way: its URL must still be printed, with the reason it is not remembered.
+      console.error(`fpaste: warning: could not remember the key and delete token locally (${(error as Error).message}); keep the URL${created.delete_token ? ` and the delete token ${created.delete_token}` : ''}`);
+    }
+  }
+  if (options.json) {
+    const extra = key ? { e2e_key: encodeKey(key), url_with_key: urlWithKey(printed, key) } : {};
+    process.stdout.write(`${JSON.stringify({ ...created, ...extra }, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${urlWithKey(printed, key)}\n`);
+  if (kind === 'file' && created.key && process.stderr.isTTY) console.error(`download key: ${created.key}${key ? `#${encodeKey(key)}` : ''}`);
+}

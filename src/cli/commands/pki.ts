@@ -1,0 +1,97 @@
+// fpaste pki status | issue | download, and fpaste register: identities by client certificate.
+// Keys are always generated here and only a CSR goes to the server.
+import { existsSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { IssuedJson, PkiStatusJson } from '../api-types.js';
+import { writeConfig } from '../config.js';
+import type { Context } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
+import { readAll } from '../http-client.js';
+import { safeFilename, writePrivateFile } from '../output.js';
+import { configDir, ensurePrivateDir } from '../paths.js';
+import { withProofOfWork } from '../proof-of-work.js';
+import { formatTime } from './manage.js';
+
+export async function pkiStatusCommand(ctx: Context, options: { json?: boolean }): Promise<void> {
+  const status = await ctx.client().json<PkiStatusJson>('GET', '/pki/status');
+  if (options.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  const lines = [
+    ['CA', status.ca_exists ? `${status.common_name ?? ''} (expires ${formatTime(status.expires_at)})` : 'none yet'],
+    ['CA fingerprint', status.fingerprint ?? '-'],
+    ['issued', String(status.issued)],
+    ['revoked', String(status.revoked)],
+  ];
+  for (const [label, value] of lines) process.stdout.write(`${`${label}:`.padEnd(16)}${value}\n`);
+}
+
+export async function pkiDownloadCommand(ctx: Context, options: { output?: string; crl?: boolean }): Promise<void> {
+  const response = await ctx.client().ok('GET', options.crl ? '/pki/crl' : '/pki/ca.crt');
+  const pem = await readAll(response.body, 1024 * 1024);
+  if (options.output === undefined || options.output === '-') return void process.stdout.write(pem);
+  writeFileSync(options.output, pem, { mode: 0o644 });
+  console.error(`saved ${options.output}`);
+}
+
+function writeIdentity(dir: string, base: string, issued: IssuedJson, privateKeyPem: string, overwrite: boolean): { cert: string; key: string } {
+  const key = join(dir, `${base}.key`);
+  const cert = join(dir, `${base}.crt`);
+  if (!overwrite && (existsSync(key) || existsSync(cert))) throw new CliError(`${cert} or ${key} already exists (use --force to replace them)`);
+  writePrivateFile(key, privateKeyPem, overwrite);
+  writeFileSync(cert, issued.certificate, { mode: 0o644 });
+  return { cert, key };
+}
+
+export async function pkiIssueCommand(ctx: Context, options: { name: string; admin?: boolean; days?: string; outDir?: string; force?: boolean; json?: boolean }): Promise<void> {
+  const days = options.days === undefined ? undefined : Number(options.days);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1)) throw new UsageError('--days must be a whole number ≥ 1');
+  if (!ctx.hasIdentity()) throw new CliError('issuing certificates needs an admin client certificate (--cert/--key or the config)');
+  const { generateKeyAndCsr } = await import('../csr.js');
+  const { privateKeyPem, csrPem } = await generateKeyAndCsr(options.name);
+  const issued = await ctx.client().json<IssuedJson>('POST', '/pki/issue', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ common_name: options.name, admin: options.admin === true, csr: csrPem, ...(days ? { days } : {}) }),
+  });
+  const dir = resolve(options.outDir ?? '.');
+  ensurePrivateDir(dir);
+  const files = writeIdentity(dir, safeFilename(options.name, 'client'), issued, privateKeyPem, options.force === true);
+  if (options.json) return void process.stdout.write(`${JSON.stringify({ serial: issued.serial, fingerprint: issued.fingerprint, ...files }, null, 2)}\n`);
+  process.stdout.write(`issued ${options.name}${options.admin ? ' (admin)' : ''}: serial ${issued.serial}, fingerprint ${issued.fingerprint}\ncertificate: ${files.cert}\nprivate key: ${files.key} (give it to its holder privately; the server never had it)\n`);
+}
+
+export function defaultCommonName(): string {
+  let user = 'user';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (containers): keep the placeholder.
+  }
+  return `${user}@${hostname()}`.slice(0, 64);
+}
+
+export async function registerCommand(ctx: Context, options: { name?: string; configure?: boolean; force?: boolean; json?: boolean }): Promise<void> {
+  const server = ctx.server;
+  const commonName = options.name ?? defaultCommonName();
+  const dir = ensurePrivateDir(configDir());
+  const keyPath = join(dir, 'client.key');
+  const certPath = join(dir, 'client.crt');
+  if (!options.force && (existsSync(keyPath) || existsSync(certPath))) throw new CliError(`an identity already exists in ${dir} (client.crt, client.key); use --force to replace it`);
+  const { generateKeyAndCsr, certificateSummary } = await import('../csr.js');
+  const { privateKeyPem, csrPem } = await generateKeyAndCsr(commonName);
+  const client = ctx.client();
+  // Registration is priced in proof of work (its own, usually higher, difficulty).
+  const issued = await withProofOfWork(client, 'register', (pow) =>
+    client.json<IssuedJson>('POST', '/register', { headers: { 'content-type': 'application/json', ...pow }, body: JSON.stringify({ common_name: commonName, csr: csrPem }) }),
+  );
+  writeIdentity(dir, 'client', issued, privateKeyPem, options.force === true);
+  const summary = certificateSummary(issued.certificate);
+  if (summary.fingerprint !== issued.fingerprint) throw new CliError('the server answered with a certificate that does not match its fingerprint');
+  if (options.configure) {
+    const { values } = ctx.settings;
+    writeConfig(ctx.settings.configPath, { server, cert: certPath, key: keyPath, ...(values.ca ? { ca: values.ca } : {}), ...(values.fingerprint ? { fingerprint: values.fingerprint } : {}) });
+  }
+  if (options.json) return void process.stdout.write(`${JSON.stringify({ serial: issued.serial, fingerprint: issued.fingerprint, common_name: commonName, cert: certPath, key: keyPath, configured: options.configure === true }, null, 2)}\n`);
+  process.stdout.write(`registered ${commonName}: identity ${issued.fingerprint}\ncertificate: ${certPath} (valid until ${summary.notAfter.toISOString().slice(0, 10)})\nprivate key: ${keyPath} (never left this machine)\n`);
+  if (options.configure) process.stdout.write(`configured ${ctx.settings.configPath} to use it for ${server}\n`);
+  else process.stdout.write(`use it with --cert ${certPath} --key ${keyPath}, or run again with --configure\n`);
+}

@@ -1,0 +1,115 @@
+// Runs the bundled CLI (dist/fpaste.js) as a child process, as users do, with its own HOME and XDG
+// directories so the developer's real config and item store are never touched.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const FPASTE = new URL('../../dist/fpaste.js', import.meta.url).pathname;
+
+export interface FpasteResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+  /** stdout as UTF-8. */
+  out: string;
+  /** Peak resident set size of the CLI process in KiB (when run with measureRss). */
+  maxRssKiB?: number;
+}
+
+export interface RunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Record the process's peak RSS (process.resourceUsage().maxRSS at exit, via a --require preload). */
+  measureRss?: boolean;
+}
+
+/** One isolated fpaste user: HOME, XDG_CONFIG_HOME and XDG_DATA_HOME under a temp dir. */
+export class FpasteUser {
+  readonly home: string;
+
+  constructor(readonly server?: string) {
+    this.home = mkdtempSync(join(tmpdir(), 'fpaste-user-'));
+    mkdirSync(join(this.home, 'work'));
+  }
+
+  get configDir(): string {
+    return join(this.home, '.config', 'fpaste');
+  }
+
+  get dataDir(): string {
+    return join(this.home, '.local', 'share', 'fpaste');
+  }
+
+  /** A scratch directory (the default working directory of every run). */
+  get work(): string {
+    return join(this.home, 'work');
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('FPASTE_') && !name.startsWith('XDG_')) env[name] = value;
+    return {
+      ...env,
+      HOME: this.home,
+      XDG_CONFIG_HOME: join(this.home, '.config'),
+      XDG_DATA_HOME: join(this.home, '.local', 'share'),
+      ...(this.server ? { FPASTE_SERVER: this.server } : {}),
+      ...extra,
+    };
+  }
+
+  run(args: readonly string[], options: RunOptions = {}): Promise<FpasteResult> {
+    return runFpaste(args, { ...options, env: this.env(options.env), cwd: options.cwd ?? this.work });
+  }
+
+  dispose(): void {
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+export async function runFpaste(args: readonly string[], options: RunOptions = {}): Promise<FpasteResult> {
+  let rssFile: string | undefined;
+  let preloadDir: string | undefined;
+  const env = { ...(options.env ?? (process.env as Record<string, string>)) };
+  if (options.measureRss) {
+    preloadDir = mkdtempSync(join(tmpdir(), 'fpaste-rss-'));
+    rssFile = join(preloadDir, 'rss');
+    const preload = join(preloadDir, 'report-rss.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
+    env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
+  }
+  const child = spawn(process.execPath, [FPASTE, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.on('error', () => undefined);
+  child.stdin.end(options.input ?? '');
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  const result: FpasteResult = { code, stdout: Buffer.concat(stdout), stderr, out: Buffer.concat(stdout).toString('utf8') };
+  if (rssFile && preloadDir) {
+    try {
+      result.maxRssKiB = Number(readFileSync(rssFile, 'utf8'));
+    } finally {
+      rmSync(preloadDir, { recursive: true, force: true });
+    }
+  }
+  return result;
+}
+
+/** The URL line a create prints (the last non-empty stdout line). */
+export function printedUrl(result: FpasteResult): string {
+  const lines = result.out.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
+/** Fails with the CLI's own output when it did not exit as expected. */
+export function expectExit(result: FpasteResult, code: number): FpasteResult {
+  if (result.code !== code) throw new Error(`fpaste exited ${result.code}, expected ${code}\nstdout: ${result.out.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`);
+  return result;
+}
