@@ -133,7 +133,26 @@ async function readMultipart(request: FastifyRequest, maxSize: number, headerNam
   throw new AppError('INVALID_MULTIPART', 'The multipart body has no usable "file" part (a part named "file" whose filename has no line breaks).');
 }
 
-/** Refuses oversized declared bodies early and closes the connection instead of draining the rest. */
+/** How long the rest of a refused body is read and discarded before the connection is cut. */
+export const LINGER_MS = 2000;
+
+/**
+ * After refusing a body we did not read, close gracefully: closing a socket with unread data makes
+ * the kernel send a reset that can destroy the 413 before the client reads it. So the rest is read
+ * and discarded for a short while (a "lingering close"), never stored, and the socket is cut after
+ * LINGER_MS so a client cannot make us swallow gigabytes.
+ */
 export function refuseTooLarge(reply: FastifyReply): void {
-  reply.header('connection', 'close');
+  const request = reply.request.raw;
+  reply.raw.once('finish', () => {
+    if (request.complete) return;
+    const socket = request.socket;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    request.once('end', () => clearTimeout(timer));
+    // Whatever a parser (busboy) left unread is discarded from the socket itself.
+    request.unpipe();
+    request.resume();
+  });
 }
