@@ -10,8 +10,13 @@ export async function prepareDataDir(dir: string): Promise<string> {
     await mkdir(path, { recursive: true, mode: 0o700 });
     const info = await stat(path);
     if (!info.isDirectory()) throw new Error('not a directory');
-    // Other local users must not list item blobs or read the database.
-    if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
+    // Other local users must not list item blobs or read the database. A directory we do not own
+    // (a Kubernetes volume root, group-shared by fsGroup) may stay group-accessible, never world-accessible.
+    if ((info.mode & 0o077) !== 0) {
+      await chmod(path, 0o700).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPERM' || (info.mode & 0o007) !== 0) throw error;
+      });
+    }
     await access(path, constants.W_OK | constants.R_OK);
     const probe = join(path, `.write-test-${randomBytes(4).toString('hex')}`);
     const handle = await open(probe, 'wx', 0o600);
