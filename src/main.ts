@@ -1,5 +1,6 @@
 // The `sealbin` server entry: configuration from the environment, listen, and a clean shutdown.
 import { ConfigError, loadConfig } from './config.js';
+import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
@@ -14,16 +15,20 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function main(): Promise<void> {
-  // Files we create (database, key, blobs) are private to the service user.
-  process.umask(0o077);
-  let config;
+/** The configuration from the environment, or a one-line refusal. */
+function configOrFail(): Config {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
     throw error;
   }
+}
+
+async function main(): Promise<void> {
+  // Files we create (database, key, blobs) are private to the service user.
+  process.umask(0o077);
+  const config = configOrFail();
   const logger = createLogger(config.logLevel);
   // A stop requested while we are still opening stores is honoured as soon as there is a server to drain.
   let early: string | null = null;
@@ -76,13 +81,7 @@ function installSignals(server: Awaited<ReturnType<typeof openServer>>, logger: 
 
 /** `sealbin rotate-master-key`: same environment as the server, plus SEALBIN_MASTER_KEY_PREVIOUS. */
 async function rotate(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`);
-    throw error;
-  }
+  const config = configOrFail();
   const logger = createLogger(config.logLevel);
   const dataDir = await prepareDataDir(config.dataDir).catch((error: Error) => fail(error.message));
   const keys = await loadMasterKeys(config, dataDir, logger).catch((error: Error) => fail(error.message));

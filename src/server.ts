@@ -22,6 +22,7 @@ import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { PkiService } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
+import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import { x509 } from './crypto/x509/provider.js';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
@@ -90,7 +91,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
-  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0 });
+  const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
+  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally });
   const reader = new ContentReader(blobs, readKeys(keyring));
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
@@ -119,6 +121,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     close: async () => {
       await app.close();
       await cleanup.stop();
+      await tally.close();
       await metadata.close();
       await counters.close();
       await audit.close();

@@ -18,6 +18,7 @@ import { resolveExpiry } from './expiry.js';
 import { sanitizeFilename } from './filename.js';
 import { newBlobId, newPasteId, isPasteId } from './ids.js';
 import { SpoolSink } from './spool-sink.js';
+import type { DownloadTally } from './download-tally.js';
 
 /** Encrypted content up to this size is stored inline with the metadata: one commit per create. */
 export const INLINE_LIMIT = 64 * 1024;
@@ -76,6 +77,8 @@ export interface ItemServiceDeps {
   detectMagic: (head: Buffer) => Promise<string | null>;
   /** Whether uploads need an entropy measurement (SEALBIN_MIN_ENTROPY > 0). */
   measureEntropy?: boolean;
+  /** Where download counts accumulate; without one they are written at once. */
+  tally?: DownloadTally;
 }
 
 export class ItemService {
@@ -172,7 +175,12 @@ export class ItemService {
     if (!isPasteId(id)) throw new AppError('NOT_FOUND');
     const item = await this.deps.metadata.getLive(id, this.deps.clock.now());
     if (!item) throw new AppError('NOT_FOUND');
-    return item;
+    return this.withUnflushed(item);
+  }
+
+  private withUnflushed(item: ItemRecord): ItemRecord {
+    const pending = this.deps.tally?.unflushed(item.id) ?? 0;
+    return pending === 0 ? item : { ...item, downloads: item.downloads + pending };
   }
 
   /** A live item by diceware key (only its keyed hash is looked up). */
@@ -180,7 +188,7 @@ export class ItemService {
     if (!isDicewareKey(key)) throw new AppError('NOT_FOUND');
     const item = await this.deps.metadata.getLiveByKeyHash(hashDicewareKey(this.deps.keyring.dicewareKey, key), this.deps.clock.now());
     if (!item) throw new AppError('NOT_FOUND');
-    return item;
+    return this.withUnflushed(item);
   }
 
   /**
@@ -189,7 +197,8 @@ export class ItemService {
    */
   async claimDownload(item: ItemRecord): Promise<ItemRecord> {
     if (!item.burnAfterRead) {
-      await this.deps.metadata.countDownload(item.id);
+      if (this.deps.tally) this.deps.tally.count(item.id);
+      else await this.deps.metadata.addDownloads(new Map([[item.id, 1]]));
       return item;
     }
     const claimed = await this.deps.metadata.claimBurn(item.id, this.deps.clock.now());

@@ -5,6 +5,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import { ChunkedSealStream } from './chunked-seal-stream.js';
 
 export const MAGIC = Buffer.from('SBAR', 'ascii');
 export const FORMAT_VERSION = 1;
@@ -83,42 +84,10 @@ function sealChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number,
 }
 
 /** Plaintext in, header + sealed chunks out. Memory stays at one chunk whatever the size. */
-export class EncryptStream extends Transform {
-  private readonly ad: Buffer;
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
-  private index = 0;
-
-  constructor(
-    private readonly key: Buffer,
-    itemId: string,
-    private readonly header: StreamHeader = newHeader(),
-  ) {
-    super();
-    this.ad = aad(header, itemId);
-    this.push(header.raw);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingLength += chunk.length;
-    const size = this.header.chunkSize;
-    if (this.pendingLength >= size) {
-      let all = Buffer.concat(this.pending, this.pendingLength);
-      while (all.length >= size) {
-        this.push(sealChunk(this.key, this.header, this.ad, this.index++, false, all.subarray(0, size)));
-        all = all.subarray(size);
-      }
-      this.pending = all.length > 0 ? [Buffer.from(all)] : [];
-      this.pendingLength = all.length;
-    }
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const rest = Buffer.concat(this.pending, this.pendingLength);
-    this.push(sealChunk(this.key, this.header, this.ad, this.index, true, rest));
-    callback();
+export class EncryptStream extends ChunkedSealStream {
+  constructor(key: Buffer, itemId: string, header: StreamHeader = newHeader()) {
+    const ad = aad(header, itemId);
+    super(header.chunkSize, (index, final, plain) => sealChunk(key, header, ad, index, final, plain), header.raw);
   }
 }
 

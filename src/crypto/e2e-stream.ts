@@ -4,6 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import { ChunkedSealStream } from './chunked-seal-stream.js';
 import {
   authMessage,
   chunkNonce,
@@ -48,47 +49,12 @@ function seal(key: Buffer, header: E2eHeader, index: number, final: boolean, pla
 }
 
 /** Content in; header, then sealed chunks out (the metadata record is the start of the plaintext). */
-export class E2eEncryptStream extends Transform {
-  private readonly header: E2eHeader;
-  private pending: Buffer[] = [];
-  private pendingLength = 0;
-  private index = 0;
-
-  constructor(
-    private readonly key: Buffer,
-    options: EncryptOptions = {},
-  ) {
-    super();
+export class E2eEncryptStream extends ChunkedSealStream {
+  constructor(key: Buffer, options: EncryptOptions = {}) {
     if (key.length !== E2E_KEY_LENGTH) throw new E2eFormatError('key', 'a key is 32 bytes');
     // Nonce reuse under one key (e.g. an update re-encrypted with the item's key): a fresh prefix per stream.
-    this.header = encodeHeader(options.prefix ?? randomBytes(E2E_PREFIX_LENGTH), options.chunkLog2 ?? E2E_DEFAULT_CHUNK_LOG2);
-    this.push(Buffer.from(this.header.raw));
-    const record = Buffer.from(encodeMetadata(options.metadata ?? {}));
-    this.pending.push(record);
-    this.pendingLength = record.length;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingLength += chunk.length;
-    const size = this.header.chunkSize;
-    if (this.pendingLength >= size) {
-      let all = Buffer.concat(this.pending, this.pendingLength);
-      while (all.length >= size) {
-        this.push(seal(this.key, this.header, this.index++, false, all.subarray(0, size)));
-        all = all.subarray(size);
-      }
-      this.pending = all.length > 0 ? [Buffer.from(all)] : [];
-      this.pendingLength = all.length;
-    }
-    callback();
-  }
-
-  override _flush(callback: TransformCallback): void {
-    // The final chunk holds 0..C-1 bytes and carries the final flag: truncation is detectable.
-    this.push(seal(this.key, this.header, this.index, true, Buffer.concat(this.pending, this.pendingLength)));
-    this.pending = [];
-    callback();
+    const header = encodeHeader(options.prefix ?? randomBytes(E2E_PREFIX_LENGTH), options.chunkLog2 ?? E2E_DEFAULT_CHUNK_LOG2);
+    super(header.chunkSize, (index, final, plain) => seal(key, header, index, final, plain), Buffer.from(header.raw), Buffer.from(encodeMetadata(options.metadata ?? {})));
   }
 }
 

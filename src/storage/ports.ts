@@ -56,8 +56,11 @@ export interface MetadataStore {
    * caller gets the record, every other gets null. The item is invisible from then on.
    */
   claimBurn(id: string, now: number): Promise<ItemRecord | null>;
-  /** Counts a download (best effort statistics, not a security decision). */
-  countDownload(id: string): Promise<void>;
+  /**
+   * Adds download counts, several items in one commit (statistics, not a security decision: batched
+   * so that reads do not each pay for a durable write).
+   */
+  addDownloads(counts: ReadonlyMap<string, number>): Promise<void>;
   /** Deletes the row (whatever its state) and says where its content lived; null if it was gone. */
   deleteItem(id: string): Promise<RemovedItem | null>;
   /** Items due for removal: expired at `now`, or burned before `burnedBefore`. */

@@ -1,5 +1,6 @@
 // Assertions for the contract's conventions: the JSON error shape, X-Request-ID and the security headers.
 import { expect } from 'vitest';
+import { FIXED_SECURITY_HEADERS } from './assertions.js';
 
 export interface ErrorBody {
   error_code: string;
@@ -8,15 +9,8 @@ export interface ErrorBody {
   [extra: string]: unknown;
 }
 
-export const SECURITY_HEADERS: Record<string, string> = {
-  'cache-control': 'no-store, no-cache, must-revalidate, max-age=0',
-  pragma: 'no-cache',
-  expires: '0',
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'x-xss-protection': '1; mode=block',
-  'referrer-policy': 'no-referrer',
-};
+/** The fixed header values are written down once, in assertions.ts. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = FIXED_SECURITY_HEADERS;
 
 /** Header lookup over either a fetch Headers object or a plain lower-cased record. */
 type HeaderSource = Headers | Record<string, string | string[] | undefined>;

@@ -75,12 +75,15 @@ for (const adapter of metadataAdapters) {
       expect(await store.claimBurn(expired.id, 1500)).toBeNull();
     });
 
-    it('counts downloads', async () => {
+    it('adds download counts in batches', async () => {
       const item = record();
+      const other = record();
       await store.insertItem(item);
-      await store.countDownload(item.id);
-      await store.countDownload(item.id);
-      expect((await store.getLive(item.id, 1500))?.downloads).toBe(2);
+      await store.insertItem(other);
+      await store.addDownloads(new Map([[item.id, 2], [other.id, 5], ['f'.repeat(32), 1]]));
+      await store.addDownloads(new Map([[item.id, 1]]));
+      expect((await store.getLive(item.id, 1500))?.downloads).toBe(3);
+      expect((await store.getLive(other.id, 1500))?.downloads).toBe(5);
     });
 
     it('deletes once and reports where the content lived', async () => {

@@ -123,12 +123,17 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
     return row ? toRecord(row) : null;
   }
 
-  async countDownload(id: string): Promise<void> {
-    await this.db
-      .updateTable('items')
-      .set({ downloads: (eb) => eb('downloads', '+', 1) })
-      .where('id', '=', id)
-      .execute();
+  async addDownloads(counts: ReadonlyMap<string, number>): Promise<void> {
+    if (counts.size === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const [id, count] of counts) {
+        await tx
+          .updateTable('items')
+          .set({ downloads: (eb) => eb('downloads', '+', count) })
+          .where('id', '=', id)
+          .execute();
+      }
+    });
   }
 
   async deleteItem(id: string): Promise<RemovedItem | null> {

@@ -1,6 +1,7 @@
 // The embedded default: one SQLite file under the data dir, through better-sqlite3.
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import type { SqliteDatabase } from 'kysely';
 import type { Database } from '../sql/schema.js';
 import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
 
@@ -17,8 +18,30 @@ export async function openSqliteMetadataStore(file: string): Promise<SqlMetadata
   sqlite.pragma('secure_delete = ON');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   const store = new SqlMetadataStore(db, 'sqlite');
   await store.migrate();
   return store;
+}
+
+const STATEMENT_CACHE = 256;
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
+ * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

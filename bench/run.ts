@@ -1,0 +1,299 @@
+// Sealbin's benchmark suite (`npm run bench`): throughput against a bare node:http baseline measured
+// in the same run, and a streaming run against the disk's own speed, with the server's peak RSS.
+// Settings come from BENCH_* variables (see bench/README.md); results go to stdout and bench/results.json.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { measure, warmUp } from './load.js';
+import type { LoadFigures, LoadRequest, LoadSettings } from './load.js';
+import { processCpuSeconds, readMemoryKiB, sampleMemory, startCpuWindow } from './proc.js';
+import { repoRoot, startBareServer, startSealbin } from './servers.js';
+import type { RunningServer } from './servers.js';
+import { diskWrite, download, upload } from './stream.js';
+
+const MiB = 1024 * 1024;
+const MB = 1e6;
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const settings = {
+  durationSeconds: envNumber('BENCH_DURATION', 10, 1),
+  warmupSeconds: envNumber('BENCH_WARMUP', 2, 0),
+  connections: envNumber('BENCH_CONNECTIONS', 10, 1),
+  streamMiB: Math.floor(envNumber('BENCH_STREAM_MB', 1024, 1)),
+  logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+};
+
+const TARGETS = { read: 0.7, create: 0.3, transfer: 0.5, rssMiB: 150 } as const;
+
+const cores = availableParallelism();
+
+/** 1 KiB of paste-like text: what both servers get as a create body, and what is read back. */
+const ONE_KIB = Buffer.from('The quick brown fox jumps over the lazy dog. 0123456789\n'.repeat(19).slice(0, 1024), 'utf8');
+
+interface ScenarioFigures extends LoadFigures {
+  /** CPU used meanwhile by processes outside the benchmark, in cores (of `cores`): the noise */
+  readonly foreignCores: number | null;
+  /** the target server's CPU time per answered request, in µs: its cost, much less sensitive to a busy machine than req/s */
+  readonly serverCpuMicrosPerRequest: number;
+}
+
+/** Fails the run if a server under test is gone: its figures would be connection errors, not speed. */
+function assertAlive(servers: readonly RunningServer[]): void {
+  for (const server of servers) {
+    const death = server.death();
+    if (death !== undefined) throw new Error(death);
+  }
+}
+
+async function scenario(label: string, request: LoadRequest, load: LoadSettings, target: RunningServer, servers: readonly RunningServer[]): Promise<ScenarioFigures> {
+  process.stdout.write(`  ${label} ... `);
+  await warmUp(request, load);
+  const window = startCpuWindow([process.pid, ...servers.map((server) => server.pid)], cores);
+  const cpuStart = processCpuSeconds(target.pid);
+  const figures = await measure(request, load);
+  const serverCpuSeconds = processCpuSeconds(target.pid) - cpuStart;
+  const cpu = window.stop();
+  assertAlive(servers);
+  const { non2xx, errors, timeouts } = figures.failures;
+  const failed = non2xx + errors + timeouts > 0 ? ` (FAILURES: ${non2xx} non-2xx, ${errors} errors, ${timeouts} timeouts)` : '';
+  console.log(`${Math.round(figures.requestsPerSecond)} req/s${failed}`);
+  return { ...figures, foreignCores: cpu === undefined ? null : cpu.foreignCores, serverCpuMicrosPerRequest: (serverCpuSeconds * 1e6) / Math.max(1, figures.totalRequests) };
+}
+
+async function createPaste(origin: string): Promise<string> {
+  const response = await fetch(`${origin}/`, { method: 'POST', body: ONE_KIB, headers: { 'content-type': 'text/plain' } });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`creating the 1 KiB paste answered ${response.status}: ${text}`);
+  const { id } = JSON.parse(text) as { id: string };
+  const check = await fetch(`${origin}/${id}/raw`);
+  const bytes = Buffer.from(await check.arrayBuffer());
+  if (check.status !== 200 || !bytes.equals(ONE_KIB)) throw new Error(`reading the 1 KiB paste back answered ${check.status} with ${bytes.length} bytes`);
+  return id;
+}
+
+async function throughput(root: string) {
+  const load: LoadSettings = { connections: settings.connections, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds };
+  const servers: RunningServer[] = [];
+  try {
+    const bare = await startBareServer(root);
+    servers.push(bare);
+    const sealbin = await startSealbin({ dataDir: join(root, 'data-load'), logFile: join(root, 'sealbin-load.log'), maxSizeBytes: 100 * MiB, logLevel: settings.logLevel });
+    servers.push(sealbin);
+    const id = await createPaste(sealbin.origin);
+    const post = { method: 'POST' as const, body: ONE_KIB, headers: { 'content-type': 'text/plain' } };
+    // Interleaved pairs, so each ratio compares runs close together in time on a possibly busy machine.
+    const bareGet = await scenario('baseline GET 1 KiB', { url: `${bare.origin}/`, method: 'GET' }, load, bare, servers);
+    const sealbinGet = await scenario('sealbin GET /{id}/raw 1 KiB', { url: `${sealbin.origin}/${id}/raw`, method: 'GET' }, load, sealbin, servers);
+    const barePost = await scenario('baseline POST 1 KiB', { url: `${bare.origin}/`, ...post }, load, bare, servers);
+    const sealbinPost = await scenario('sealbin POST / 1 KiB (durable)', { url: `${sealbin.origin}/`, ...post }, load, sealbin, servers);
+    const memory = readMemoryKiB(sealbin.pid);
+    return {
+      baseline: { get: bareGet, post: barePost },
+      sealbin: { get: sealbinGet, post: sealbinPost, peakRssKiB: memory?.hwm ?? null },
+      ratios: { read: sealbinGet.requestsPerSecond / bareGet.requestsPerSecond, create: sealbinPost.requestsPerSecond / barePost.requestsPerSecond },
+    };
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+  }
+}
+
+/** Upload then download `sizeBytes` through a fresh server, sampling its memory throughout. */
+async function transfer(root: string, name: string, sizeBytes: number) {
+  const dataDir = join(root, `data-${name}`);
+  const server = await startSealbin({ dataDir, logFile: join(root, `sealbin-${name}.log`), maxSizeBytes: Math.max(2 * 1024 * MiB, sizeBytes + MiB), logLevel: settings.logLevel });
+  try {
+    const idleRssKiB = readMemoryKiB(server.pid)?.rss ?? null;
+    const sampler = sampleMemory(server.pid);
+    const pids = [process.pid, server.pid];
+    // A transfer error is most often the server having gone: say so rather than "socket hang up".
+    const guarded = <T>(work: Promise<T>) => work.catch((error: unknown) => Promise.reject(new Error(`${String(error)}${server.death() === undefined ? '' : `\n${server.death()}`}`)));
+    const upWindow = startCpuWindow(pids, cores);
+    const upCpuStart = processCpuSeconds(server.pid);
+    const up = await guarded(upload(server.origin, sizeBytes));
+    const upServerCpu = processCpuSeconds(server.pid) - upCpuStart;
+    const upCpu = upWindow.stop();
+    const afterUploadHwmKiB = readMemoryKiB(server.pid)?.hwm ?? null;
+    const downWindow = startCpuWindow(pids, cores);
+    const downCpuStart = processCpuSeconds(server.pid);
+    const down = await guarded(download(server.origin, up.value.id, sizeBytes));
+    const downServerCpu = processCpuSeconds(server.pid) - downCpuStart;
+    const downCpu = downWindow.stop();
+    const memory = sampler.stop();
+    assertAlive([server]);
+    // serverCpuSeconds: the server's own CPU time for the transfer; size / that = the speed it could
+    // reach on one otherwise idle core, a figure a busy machine disturbs far less than MB/s.
+    const figures = (seconds: number, serverCpuSeconds: number, window: typeof upCpu) => ({
+      seconds,
+      mbPerSecond: sizeBytes / MB / seconds,
+      serverCpuSeconds,
+      cpuBoundMbPerSecond: serverCpuSeconds > 0 ? sizeBytes / MB / serverCpuSeconds : null,
+      foreignCores: window?.foreignCores ?? null,
+    });
+    return {
+      sizeBytes,
+      upload: figures(up.seconds, upServerCpu, upCpu),
+      download: figures(down.seconds, downServerCpu, downCpu),
+      rss: { idleKiB: idleRssKiB, afterUploadHwmKiB, peakKiB: memory?.hwmKiB ?? null, peakSampledKiB: memory?.peakRssKiB ?? null },
+    };
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function streaming(root: string) {
+  const sizeBytes = settings.streamMiB * MiB;
+  const smallBytes = Math.max(16, Math.floor(settings.streamMiB / 8)) * MiB;
+  const disk = async (label: string) => {
+    process.stdout.write(`  disk write ${settings.streamMiB} MiB + fsync (${label}) ... `);
+    const timed = await diskWrite(join(root, `disk-${label}.bin`), sizeBytes);
+    const mbPerSecond = sizeBytes / MB / timed.seconds;
+    console.log(`${mbPerSecond.toFixed(0)} MB/s`);
+    return { seconds: timed.seconds, mbPerSecond };
+  };
+  const describe = (label: string, run: Awaited<ReturnType<typeof transfer>>) =>
+    console.log(`  ${label}: upload ${run.upload.mbPerSecond.toFixed(0)} MB/s, download ${run.download.mbPerSecond.toFixed(0)} MB/s, peak RSS ${run.rss.peakKiB === null ? '?' : (run.rss.peakKiB / 1024).toFixed(0)} MiB`);
+
+  // A smaller transfer first, in its own process: peak RSS that grows with the size means buffering.
+  process.stdout.write(`  sealbin ${smallBytes / MiB} MiB (RSS scaling check) ... `);
+  const small = await transfer(root, 'small', smallBytes);
+  describe('done', small);
+  const diskBefore = await disk('before');
+  process.stdout.write(`  sealbin ${settings.streamMiB} MiB ... `);
+  const full = await transfer(root, 'full', sizeBytes);
+  describe('done', full);
+  const diskAfter = await disk('after');
+  // The ratio is against the better of the two disk runs: the conservative choice on a noisy machine.
+  const diskMbPerSecond = Math.max(diskBefore.mbPerSecond, diskAfter.mbPerSecond);
+  return {
+    disk: { before: diskBefore, after: diskAfter, referenceMbPerSecond: diskMbPerSecond },
+    full,
+    small,
+    ratios: { upload: full.upload.mbPerSecond / diskMbPerSecond, download: full.download.mbPerSecond / diskMbPerSecond },
+  };
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')).join('\n');
+}
+
+/** Which code was measured: the commit, and whether src/ had uncommitted changes (the build includes them). */
+function codeVersion(): { commit: string; srcDirty: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repoRoot, encoding: 'utf8' }).trim() !== '';
+    return { commit, srcDirty: dirty };
+  } catch {
+    return null;
+  }
+}
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+const noise = (cores: number | null) => (cores === null ? '?' : cores.toFixed(2));
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const code = codeVersion();
+  const loadBefore = loadavg();
+  const root = await mkdtemp(join(tmpdir(), 'sealbin-bench-'));
+  console.log(`Sealbin bench: ${cores} cores, node ${process.version}, ${settings.connections} connections, ${settings.durationSeconds} s per run (+${settings.warmupSeconds} s warm-up), stream ${settings.streamMiB} MiB, log level ${settings.logLevel}`);
+  console.log(`code: ${code === null ? 'unknown' : `${code.commit}${code.srcDirty ? ' + uncommitted changes in src/' : ''}`}`);
+  console.log(`load average at start: ${loadBefore.map((value) => value.toFixed(2)).join(' ')}`);
+  let tp;
+  let st;
+  try {
+    console.log('throughput (autocannon):');
+    tp = await throughput(root);
+    console.log('streaming:');
+    st = await streaming(root);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  const loadAfter = loadavg();
+
+  const failures = (figures: ScenarioFigures) => figures.failures.non2xx + figures.failures.errors + figures.failures.timeouts;
+  // A ratio over failed requests is not a speed: such a target counts as missed, and says why.
+  const clean = (...runs: ScenarioFigures[]) => runs.every((figures) => failures(figures) === 0);
+  const readClean = clean(tp.baseline.get, tp.sealbin.get);
+  const createClean = clean(tp.baseline.post, tp.sealbin.post);
+  const targets = [
+    { name: 'read 1 KiB vs bare GET', target: `≥ ${pct(TARGETS.read)}`, value: `${pct(tp.ratios.read)}${readClean ? '' : ' (with failures)'}`, met: readClean && tp.ratios.read >= TARGETS.read },
+    { name: 'durable create 1 KiB vs bare POST', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.ratios.create)}${createClean ? '' : ' (with failures)'}`, met: createClean && tp.ratios.create >= TARGETS.create },
+    { name: `upload ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.upload), met: st.ratios.upload >= TARGETS.transfer },
+    { name: `download ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.download), met: st.ratios.download >= TARGETS.transfer },
+    {
+      name: `server peak RSS, ${settings.streamMiB} MiB transfer`,
+      target: `< ${TARGETS.rssMiB} MiB`,
+      value: st.full.rss.peakKiB === null ? 'n/a' : `${(st.full.rss.peakKiB / 1024).toFixed(0)} MiB`,
+      met: st.full.rss.peakKiB !== null && st.full.rss.peakKiB / 1024 < TARGETS.rssMiB,
+    },
+  ];
+
+  const row = (label: string, figures: ScenarioFigures) => [
+    label,
+    figures.requestsPerSecond.toFixed(0),
+    figures.latencyP50Ms.toFixed(2),
+    figures.latencyP99Ms.toFixed(2),
+    figures.serverCpuMicrosPerRequest.toFixed(0),
+    String(failures(figures)),
+    noise(figures.foreignCores),
+  ];
+  console.log('\nThroughput');
+  console.log(
+    table([
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'failures', 'other load (cores)'],
+      row('bare node:http GET 1 KiB', tp.baseline.get),
+      row('sealbin GET /{id}/raw 1 KiB', tp.sealbin.get),
+      row('bare node:http POST 1 KiB', tp.baseline.post),
+      row('sealbin POST / 1 KiB (durable)', tp.sealbin.post),
+    ]),
+  );
+  const mib = (kib: number | null) => (kib === null ? 'n/a' : (kib / 1024).toFixed(0));
+  console.log('\nStreaming');
+  console.log(
+    table([
+      ['scenario', 'MB/s', 'seconds', 'server CPU s', 'MB/s per server CPU s', 'other load (cores)'],
+      [`disk write + fsync, before`, st.disk.before.mbPerSecond.toFixed(0), st.disk.before.seconds.toFixed(2), '', '', ''],
+      ...(['upload', 'download'] as const).map((direction) => {
+        const figures = st.full[direction];
+        return [`sealbin ${direction} ${settings.streamMiB} MiB`, figures.mbPerSecond.toFixed(0), figures.seconds.toFixed(2), figures.serverCpuSeconds.toFixed(2), figures.cpuBoundMbPerSecond === null ? '?' : figures.cpuBoundMbPerSecond.toFixed(0), noise(figures.foreignCores)];
+      }),
+      [`disk write + fsync, after`, st.disk.after.mbPerSecond.toFixed(0), st.disk.after.seconds.toFixed(2), '', '', ''],
+    ]),
+  );
+  console.log(
+    `server RSS (MiB): idle ${mib(st.full.rss.idleKiB)}, peak after upload ${mib(st.full.rss.afterUploadHwmKiB)}, peak overall ${mib(st.full.rss.peakKiB)}; ` +
+      `${st.small.sizeBytes / MiB} MiB transfer peaked at ${mib(st.small.rss.peakKiB)}; throughput server peaked at ${mib(tp.sealbin.peakRssKiB)}`,
+  );
+  console.log('\nTargets');
+  console.log(table([['target', 'wanted', 'measured', 'result'], ...targets.map((target) => [target.name, target.target, target.value, met(target.met)])]));
+  console.log(`\nload average at end: ${loadAfter.map((value) => value.toFixed(2)).join(' ')} (other load > ~0.2 cores means the figures are noisy)`);
+
+  const results = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { cores, cpuModel: cpus()[0]?.model ?? 'unknown', memoryMiB: Math.round(totalmem() / MiB), node: process.version, os: `${platform()} ${release()}`, loadavgStart: loadBefore, loadavgEnd: loadAfter },
+    code,
+    settings: { ...settings, pipelining: 1, units: 'MB = 10^6 bytes; MiB = 2^20 bytes; latency in ms; RSS in KiB' },
+    throughput: tp,
+    streaming: st,
+    targets,
+  };
+  await writeFile(join(repoRoot, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log('wrote bench/results.json');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

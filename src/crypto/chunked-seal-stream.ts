@@ -1,0 +1,68 @@
+// Re-chunking for the STREAM-style formats (at rest and end to end): plaintext of any chunking in,
+// a head (the format's header) and then sealed fixed-size chunks out. Every chunk but the last holds
+// exactly `chunkSize` bytes; the last holds 0..chunkSize-1 and is sealed with the final flag, so a
+// truncation at a chunk boundary is always detectable. Memory stays at about one chunk.
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+
+export type SealChunk = (index: number, final: boolean, plain: Buffer) => Buffer;
+
+export class ChunkedSealStream extends Transform {
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
+  private index = 0;
+
+  /**
+   * @param head bytes emitted before the first chunk (the format header)
+   * @param leading plaintext that precedes the stream's own (e.g. an encrypted metadata record)
+   */
+  constructor(
+    private readonly chunkSize: number,
+    private readonly seal: SealChunk,
+    head: Buffer,
+    leading?: Buffer,
+  ) {
+    super();
+    this.push(head);
+    if (leading && leading.length > 0) {
+      this.pending.push(leading);
+      this.pendingLength = leading.length;
+    }
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const size = this.chunkSize;
+    let data = chunk;
+    if (this.pendingLength > 0) {
+      if (this.pendingLength + data.length < size) {
+        this.pending.push(data);
+        this.pendingLength += data.length;
+        return callback();
+      }
+      // Complete the pending chunk with the head of this one (one copy of at most a chunk).
+      const need = size - this.pendingLength;
+      this.pending.push(data.subarray(0, need));
+      this.push(this.seal(this.index++, false, Buffer.concat(this.pending, size)));
+      this.pending = [];
+      this.pendingLength = 0;
+      data = data.subarray(need);
+    }
+    // Whole chunks straight from the input, without copying.
+    while (data.length >= size) {
+      this.push(this.seal(this.index++, false, data.subarray(0, size)));
+      data = data.subarray(size);
+    }
+    if (data.length > 0) {
+      this.pending.push(Buffer.from(data));
+      this.pendingLength = data.length;
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.push(this.seal(this.index, true, Buffer.concat(this.pending, this.pendingLength)));
+    this.pending = [];
+    this.pendingLength = 0;
+    callback();
+  }
+}
