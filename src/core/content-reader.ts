@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { unwrapKeyAny } from '../crypto/key-wrap.js';
-import { chunkOffset, DecryptStream, FormatError, HEADER_LENGTH, parseHeader } from '../crypto/at-rest-format.js';
+import { chunkOffset, decryptAll, DecryptStream, FormatError, HEADER_LENGTH, parseHeader } from '../crypto/at-rest-format.js';
 import type { BlobStore, ByteRange, ItemRecord } from '../storage/ports.js';
 import { IntegrityError } from './errors.js';
 
@@ -97,12 +97,14 @@ export class ContentReader {
   async readWhole(item: ItemRecord): Promise<Buffer> {
     try {
       const key = this.itemKey(item);
-      const source = await this.ciphertext(item);
-      const decrypt = new DecryptStream({ key, itemId: item.id, plainSize: item.size });
-      const parts: Buffer[] = [];
-      const plain = pipeline(source, decrypt, () => undefined);
-      for await (const part of plain) parts.push(part as Buffer);
-      const content = Buffer.concat(parts);
+      let stored = item.inline;
+      if (!stored) {
+        const parts: Buffer[] = [];
+        for await (const part of await this.ciphertext(item)) parts.push(part as Buffer);
+        stored = Buffer.concat(parts);
+      }
+      // Small items: one synchronous pass, no stream machinery per request.
+      const content = decryptAll(key, item.id, item.size, stored);
       const actual = createHash('sha256').update(content).digest('hex');
       if (actual !== item.sha256 || content.length !== item.size) throw integrityFailure(item, 'SHA-256 of the content differs from the one recorded at upload', actual);
       return content;

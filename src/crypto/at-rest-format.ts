@@ -83,6 +83,39 @@ function sealChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number,
   return Buffer.concat([body, cipher.getAuthTag()]);
 }
 
+function openChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce(header.prefix, index, final));
+  decipher.setAAD(ad);
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
+  try {
+    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH));
+    decipher.final();
+    return plain;
+  } catch {
+    throw new FormatError('chunk failed authentication', index);
+  }
+}
+
+/**
+ * Decrypts a whole stored stream held in memory (small items), without stream machinery. Same checks
+ * as DecryptStream: every chunk authenticated, the exact length for `plainSize` required.
+ */
+export function decryptAll(key: Buffer, itemId: string, plainSize: number, data: Buffer): Buffer {
+  const header = parseHeader(data);
+  const expected = encryptedSize(plainSize, header.chunkSize);
+  if (data.length < expected) throw new FormatError('stream ended early (truncated)', Math.max(0, Math.floor((data.length - HEADER_LENGTH) / (header.chunkSize + TAG_LENGTH))));
+  if (data.length > expected) throw new FormatError('unexpected data after the last chunk', finalChunkIndex(plainSize, header.chunkSize) + 1);
+  const ad = aad(header, itemId);
+  const last = finalChunkIndex(plainSize, header.chunkSize);
+  const out = Buffer.allocUnsafe(plainSize);
+  for (let index = 0; index <= last; index++) {
+    const start = chunkOffset(index, header.chunkSize);
+    const end = index === last ? data.length : start + header.chunkSize + TAG_LENGTH;
+    openChunk(key, header, ad, index, index === last, data.subarray(start, end)).copy(out, index * header.chunkSize);
+  }
+  return out;
+}
+
 /** Plaintext in, header + sealed chunks out. Memory stays at one chunk whatever the size. */
 export class EncryptStream extends ChunkedSealStream {
   constructor(key: Buffer, itemId: string, header: StreamHeader = newHeader()) {
@@ -126,21 +159,10 @@ export class DecryptStream extends Transform {
   }
 
   private open(sealed: Buffer): Buffer {
-    const header = this.header as StreamHeader;
-    const final = this.index === this.finalIndex;
     if (this.index > this.finalIndex) throw new FormatError('data after the final chunk', this.index);
-    const body = sealed.subarray(0, sealed.length - TAG_LENGTH);
-    const decipher = createDecipheriv('aes-256-gcm', this.options.key, nonce(header.prefix, this.index, final));
-    decipher.setAAD(this.ad as Buffer);
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-    try {
-      const plain = decipher.update(body);
-      decipher.final();
-      this.index++;
-      return plain;
-    } catch {
-      throw new FormatError('chunk failed authentication', this.index);
-    }
+    const plain = openChunk(this.options.key, this.header as StreamHeader, this.ad as Buffer, this.index, this.index === this.finalIndex, sealed);
+    this.index++;
+    return plain;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
