@@ -2,7 +2,7 @@
 // `fpaste` CLI into one self-contained file (dist/fpaste.js, served at GET /client).
 // `--if-stale` skips the build when dist/ is newer than every source file, so `npm start` is fast.
 import { build } from 'esbuild';
-import { chmod, readdir, readFile, stat } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -33,12 +33,18 @@ async function isStale() {
 
 if (process.argv.includes('--if-stale') && !(await isStale())) process.exit(0);
 
+// Chunk names carry content hashes: drop the previous build's so none go stale.
+await rm(join(root, 'dist/chunks'), { recursive: true, force: true });
+
 const version = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')).version;
 
 await Promise.all([
+  // Split so that lazily imported parts (the X.509/PKCS#12 libraries) stay out of the start-up graph.
   build({
-    entryPoints: [entry],
-    outfile: out,
+    entryPoints: { main: entry },
+    outdir: join(root, 'dist'),
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node20',

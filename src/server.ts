@@ -20,11 +20,11 @@ import type { MasterKeys } from './ops/master-keys.js';
 import { prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
-import { PkiService } from './core/pki-service.js';
+import { PkiService, pkiLibraries } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
-import { x509 } from './crypto/x509/provider.js';
+import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
@@ -129,11 +129,12 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   };
 }
 
-async function readTrustedCas(path: string): Promise<x509.X509Certificate[]> {
+async function readTrustedCas(path: string): Promise<X509Certificate[]> {
   try {
     const pem = await readFile(path, 'utf8');
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     if (blocks.length === 0) throw new Error('no PEM certificate in it');
+    const { x509 } = await pkiLibraries();
     return blocks.map((block) => new x509.X509Certificate(block));
   } catch (error) {
     throw new StartupError(`SEALBIN_TRUSTED_CA_FILE ${path}: ${(error as Error).message}`);
@@ -146,7 +147,7 @@ async function readTrustedCas(path: string): Promise<x509.X509Certificate[]> {
  * certificate gets a JSON 401 instead of a bare TLS alert. Session tickets are off so that every
  * connection presents its certificate afresh.
  */
-async function tlsOptions(certPath: string, keyPath: string, pki: PkiService, trustedCas: readonly x509.X509Certificate[]): Promise<HttpsServerOptions> {
+async function tlsOptions(certPath: string, keyPath: string, pki: PkiService, trustedCas: readonly X509Certificate[]): Promise<HttpsServerOptions> {
   let cert: Buffer;
   let key: Buffer;
   try {

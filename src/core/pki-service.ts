@@ -2,16 +2,38 @@
 // revocation, CRLs, and turning a presented certificate into an Identity (or a precise refusal).
 import { randomBytes } from 'node:crypto';
 import { openSecretAny, sealSecret } from '../crypto/key-wrap.js';
-import { checkCsr, createCa, createCrl, fingerprint1, fingerprint256, generateKey, importPrivateKey, issueLeaf, toPem } from '../crypto/x509/certificates.js';
+import type * as X509 from '@peculiar/x509';
+import type * as Certificates from '../crypto/x509/certificates.js';
 import type { CaMaterial } from '../crypto/x509/certificates.js';
-import { buildPkcs12 } from '../crypto/x509/pkcs12.js';
-import { x509 } from '../crypto/x509/provider.js';
+import { fingerprint1, fingerprint256 } from '../crypto/x509/fingerprint.js';
+import type * as Pkcs12 from '../crypto/x509/pkcs12.js';
 import type { AuditEvent, AuditLog, CertRecord, PkiStore } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
 import type { Identity } from './identity.js';
 
 export const CA_KEY_LABEL = 'ca-private-key';
+
+interface PkiLibraries {
+  certs: typeof Certificates;
+  pkcs12: typeof Pkcs12;
+  x509: typeof X509;
+}
+
+let loading: Promise<PkiLibraries> | null = null;
+
+/**
+ * The X.509 and PKCS#12 libraries (~23 MiB of memory) load on first use: a server that nobody
+ * presents a certificate to, and that issues none, never pays for them.
+ */
+export function pkiLibraries(): Promise<PkiLibraries> {
+  loading ??= Promise.all([import('../crypto/x509/certificates.js'), import('../crypto/x509/pkcs12.js'), import('../crypto/x509/provider.js')]).then(([certs, pkcs12, provider]) => ({
+    certs,
+    pkcs12,
+    x509: provider.x509,
+  }));
+  return loading;
+}
 
 export interface IssueInput {
   commonName: string;
@@ -61,7 +83,7 @@ export interface PkiServiceDeps {
   /** Fingerprints from SEALBIN_ADMINS. */
   admins: ReadonlySet<string>;
   /** Extra CAs from SEALBIN_TRUSTED_CA_FILE. */
-  trustedCas: readonly x509.X509Certificate[];
+  trustedCas: readonly X509.X509Certificate[];
 }
 
 export class PkiService {
@@ -81,8 +103,9 @@ export class PkiService {
     if (this.ca) return this.ca;
     const record = await this.deps.store.getCa();
     if (!record) return null;
+    const { certs, x509 } = await pkiLibraries();
     const certificate = new x509.X509Certificate(record.certificatePem);
-    const privateKey = await importPrivateKey(openSecretAny([this.deps.wrapKey, ...(this.deps.previousWrapKeys ?? [])], record.sealedKey, CA_KEY_LABEL));
+    const privateKey = await certs.importPrivateKey(openSecretAny([this.deps.wrapKey, ...(this.deps.previousWrapKeys ?? [])], record.sealedKey, CA_KEY_LABEL));
     this.ca = { certificate, privateKey };
     return this.ca;
   }
@@ -114,9 +137,10 @@ export class PkiService {
   async createCa(commonName: string, days: number, actor: string, requestId: string): Promise<PkiStatus> {
     const now = this.deps.clock.now();
     if (await this.caExists()) throw new AppError('CA_EXISTS');
-    const { certificate, key } = await createCa(commonName, days, new Date(now * 1000));
+    const { certs } = await pkiLibraries();
+    const { certificate, key } = await certs.createCa(commonName, days, new Date(now * 1000));
     const created = await this.deps.store.createCa({
-      certificatePem: toPem(certificate.rawData, 'CERTIFICATE'),
+      certificatePem: certs.toPem(certificate.rawData, 'CERTIFICATE'),
       sealedKey: sealSecret(this.deps.wrapKey, key.pkcs8, CA_KEY_LABEL),
       fingerprint: fingerprint256(certificate.rawData),
       commonName,
@@ -139,20 +163,21 @@ export class PkiService {
   async issue(input: IssueInput, actor: string, requestId: string, event: 'issued' | 'registered'): Promise<IssuedCertificate> {
     const ca = await this.requireCa();
     const now = this.deps.clock.now();
-    let publicKey: x509.PublicKey | CryptoKeyLike;
-    let generated: Awaited<ReturnType<typeof generateKey>> | null = null;
+    const { certs, pkcs12 } = await pkiLibraries();
+    let publicKey: X509.PublicKey | CryptoKeyLike;
+    let generated: Awaited<ReturnType<typeof certs.generateKey>> | null = null;
     if (input.csr !== undefined) {
       try {
-        publicKey = (await checkCsr(input.csr)).publicKey;
+        publicKey = (await certs.checkCsr(input.csr)).publicKey;
       } catch (error) {
         await this.audit({ event: 'rejected', common_name: input.commonName, actor, request_id: requestId, reason: (error as Error).message });
         throw new AppError('INVALID_CSR', `The CSR was rejected: ${(error as Error).message}.`);
       }
     } else {
-      generated = await generateKey();
+      generated = await certs.generateKey();
       publicKey = generated.keys.publicKey;
     }
-    const leaf = await issueLeaf(ca, publicKey as x509.PublicKey, input.commonName, input.days, new Date(now * 1000));
+    const leaf = await certs.issueLeaf(ca, publicKey as X509.PublicKey, input.commonName, input.days, new Date(now * 1000));
     const der = Buffer.from(leaf.rawData);
     const record: CertRecord = {
       serial: leaf.serialNumber.toLowerCase(),
@@ -163,15 +188,15 @@ export class PkiService {
       issuedAt: now,
       expiresAt: Math.floor(leaf.notAfter.getTime() / 1000),
       revokedAt: null,
-      certificatePem: toPem(der, 'CERTIFICATE'),
+      certificatePem: certs.toPem(der, 'CERTIFICATE'),
     };
     await this.deps.store.insertCert(record);
     await this.audit({ event, serial: record.serial, fingerprint: record.fingerprint, common_name: record.commonName, actor, request_id: requestId });
     const result: IssuedCertificate = { serial: record.serial, fingerprint: record.fingerprint, certificate: record.certificatePem };
     if (generated) {
       const password = randomBytes(18).toString('base64url');
-      result.private_key = toPem(generated.pkcs8, 'PRIVATE KEY');
-      result.pkcs12 = (await buildPkcs12(der, generated.pkcs8, password, input.commonName)).toString('base64');
+      result.private_key = certs.toPem(generated.pkcs8, 'PRIVATE KEY');
+      result.pkcs12 = (await pkcs12.buildPkcs12(der, generated.pkcs8, password, input.commonName)).toString('base64');
       result.pkcs12_password = password;
       generated.pkcs8.fill(0);
     }
@@ -211,8 +236,9 @@ export class PkiService {
     const revoked = (await this.deps.store.listCerts()).filter((cert) => cert.revokedAt !== null);
     const key = `${Math.floor(now / 86400)}:${revoked.map((cert) => cert.serial).join(',')}`;
     if (this.crl?.key === key) return this.crl.pem;
-    const crl = await createCrl(ca, revoked.map((cert) => ({ serial: cert.serial, revokedAt: new Date((cert.revokedAt as number) * 1000) })), new Date(now * 1000));
-    this.crl = { key, pem: toPem(crl.rawData, 'X509 CRL') };
+    const { certs } = await pkiLibraries();
+    const crl = await certs.createCrl(ca, revoked.map((cert) => ({ serial: cert.serial, revokedAt: new Date((cert.revokedAt as number) * 1000) })), new Date(now * 1000));
+    this.crl = { key, pem: certs.toPem(crl.rawData, 'X509 CRL') };
     return this.crl.pem;
   }
 
@@ -248,7 +274,8 @@ export class PkiService {
   }
 
   private async verifyChain(der: Buffer): Promise<{ notBefore: number; notAfter: number; commonName: string; ours: boolean }> {
-    let cert: x509.X509Certificate;
+    const { x509 } = await pkiLibraries();
+    let cert: X509.X509Certificate;
     try {
       cert = new x509.X509Certificate(der);
     } catch {
@@ -275,4 +302,4 @@ export class PkiService {
   }
 }
 
-type CryptoKeyLike = Parameters<typeof issueLeaf>[1];
+type CryptoKeyLike = Parameters<typeof Certificates.issueLeaf>[1];

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { PkiService } from '../core/pki-service.js';
-import { x509 } from '../crypto/x509/provider.js';
+import { pemToDer } from '../crypto/x509/fingerprint.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,11 +24,15 @@ function peerCertificate(request: FastifyRequest): Buffer | null {
 function proxiedCertificate(request: FastifyRequest): Buffer | null {
   const header = request.headers['x-ssl-client-cert'];
   if (typeof header !== 'string' || header.trim() === '') return null;
+  let der: Buffer | null = null;
   try {
-    return Buffer.from(new x509.X509Certificate(decodeURIComponent(header).replace(/\t/g, '')).rawData);
+    der = pemToDer(decodeURIComponent(header));
   } catch {
-    throw new AppError('CERT_UNTRUSTED', 'The forwarded client certificate could not be parsed.');
+    der = null;
   }
+  // Whatever the bytes are, PkiService parses and verifies them; here only the PEM wrapping is removed.
+  if (!der) throw new AppError('CERT_UNTRUSTED', 'The forwarded client certificate could not be parsed.');
+  return der;
 }
 
 export async function resolveIdentity(request: FastifyRequest, pki: PkiService): Promise<Identity | null> {

@@ -1,6 +1,6 @@
 // Certificate mechanics for the built-in CA: CA creation, leaf issuance, CRLs, CSR checks,
 // fingerprints. Policy (who may do what) lives in core/pki-service.ts.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { KEY_ALGORITHM, SIGNING_ALGORITHM, webcrypto, x509 } from './provider.js';
 import type { CryptoKey, CryptoKeyPair } from './provider.js';
 
@@ -24,14 +24,7 @@ export function newSerial(): string {
   return bytes.toString('hex');
 }
 
-/** Lowercase hex SHA-256 of the DER certificate: the identity of its holder. */
-export function fingerprint256(der: ArrayBuffer | Buffer): string {
-  return createHash('sha256').update(Buffer.from(der as ArrayBuffer)).digest('hex');
-}
-
-export function fingerprint1(der: ArrayBuffer | Buffer): string {
-  return createHash('sha1').update(Buffer.from(der as ArrayBuffer)).digest('hex');
-}
+export { fingerprint1, fingerprint256 } from './fingerprint.js';
 
 /** Names are built as structured RDNs, never parsed from "CN=..." strings (DN injection via "x, O=evil"). */
 function name(commonName: string, organization?: string): x509.JsonName {
