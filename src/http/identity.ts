@@ -24,11 +24,11 @@ function peerCertificate(request: FastifyRequest): Buffer | null {
 function proxiedCertificate(request: FastifyRequest): Buffer | null {
   const header = request.headers['x-ssl-client-cert'];
   if (typeof header !== 'string' || header.trim() === '') return null;
-  let der: Buffer | null = null;
+  let der: Buffer | null;
   try {
     der = pemToDer(decodeURIComponent(header));
   } catch {
-    der = null;
+    der = null; // malformed percent-encoding
   }
   // Whatever the bytes are, PkiService parses and verifies them; here only the PEM wrapping is removed.
   if (!der) throw new AppError('CERT_UNTRUSTED', 'The forwarded client certificate could not be parsed.');
