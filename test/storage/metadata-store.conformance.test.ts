@@ -113,6 +113,15 @@ for (const adapter of metadataAdapters) {
       await expect(store.insertItem(record({ keyHash: '12'.repeat(32) }))).rejects.toThrow();
     });
 
+    it('stores concurrent inserts, and a conflicting one fails alone', async () => {
+      const items = Array.from({ length: 20 }, () => record());
+      const clash = record({ id: items[3]?.id as string });
+      const results = await Promise.allSettled([...items, clash].map((item) => store.insertItem(item)));
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+      expect(results[20]?.status).toBe('rejected');
+      for (const item of items) expect(await store.getLive(item.id, 1500)).not.toBeNull();
+    });
+
     it('keeps settings', async () => {
       expect(await store.getSetting('x')).toBeNull();
       await store.setSetting('x', 'one');

@@ -66,8 +66,39 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
     if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
-  async insertItem(item: ItemRecord): Promise<void> {
-    await this.db
+  private pendingInserts: { item: ItemRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  /**
+   * Group commit: inserts that arrive while the event loop is busy are committed together, one
+   * transaction (and one fsync) for the lot, and each caller resolves only after that commit. A
+   * failing batch is retried row by row, so one bad row fails only its own request.
+   */
+  insertItem(item: ItemRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingInserts.push({ item, resolve, reject });
+      if (this.pendingInserts.length === 1) setImmediate(() => void this.flushInserts());
+    });
+  }
+
+  private async flushInserts(): Promise<void> {
+    const batch = this.pendingInserts;
+    this.pendingInserts = [];
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        for (const { item } of batch) await this.insertRow(tx, item);
+      });
+      for (const entry of batch) entry.resolve();
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
+        return;
+      }
+      for (const entry of batch) await this.insertRow(this.db, entry.item).then(entry.resolve, entry.reject);
+    }
+  }
+
+  private async insertRow(db: Kysely<Database>, item: ItemRecord): Promise<void> {
+    await db
       .insertInto('items')
       .values({
         id: item.id,
