@@ -92,8 +92,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
-  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally });
   const reader = new ContentReader(blobs, readKeys(keyring));
+  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id) });
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });

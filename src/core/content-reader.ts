@@ -10,6 +10,8 @@ import { chunkOffset, decryptAll, DecryptStream, FormatError, HEADER_LENGTH, par
 import type { BlobStore, ByteRange, ItemRecord } from '../storage/ports.js';
 import { IntegrityError } from './errors.js';
 
+const KEY_CACHE_SIZE = 4096;
+
 /** Items up to this size are decrypted and verified in memory before any byte is sent. */
 export const VERIFY_BEFORE_SEND_LIMIT = 1024 * 1024;
 
@@ -76,12 +78,31 @@ export class ContentReader {
 
   private readonly wrapKeys: readonly Buffer[];
 
+  /**
+   * Unwrapped item keys of recently read items, keyed by item id and checked against the wrapped key
+   * (a PUT re-keys an item). The wrap key that opens them all is in memory anyway, so keeping a few
+   * thousand of them saves an AES-GCM operation per read without exposing anything new.
+   */
+  private readonly keys = new Map<string, { wrapped: Buffer; key: Buffer }>();
+
   private itemKey(item: ItemRecord): Buffer {
+    const cached = this.keys.get(item.id);
+    if (cached && cached.wrapped.equals(item.wrappedKey)) return cached.key;
+    let key: Buffer;
     try {
-      return unwrapKeyAny(this.wrapKeys, item.wrappedKey, item.id);
+      key = unwrapKeyAny(this.wrapKeys, item.wrappedKey, item.id);
     } catch {
       throw integrityFailure(item, 'the item key does not unwrap (altered row or different master key)');
     }
+    if (this.keys.size >= KEY_CACHE_SIZE) this.keys.delete(this.keys.keys().next().value as string);
+    this.keys.set(item.id, { wrapped: Buffer.from(item.wrappedKey), key });
+    return key;
+  }
+
+  /** Forgets the key of a removed item. */
+  forget(id: string): void {
+    this.keys.get(id)?.key.fill(0);
+    this.keys.delete(id);
   }
 
   private async ciphertext(item: ItemRecord, range?: ByteRange): Promise<Readable> {

@@ -79,6 +79,8 @@ export interface ItemServiceDeps {
   measureEntropy?: boolean;
   /** Where download counts accumulate; without one they are written at once. */
   tally?: DownloadTally;
+  /** Told when an item is removed (e.g. to drop its cached key). */
+  onRemoved?: (id: string) => void;
 }
 
 export class ItemService {
@@ -227,6 +229,7 @@ export class ItemService {
 
   /** Removes an item and shreds its content. Idempotent. */
   async remove(id: string): Promise<void> {
+    this.deps.onRemoved?.(id);
     const removed = await this.deps.metadata.deleteItem(id);
     if (removed) await this.shred(removed);
   }
