@@ -23,7 +23,7 @@ export class ContentInspector extends Transform {
     private readonly maxSize: number,
     measureEntropy = false,
   ) {
-    super();
+    super({ highWaterMark: 256 * 1024 });
     this.histogram = measureEntropy ? new ByteHistogram() : null;
   }
 

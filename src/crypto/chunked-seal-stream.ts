@@ -22,7 +22,7 @@ export class ChunkedSealStream extends Transform {
     head: Buffer,
     leading?: Buffer,
   ) {
-    super();
+    super({ highWaterMark: 256 * 1024 });
     this.push(head);
     if (leading && leading.length > 0) {
       this.pending.push(leading);

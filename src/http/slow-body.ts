@@ -11,7 +11,7 @@ export class SlowBodyGuard extends Transform {
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: { windowMs: number; minBytes: number } = SLOW_BODY) {
-    super();
+    super({ highWaterMark: 256 * 1024 });
     this.timer = setInterval(() => {
       if (this.received < options.minBytes) this.destroy(new AppError('REQUEST_TIMEOUT', `The upload sent fewer than ${options.minBytes} bytes in ${options.windowMs / 1000} s.`));
       this.received = 0;

@@ -35,7 +35,8 @@ export class FsBlobStore implements BlobStore {
     const finalPath = this.pathOf(blobId);
     const tmpPath = join(this.tmpDir, `${blobId}.${randomBytes(4).toString('hex')}.part`);
     // flush: the file is fsync'd before it closes, so a committed blob survives a power cut.
-    const stream = createWriteStream(tmpPath, { flags: 'wx', mode: 0o600, flush: true });
+    // A deep write buffer lets the disk work while the next chunks are hashed and encrypted.
+    const stream = createWriteStream(tmpPath, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 1024 * 1024 });
     const closed = new Promise<void>((resolve, reject) => {
       stream.once('close', resolve);
       stream.once('error', reject);
