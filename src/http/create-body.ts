@@ -137,12 +137,12 @@ async function readMultipart(request: FastifyRequest, maxSize: number, headerNam
 export const LINGER_MS = 2000;
 
 /**
- * After refusing a body we did not read, close gracefully: closing a socket with unread data makes
+ * After refusing a body we did not (fully) read, close gracefully: closing a socket with unread data makes
  * the kernel send a reset that can destroy the 413 before the client reads it. So the rest is read
  * and discarded for a short while (a "lingering close"), never stored, and the socket is cut after
  * LINGER_MS so a client cannot make us swallow gigabytes.
  */
-export function refuseTooLarge(reply: FastifyReply): void {
+export function lingerUnreadBody(reply: FastifyReply): void {
   const request = reply.request.raw;
   reply.raw.once('finish', () => {
     if (request.complete) return;

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { AppError } from '../core/errors.js';
 import type { AbuseControls } from '../security/abuse-controls.js';
 import type { RateSpec } from '../security/rate-spec.js';
+import { lingerUnreadBody } from './create-body.js';
 import { sendError } from './error-reply.js';
 
 export type RateGroup = 'create' | 'read' | 'health';
@@ -50,7 +51,11 @@ export function registerLimits(app: FastifyInstance, config: Config, controls: A
       if (rateGroup) await enforceRate(controls, specFor(config, rateGroup), rateGroup, request, reply);
     } catch (error) {
       if (error instanceof AppError && error.code === 'BLOCKED') reply.header('retry-after', String(error.extra['retry_after']));
-      if (error instanceof AppError) return sendError(request, reply, error);
+      if (error instanceof AppError) {
+        // A refused upload's body is not read: discard briefly, never drain it whole.
+        if (!request.raw.complete) lingerUnreadBody(reply);
+        return sendError(request, reply, error);
+      }
       throw error;
     }
     return undefined;

@@ -9,7 +9,7 @@ import type { PowPurpose } from '../../security/pow.js';
 import type { ItemKind } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
-import { declaredTooLarge, readCreateBody, refuseTooLarge, registerCreateParsers } from '../create-body.js';
+import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
@@ -40,14 +40,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const owner = request.identity?.owner ?? null;
   await requireProofOfWork(ctx, request, 'paste', owner);
   const body = await readCreateBody(request, ctx.config.maxSize);
-  let created;
-  try {
-    created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
-  } catch (error) {
-    // A body we stopped reading must not be drained: close the connection after answering.
-    if (error instanceof AppError && error.code === 'TOO_LARGE') refuseTooLarge(reply);
-    throw error;
-  }
+  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
   await ctx.abuse.flood.recordCreation();
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -72,13 +65,8 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
   const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
-  try {
-    const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
-    return reply.send(itemView(updated, baseUrl(ctx.config, request)));
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'TOO_LARGE') refuseTooLarge(reply);
-    throw error;
-  }
+  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
+  return reply.send(itemView(updated, baseUrl(ctx.config, request)));
 }
 
 /** Spam without accounts: creations cost a solved challenge (authenticated clients may be exempt). */
@@ -120,11 +108,15 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
     scope.addHook('onRequest', async (request, reply) => {
       if (request.method === 'POST' || request.method === 'PUT') {
         if (declaredTooLarge(request, ctx.config.maxSize)) {
-          refuseTooLarge(reply);
+          lingerUnreadBody(reply);
           return sendError(request, reply, new AppError('TOO_LARGE', `The content is larger than ${ctx.config.maxSize} bytes.`));
         }
       }
       return undefined;
+    });
+    // Any refusal (bad PoW, too large, rate limit ...) may leave a body unread: never drain it whole.
+    scope.addHook('onError', async (request, reply) => {
+      if (!request.raw.complete) lingerUnreadBody(reply);
     });
     register(scope);
   });
