@@ -114,7 +114,14 @@ export class ItemService {
   async create(input: CreateInput): Promise<CreatedItem> {
     const { metadata, blobs, keyring, clock, limits } = this.deps;
     const createdAt = clock.now();
-    const expiresAt = resolveExpiry(input.expiry, limits, createdAt);
+    let expiresAt: number | null;
+    try {
+      expiresAt = resolveExpiry(input.expiry, limits, createdAt);
+    } catch (error) {
+      // Refused before reading: let go of the body instead of leaving it half-consumed.
+      input.body.destroy();
+      throw error;
+    }
     const filename = sanitizeFilename(input.filename);
     const id = newPasteId();
     const content = await this.ingest(id, input.body, input.claimedType, input.beforeCommit);
@@ -151,7 +158,12 @@ export class ItemService {
     const { metadata, blobs, clock, limits } = this.deps;
     const now = clock.now();
     const change: MetadataUpdate = {};
-    if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, now);
+    try {
+      if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, now);
+    } catch (error) {
+      input.body?.destroy();
+      throw error;
+    }
     if (input.burnAfterRead !== undefined) change.burnAfterRead = input.burnAfterRead;
     if (input.filename !== undefined) change.filename = sanitizeFilename(input.filename);
     if (input.body) {

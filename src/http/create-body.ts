@@ -83,9 +83,17 @@ export async function readCreateBody(request: FastifyRequest, maxSize: number): 
  * Errors of the body stream itself (a client that hangs up, a multipart body cut short) are the
  * client's fault: they become 4xx codes instead of surfacing as 500s from deep in the pipeline.
  */
-function translateErrors(source: Readable, translate: (error: Error) => Error): Readable {
+export function translateErrors(source: Readable, translate: (error: Error) => Error): Readable {
   const out = new SlowBodyGuard();
   source.on('error', (error: Error) => out.destroy(error instanceof AppError ? error : translate(error)));
+  // Crash by unhandled 'error': a body nobody consumes (the request was refused first) must never
+  // take the process down when its guard fires; consumers attach their own listeners as usual.
+  out.on('error', () => undefined);
+  // A body that stops without ending (client gone, request refused) stops the guard too; a body
+  // that ended normally is left alone, whatever is still buffered downstream.
+  source.once('close', () => {
+    if (!source.readableEnded && !out.destroyed) out.destroy();
+  });
   source.pipe(out);
   return out;
 }
