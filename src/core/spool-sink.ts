@@ -20,6 +20,9 @@ export class SpoolSink extends Writable {
     private readonly inlineLimit: number,
   ) {
     super();
+    // A disk error after the pipeline settled must not become an unhandled 'error' (process crash);
+    // while the pipeline runs it has its own listener and sees every error.
+    this.on('error', () => undefined);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
