@@ -20,6 +20,7 @@ import { expectErrorParts } from '../../helpers/contract.js';
 import type { ErrorBody } from '../../helpers/contract.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
+import type { Created } from '../../helpers/http.js';
 
 // ---------------------------------------------------------------------------------------------
 // openssl
@@ -264,20 +265,8 @@ export interface CertView {
   status: 'valid' | 'revoked' | 'expired';
 }
 
-export interface PasteView {
-  id: string;
-  url: string;
-  raw: string;
-  size: number;
-  mime_type: string;
-  sha256: string;
-  created_at: number;
-  expires_at: number | null;
-  burn_after_read: boolean;
-  owner: string | null;
-  delete_token?: string;
-  filename?: string;
-}
+/** The paste fields of the contract, as the shared helpers already describe them. */
+export type PasteView = Created;
 
 /** The certificate and key of an answer that carries a server-generated key. */
 export function certOf(issued: Issued): ClientCert {
