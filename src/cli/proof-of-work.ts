@@ -21,7 +21,8 @@ export type PowHeaders = Record<string, string>;
 
 function challengePath(purpose: PowPurpose): string {
   if (purpose === 'register') return '/register/challenge';
-  return purpose === 'short' ? '/challenge?purpose=short' : '/challenge';
+  // One creation token serves pastes, uploads and short links alike.
+  return '/challenge';
 }
 
 export async function fetchAndSolve(client: HttpClient, purpose: PowPurpose): Promise<PowHeaders> {

@@ -39,6 +39,16 @@ export async function enforceRate(controls: AbuseControls, spec: RateSpec | null
   }
 }
 
+/**
+ * Gives back the unit `enforceRate` took, for a request refused for a reason that must not cost
+ * budget (a wrong or missing proof of work), and corrects X-RateLimit-Remaining.
+ */
+export async function refundRate(controls: AbuseControls, spec: RateSpec | null, group: RateGroup, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!spec) return;
+  const remaining = await controls.counters.refund(`rl:${group}`, limitKey(request), spec.limit, spec.windowSeconds);
+  reply.header('x-ratelimit-remaining', String(remaining));
+}
+
 export function specFor(config: Config, group: RateGroup): RateSpec | null {
   return group === 'create' ? config.rateCreate : group === 'read' ? config.rateRead : config.rateHealth;
 }

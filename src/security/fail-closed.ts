@@ -19,6 +19,7 @@ export function failClosed(store: CounterStore, onError: (error: unknown) => voi
     claim: (key, ttl) => guard(() => store.claim(key, ttl)),
     put: (key, value, ttl) => guard(() => store.put(key, value, ttl)),
     consume: (bucket, key, limit, window) => guard(() => store.consume(bucket, key, limit, window)),
+    refund: (bucket, key, limit, window) => guard(() => store.refund(bucket, key, limit, window)),
     ping: () => store.ping(),
     close: () => store.close(),
   };

@@ -5,8 +5,12 @@ import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { CounterStore } from '../storage/ports.js';
 
-export type PowPurpose = 'paste' | 'short' | 'register';
-export const POW_PURPOSES: readonly PowPurpose[] = ['paste', 'short', 'register'];
+/**
+ * What a token may be spent on: any one creation (paste, upload, short link, replace), or a
+ * registration, which has its own endpoint and difficulty. Tokens of one are refused for the other.
+ */
+export type PowPurpose = 'create' | 'register';
+export const POW_PURPOSES: readonly PowPurpose[] = ['create', 'register'];
 
 /** Long enough to solve the hardest challenge on a slow machine, short enough that stockpiles go stale. */
 export const CHALLENGE_TTL_SECONDS = 600;

@@ -149,6 +149,12 @@ export interface CounterStore {
    * via rate-limiter-flexible). Exactly `limit` calls in a window are allowed, even in parallel.
    */
   consume(bucket: string, key: string, limit: number, windowSeconds: number): Promise<RateDecision>;
+  /**
+   * Gives back one point that `consume` took in the same bucket and window (a request refused for
+   * a reason that must not cost budget, such as a wrong proof of work). Returns the points left.
+   * @example await counters.refund('rl:create', 'ip:203.0.113.7', 30, 3600) // -> 30
+   */
+  refund(bucket: string, key: string, limit: number, windowSeconds: number): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

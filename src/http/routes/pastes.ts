@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
+import { refundRate, specFor } from '../limits.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
@@ -38,7 +39,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
   const owner = request.identity?.owner ?? null;
-  await requireProofOfWork(ctx, request, 'paste', owner);
+  await requireProofOfWork(ctx, request, reply, owner);
   const body = await readCreateBody(request, ctx.config.maxSize);
   const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
   await ctx.abuse.flood.recordCreation();
@@ -70,22 +71,28 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
 }
 
 /** Spam without accounts: creations cost a solved challenge (authenticated clients may be exempt). */
-export async function requireProofOfWork(ctx: AppContext, request: FastifyRequest, purpose: PowPurpose, owner: string | null): Promise<void> {
+export async function requireProofOfWork(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, owner: string | null): Promise<void> {
   if (owner !== null && !ctx.config.powForAuthenticated) return;
   const difficulty = await ctx.abuse.flood.difficulty();
   if (difficulty <= 0) return;
   const token = singleHeader(request.headers['x-pow-token'], 'X-PoW-Token');
   const solution = singleHeader(request.headers['x-pow-solution'], 'X-PoW-Solution');
-  await verifyCounted(ctx, purpose, token, solution, difficulty);
+  await verifyCounted(ctx, request, reply, 'create', token, solution, difficulty);
 }
 
-/** Verifies a proof of work and counts the outcome (a missing one is not a failed solution). */
-export async function verifyCounted(ctx: AppContext, purpose: PowPurpose, token: string | undefined, solution: string | undefined, difficulty: number): Promise<void> {
+/**
+ * Verifies a proof of work and counts the outcome (a missing one is not a failed solution). A
+ * refused proof gives back the create-budget unit the request took: a client retrying after a
+ * stale or mistyped token must not lose its hourly creations to the attempts (the refusal costs
+ * the server one hash, so it needs no budget of its own).
+ */
+export async function verifyCounted(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, purpose: PowPurpose, token: string | undefined, solution: string | undefined, difficulty: number): Promise<void> {
   try {
     await ctx.abuse.pow.verify(purpose, token, solution, difficulty);
     ctx.metrics.powVerified.inc({ result: 'solved' });
   } catch (error) {
     if (error instanceof AppError && error.code === 'POW_INVALID') ctx.metrics.powVerified.inc({ result: 'failed' });
+    if (error instanceof AppError && (error.code === 'POW_INVALID' || error.code === 'POW_REQUIRED')) await refundRate(ctx.abuse, specFor(ctx.config, 'create'), 'create', request, reply);
     throw error;
   }
 }

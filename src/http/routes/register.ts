@@ -22,7 +22,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
     if (ctx.config.registerDifficulty > 0) {
       const token = request.headers['x-pow-token'];
       const solution = request.headers['x-pow-solution'];
-      await verifyCounted(ctx, 'register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
+      await verifyCounted(ctx, request, reply, 'register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
     }
     const parsed = registerBody.safeParse(request.body ?? {});
     if (!parsed.success) {

@@ -33,7 +33,7 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
     scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const owner = request.identity?.owner ?? null;
-      await requireProofOfWork(ctx, request, 'short', owner);
+      await requireProofOfWork(ctx, request, reply, owner);
       const expiry = request.headers['x-expiry'];
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
       const base = baseUrl(ctx.config, request);

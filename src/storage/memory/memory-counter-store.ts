@@ -64,14 +64,24 @@ export class MemoryCounterStore implements CounterStore {
     this.set(key, { value, expiresAt: this.clock.now() + ttlSeconds });
   }
 
-  async consume(bucket: string, key: string, limit: number, windowSeconds: number): Promise<RateDecision> {
+  private limiter(bucket: string, limit: number, windowSeconds: number): RateLimiterMemory {
     const name = `${bucket}:${limit}:${windowSeconds}`;
     let limiter = this.limiters.get(name);
     if (!limiter) {
       limiter = new RateLimiterMemory({ keyPrefix: bucket, points: limit, duration: windowSeconds });
       this.limiters.set(name, limiter);
     }
+    return limiter;
+  }
+
+  async consume(bucket: string, key: string, limit: number, windowSeconds: number): Promise<RateDecision> {
+    const limiter = this.limiter(bucket, limit, windowSeconds);
     return decide(limit, () => limiter.consume(key));
+  }
+
+  async refund(bucket: string, key: string, limit: number, windowSeconds: number): Promise<number> {
+    const result = await this.limiter(bucket, limit, windowSeconds).reward(key, 1);
+    return remainingAfterRefund(limit, result);
   }
 
   private sweep(): void {
@@ -85,6 +95,11 @@ export class MemoryCounterStore implements CounterStore {
     clearInterval(this.sweeper);
     this.entries.clear();
   }
+}
+
+/** Points left after a reward; a reward never lifts the budget above the limit. */
+export function remainingAfterRefund(limit: number, result: RateLimiterRes): number {
+  return Math.min(limit, Math.max(0, limit - result.consumedPoints));
 }
 
 /** Turns rate-limiter-flexible's resolve/reject convention into a decision; backend errors propagate. */

@@ -31,6 +31,7 @@ class SwitchableStore implements CounterStore {
   claim: CounterStore['claim'] = (key, ttl) => this.run(() => this.inner.claim(key, ttl));
   put: CounterStore['put'] = (key, value, ttl) => this.run(() => this.inner.put(key, value, ttl));
   consume: CounterStore['consume'] = (bucket, key, limit, window) => this.run(() => this.inner.consume(bucket, key, limit, window));
+  refund: CounterStore['refund'] = (bucket, key, limit, window) => this.run(() => this.inner.refund(bucket, key, limit, window));
   ping: CounterStore['ping'] = () => this.run(() => this.inner.ping());
   close: CounterStore['close'] = () => this.inner.close();
 }

@@ -13,8 +13,8 @@ afterAll(async () => {
   await server.dispose();
 });
 
-async function solved(purpose = 'paste'): Promise<Record<string, string>> {
-  const challenge = (await (await fetch(`${server.url}/challenge?purpose=${purpose}`)).json()) as { nonce: string; difficulty: number; token: string };
+async function solved(): Promise<Record<string, string>> {
+  const challenge = (await (await fetch(`${server.url}/challenge`)).json()) as { nonce: string; difficulty: number; token: string };
   return { 'x-pow-token': challenge.token, 'x-pow-solution': solve(challenge.nonce, challenge.difficulty) };
 }
 
@@ -30,7 +30,7 @@ describe('metrics', () => {
     const paste = (await (await fetch(`${server.url}/`, { method: 'POST', body: 'hello world', headers: first })).json()) as { id: string; raw: string };
     expect((await fetch(`${server.url}/`, { method: 'POST', body: 'again', headers: first })).status).toBe(400);
     await fetch(`${server.url}/`, { method: 'POST', body: 'bytes', headers: await solved() });
-    expect((await fetch(`${server.url}/s`, { method: 'POST', body: 'https://example.org/', headers: await solved('short') })).status).toBe(201);
+    expect((await fetch(`${server.url}/s`, { method: 'POST', body: 'https://example.org/', headers: await solved() })).status).toBe(201);
     // Reads: one served raw (11 bytes), then two 404 guesses start a block (the third is refused).
     expect((await fetch(paste.raw)).status).toBe(200);
     expect((await fetch(`${server.url}/${'0'.repeat(32)}`)).status).toBe(404);
@@ -49,8 +49,7 @@ describe('metrics', () => {
     expect(value(text, 'sealbin_bytes_in_total')).toBe(16);
     expect(value(text, 'sealbin_items_served_total', '{kind="paste"}')).toBe(1);
     expect(value(text, 'sealbin_bytes_out_total')).toBe(11);
-    expect(value(text, 'sealbin_pow_challenges_issued_total', '{purpose="paste"}')).toBe(2);
-    expect(value(text, 'sealbin_pow_challenges_issued_total', '{purpose="short"}')).toBe(1);
+    expect(value(text, 'sealbin_pow_challenges_issued_total', '{purpose="create"}')).toBe(3);
     expect(value(text, 'sealbin_pow_solutions_total', '{result="solved"}')).toBe(3);
     expect(value(text, 'sealbin_pow_solutions_total', '{result="failed"}')).toBe(1);
     expect(value(text, 'sealbin_pow_difficulty')).toBe(6);

@@ -9,7 +9,7 @@ function broken(error: unknown = new Error('connect ECONNREFUSED 127.0.0.1:6379'
   const fail = async () => {
     throw error;
   };
-  return { increment: fail, get: fail, claim: fail, put: fail, consume: fail, ping: fail, close: async () => undefined };
+  return { increment: fail, get: fail, claim: fail, put: fail, consume: fail, refund: fail, ping: fail, close: async () => undefined };
 }
 
 describe('backend-fail-closed: failClosed', () => {
@@ -19,6 +19,7 @@ describe('backend-fail-closed: failClosed', () => {
     ['claim', (s: CounterStore) => s.claim('k', 1)],
     ['put', (s: CounterStore) => s.put('k', 1, 1)],
     ['consume', (s: CounterStore) => s.consume('rl:read', 'ip:x', 10, 60)],
+    ['refund', (s: CounterStore) => s.refund('rl:create', 'ip:x', 10, 60)],
   ])('%s: a backend error becomes 503 BACKEND_UNAVAILABLE and is reported once', async (_name, call) => {
     const onError = vi.fn();
     const cause = new Error('connect ECONNREFUSED');
@@ -52,6 +53,7 @@ describe('backend-fail-closed: failClosed', () => {
       claim: async () => true,
       put: async () => undefined,
       consume: async (_b, _k, limit) => ({ allowed: false, limit, remaining: 0, resetIn: 7 }),
+      refund: async (_b, _k, limit) => limit - 1,
       ping: async () => undefined,
       close: async () => undefined,
     };
@@ -60,5 +62,6 @@ describe('backend-fail-closed: failClosed', () => {
     expect(await wrapped.get('k')).toBeNull();
     expect(await wrapped.claim('k', 9)).toBe(true);
     expect(await wrapped.consume('b', 'k', 4, 60)).toEqual({ allowed: false, limit: 4, remaining: 0, resetIn: 7 });
+    expect(await wrapped.refund('b', 'k', 4, 60)).toBe(3);
   });
 });

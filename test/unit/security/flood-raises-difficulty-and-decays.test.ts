@@ -174,29 +174,29 @@ describe('flood-raises-difficulty-and-decays: challenges stockpiled before a ris
   it('refuses a cheap token solved before the rise with POW_INVALID and the current difficulty', async () => {
     const guard = flood();
     const pow = new ProofOfWork(randomBytes(32), counters, clock);
-    const stockpile = Array.from({ length: 3 }, () => pow.issue('paste', 8));
+    const stockpile = Array.from({ length: 3 }, () => pow.issue('create', 8));
     await create(guard, 6);
     const required = await guard.difficulty();
     expect(required).toBe(10);
     for (const challenge of stockpile) {
-      const error = await pow.verify('paste', challenge.token as string, solve(challenge.nonce as string, 8), required).then(
+      const error = await pow.verify('create', challenge.token as string, solve(challenge.nonce as string, 8), required).then(
         () => null,
         (e: unknown) => e,
       );
       expect(error).toMatchObject({ code: 'POW_INVALID', status: 400, extra: { difficulty: 10 } });
     }
     // A challenge issued at the raised difficulty passes.
-    const fresh = pow.issue('paste', required);
-    await expect(pow.verify('paste', fresh.token as string, solve(fresh.nonce as string, required), required)).resolves.toBeUndefined();
+    const fresh = pow.issue('create', required);
+    await expect(pow.verify('create', fresh.token as string, solve(fresh.nonce as string, required), required)).resolves.toBeUndefined();
   });
 
   it('after the decay, a harder token issued during the flood is still good (more work than needed)', async () => {
     const guard = flood();
     const pow = new ProofOfWork(randomBytes(32), counters, clock);
     await create(guard, 6);
-    const hard = pow.issue('paste', await guard.difficulty());
+    const hard = pow.issue('create', await guard.difficulty());
     clock.advance(120);
     expect(await guard.difficulty()).toBe(8);
-    await expect(pow.verify('paste', hard.token as string, solve(hard.nonce as string, 10), 8)).resolves.toBeUndefined();
+    await expect(pow.verify('create', hard.token as string, solve(hard.nonce as string, 10), 8)).resolves.toBeUndefined();
   });
 });

@@ -25,12 +25,12 @@ afterEach(async () => {
 });
 
 function solved() {
-  const challenge = pow.issue('paste', DIFFICULTY);
+  const challenge = pow.issue('create', DIFFICULTY);
   return { challenge, token: challenge.token as string, solution: solve(challenge.nonce as string, DIFFICULTY) };
 }
 
 async function expectInvalid(token: string, solution: string): Promise<void> {
-  const error = await pow.verify('paste', token, solution, DIFFICULTY).then(
+  const error = await pow.verify('create', token, solution, DIFFICULTY).then(
     () => null,
     (e: unknown) => e,
   );
@@ -43,13 +43,13 @@ describe('pow-expired', () => {
     expect(CHALLENGE_TTL_SECONDS).toBe(600);
     const { challenge, token } = solved();
     expect(challenge).toMatchObject({ enabled: true, difficulty: DIFFICULTY, expires: T0 + 600 });
-    expect(decodeToken(token).payload).toMatchObject({ e: T0 + 600, d: DIFFICULTY, p: 'paste', v: 1 });
+    expect(decodeToken(token).payload).toMatchObject({ e: T0 + 600, d: DIFFICULTY, p: 'create', v: 1 });
   });
 
   it('accepts a solution one second before expiry', async () => {
     const { token, solution } = solved();
     clock.advance(CHALLENGE_TTL_SECONDS - 1);
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('refuses a solution at the expiry second and any time after', async () => {
@@ -67,7 +67,7 @@ describe('pow-expired', () => {
     clock.advance(CHALLENGE_TTL_SECONDS + 30);
     await expectInvalid(token, solution);
     const fresh = solved();
-    await expect(pow.verify('paste', fresh.token, fresh.solution, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', fresh.token, fresh.solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('a stockpile fetched over time expires token by token', async () => {
@@ -76,10 +76,10 @@ describe('pow-expired', () => {
     const late = solved();
     clock.advance(300);
     await expectInvalid(early.token, early.solution);
-    await expect(pow.verify('paste', late.token, late.solution, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', late.token, late.solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('challenges are off (no token) when the difficulty is 0', () => {
-    expect(pow.issue('paste', 0)).toEqual({ enabled: false, difficulty: 0, nonce: null, expires: null, token: null });
+    expect(pow.issue('create', 0)).toEqual({ enabled: false, difficulty: 0, nonce: null, expires: null, token: null });
   });
 });

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 function solved(instance = pow) {
-  const challenge = instance.issue('paste', DIFFICULTY);
+  const challenge = instance.issue('create', DIFFICULTY);
   const nonce = challenge.nonce as string;
   return { token: challenge.token as string, nonce, solution: solve(nonce, DIFFICULTY) };
 }
@@ -43,22 +43,22 @@ async function rejection(run: Promise<void>): Promise<AppError> {
 describe('pow-replay', () => {
   it('accepts a solved token once and refuses the same token and solution the second time', async () => {
     const { token, solution } = solved();
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).resolves.toBeUndefined();
-    const error = await rejection(pow.verify('paste', token, solution, DIFFICULTY));
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    const error = await rejection(pow.verify('create', token, solution, DIFFICULTY));
     expect(error.code).toBe('POW_INVALID');
     expect(error.status).toBe(400);
   });
 
   it('refuses a replay with a different valid solution of the same nonce', async () => {
     const { token, nonce, solution } = solved();
-    await pow.verify('paste', token, solution, DIFFICULTY);
+    await pow.verify('create', token, solution, DIFFICULTY);
     const alternative = solveFrom(nonce, DIFFICULTY, BigInt(solution) + 1n);
-    expect((await rejection(pow.verify('paste', token, alternative, DIFFICULTY))).code).toBe('POW_INVALID');
+    expect((await rejection(pow.verify('create', token, alternative, DIFFICULTY))).code).toBe('POW_INVALID');
   });
 
   it('lets exactly one of 25 concurrent uses of one token through', async () => {
     const { token, solution } = solved();
-    const results = await Promise.allSettled(Array.from({ length: 25 }, () => pow.verify('paste', token, solution, DIFFICULTY)));
+    const results = await Promise.allSettled(Array.from({ length: 25 }, () => pow.verify('create', token, solution, DIFFICULTY)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const result of results) {
       if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'POW_INVALID' });
@@ -68,33 +68,33 @@ describe('pow-replay', () => {
   it('refuses a token already used on another instance that shares the CounterStore', async () => {
     const other = new ProofOfWork(key, counters, clock);
     const { token, solution } = solved(pow);
-    await other.verify('paste', token, solution, DIFFICULTY);
-    expect((await rejection(pow.verify('paste', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
+    await other.verify('create', token, solution, DIFFICULTY);
+    expect((await rejection(pow.verify('create', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
   });
 
   it('keeps the token burned for its whole lifetime and beyond', async () => {
     const { token, solution } = solved();
-    await pow.verify('paste', token, solution, DIFFICULTY);
+    await pow.verify('create', token, solution, DIFFICULTY);
     clock.advance(CHALLENGE_TTL_SECONDS - 1);
-    expect((await rejection(pow.verify('paste', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
+    expect((await rejection(pow.verify('create', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
     // Once the used-marker itself has expired, the token has expired too: still refused.
     clock.advance(5);
-    expect((await rejection(pow.verify('paste', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
+    expect((await rejection(pow.verify('create', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
     clock.advance(10 * CHALLENGE_TTL_SECONDS);
-    expect((await rejection(pow.verify('paste', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
+    expect((await rejection(pow.verify('create', token, solution, DIFFICULTY))).code).toBe('POW_INVALID');
   });
 
   it('does not burn a token on a failed attempt (wrong solution), so its owner can still use it', async () => {
     const { token, nonce, solution } = solved();
-    expect((await rejection(pow.verify('paste', token, wrongSolution(nonce, DIFFICULTY), DIFFICULTY))).code).toBe('POW_INVALID');
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    expect((await rejection(pow.verify('create', token, wrongSolution(nonce, DIFFICULTY), DIFFICULTY))).code).toBe('POW_INVALID');
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('burns only the token used: other tokens stay valid', async () => {
     const first = solved();
     const second = solved();
     expect(first.nonce).not.toBe(second.nonce);
-    await pow.verify('paste', first.token, first.solution, DIFFICULTY);
-    await expect(pow.verify('paste', second.token, second.solution, DIFFICULTY)).resolves.toBeUndefined();
+    await pow.verify('create', first.token, first.solution, DIFFICULTY);
+    await expect(pow.verify('create', second.token, second.solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 });

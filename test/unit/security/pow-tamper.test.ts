@@ -27,7 +27,7 @@ afterEach(async () => {
   await counters.close();
 });
 
-function solved(purpose: 'paste' | 'short' = 'paste', difficulty = DIFFICULTY) {
+function solved(purpose: 'create' | 'register' = 'create', difficulty = DIFFICULTY) {
   const challenge = pow.issue(purpose, difficulty);
   const nonce = challenge.nonce as string;
   return { token: challenge.token as string, nonce, solution: solve(nonce, difficulty) };
@@ -42,7 +42,7 @@ async function rejection(run: Promise<void>): Promise<AppError> {
   return error as AppError;
 }
 
-async function expectInvalid(token: string | undefined, solution: string | undefined, purpose: 'paste' | 'short' = 'paste', required = DIFFICULTY): Promise<AppError> {
+async function expectInvalid(token: string | undefined, solution: string | undefined, purpose: 'create' | 'register' = 'create', required = DIFFICULTY): Promise<AppError> {
   const error = await rejection(pow.verify(purpose, token, solution, required));
   expect(error.code).toBe('POW_INVALID');
   expect(error.status).toBe(400);
@@ -53,10 +53,10 @@ describe('pow-tamper: edited payloads keep the old signature and are refused', (
   it('lowering the difficulty inside the token (and solving the easier puzzle) is refused', async () => {
     const { token, nonce } = solved();
     const { payload, signature } = decodeToken(token);
-    expect(payload).toMatchObject({ v: 1, p: 'paste', n: nonce, d: DIFFICULTY });
+    expect(payload).toMatchObject({ v: 1, p: 'create', n: nonce, d: DIFFICULTY });
     const cheap = encodeToken({ ...payload, d: 1 }, signature);
     // The verifier is asked for difficulty 1 too: only the signature stands in the way.
-    await expectInvalid(cheap, solve(nonce, 1), 'paste', 1);
+    await expectInvalid(cheap, solve(nonce, 1), 'create', 1);
   });
 
   it('extending the expiry inside the token is refused, before and after the real expiry', async () => {
@@ -69,15 +69,15 @@ describe('pow-tamper: edited payloads keep the old signature and are refused', (
   });
 
   it('changing the purpose inside the token is refused', async () => {
-    const { token, solution } = solved('short');
+    const { token, solution } = solved('register');
     const { payload, signature } = decodeToken(token);
-    await expectInvalid(encodeToken({ ...payload, p: 'paste' }, signature), solution, 'paste');
+    await expectInvalid(encodeToken({ ...payload, p: 'create' }, signature), solution, 'create');
   });
 
   it('swapping in another (e.g. already solved or used) nonce is refused', async () => {
     const first = solved();
     const second = solved();
-    await pow.verify('paste', first.token, first.solution, DIFFICULTY);
+    await pow.verify('create', first.token, first.solution, DIFFICULTY);
     const { payload, signature } = decodeToken(second.token);
     // The second token's signature with the first (used) nonce, solved with the first solution.
     await expectInvalid(encodeToken({ ...payload, n: first.nonce }, signature), first.solution);
@@ -102,7 +102,7 @@ describe('pow-tamper: edited payloads keep the old signature and are refused', (
       { numRuns: 150 },
     );
     // None of that burned the genuine token.
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 });
 
@@ -117,7 +117,7 @@ describe('pow-tamper: signatures', () => {
       }),
       { numRuns: 200 },
     );
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('a truncated, extended, empty, padded or re-cased signature is refused', async () => {
@@ -129,13 +129,13 @@ describe('pow-tamper: signatures', () => {
 
   it('a token signed with another server key is refused (a forged, self-made challenge)', async () => {
     const forger = new ProofOfWork(randomBytes(32), counters, clock);
-    const challenge = forger.issue('paste', DIFFICULTY);
+    const challenge = forger.issue('create', DIFFICULTY);
     await expectInvalid(challenge.token as string, solve(challenge.nonce as string, DIFFICULTY));
   });
 
   it('a self-made payload with a made-up signature is refused', async () => {
-    const payload = { v: 1, p: 'paste', n: 'aa'.repeat(16), d: 1, e: clock.now() + 600 };
-    await expectInvalid(encodeToken(payload, 'A'.repeat(43)), solve(payload.n, 1), 'paste', 1);
+    const payload = { v: 1, p: 'create', n: 'aa'.repeat(16), d: 1, e: clock.now() + 600 };
+    await expectInvalid(encodeToken(payload, 'A'.repeat(43)), solve(payload.n, 1), 'create', 1);
   });
 });
 
@@ -159,34 +159,34 @@ describe('pow-tamper: malformed tokens are refused cleanly, never crash', () => 
       'not json at all',
       [],
       42,
-      { v: 2, p: 'paste', n: 'ab', d: 1, e },
-      { v: 1, p: 'paste', n: 'ab', d: '1', e },
-      { v: 1, p: 'paste', n: 'ab', d: 1, e: String(e) },
-      { v: 1, p: 'paste', n: 7, d: 1, e },
-      { v: 1, p: 'paste', d: 1, e },
+      { v: 2, p: 'create', n: 'ab', d: 1, e },
+      { v: 1, p: 'create', n: 'ab', d: '1', e },
+      { v: 1, p: 'create', n: 'ab', d: 1, e: String(e) },
+      { v: 1, p: 'create', n: 7, d: 1, e },
+      { v: 1, p: 'create', d: 1, e },
       { v: 1, n: 'ab', d: 1, e },
     ];
     for (const payload of payloads) {
       const encoded = typeof payload === 'string' ? Buffer.from(payload).toString('base64url') : Buffer.from(JSON.stringify(payload)).toString('base64url');
-      await expectInvalid(`${encoded}.${signPayload(key, encoded)}`, '1', 'paste', 1);
+      await expectInvalid(`${encoded}.${signPayload(key, encoded)}`, '1', 'create', 1);
     }
   });
 
   it('a validly signed JSON null payload is refused with POW_INVALID, not a TypeError (500)', async () => {
     // Unreachable without the server key; a defence-in-depth check of the payload parser.
     const encoded = Buffer.from('null').toString('base64url');
-    await expectInvalid(`${encoded}.${signPayload(key, encoded)}`, '1', 'paste', 1);
+    await expectInvalid(`${encoded}.${signPayload(key, encoded)}`, '1', 'create', 1);
   });
 
   it('the helper re-signing works, i.e. the refusals above are about the payload and not the signature', async () => {
-    const payload = { v: 1, p: 'paste', n: 'cd'.repeat(16), d: 1, e: clock.now() + 600 };
+    const payload = { v: 1, p: 'create', n: 'cd'.repeat(16), d: 1, e: clock.now() + 600 };
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    await expect(pow.verify('paste', `${encoded}.${signPayload(key, encoded)}`, solve(payload.n, 1), 1)).resolves.toBeUndefined();
+    await expect(pow.verify('create', `${encoded}.${signPayload(key, encoded)}`, solve(payload.n, 1), 1)).resolves.toBeUndefined();
   });
 
   it('POW_REQUIRED without both headers; POW_INVALID with only one of them', async () => {
     const { token, solution } = solved();
-    expect((await rejection(pow.verify('paste', undefined, undefined, DIFFICULTY))).code).toBe('POW_REQUIRED');
+    expect((await rejection(pow.verify('create', undefined, undefined, DIFFICULTY))).code).toBe('POW_REQUIRED');
     await expectInvalid(token, undefined);
     await expectInvalid(undefined, solution);
   });
@@ -210,13 +210,13 @@ describe('pow-tamper: solutions must be decimal integers of at most 16 digits, c
 
   it('accepts a 16-digit solution and leading zeros (they are just another decimal string)', async () => {
     const long = solved();
-    await expect(pow.verify('paste', long.token, solveFrom(long.nonce, DIFFICULTY, 10n ** 15n), DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', long.token, solveFrom(long.nonce, DIFFICULTY, 10n ** 15n), DIFFICULTY)).resolves.toBeUndefined();
     const padded = solved();
     // "000s" hashes differently from "s": search zero-padded candidates directly.
     let found: string | null = null;
     for (let s = 0; s < 1_000_000 && found === null; s++) if (isSolution(padded.nonce, `000${s}`, DIFFICULTY)) found = `000${s}`;
     expect(found).not.toBeNull();
-    await expect(pow.verify('paste', padded.token, found as string, DIFFICULTY)).resolves.toBeUndefined();
+    await expect(pow.verify('create', padded.token, found as string, DIFFICULTY)).resolves.toBeUndefined();
   });
 
   it('refuses a wrong solution', async () => {

@@ -1,5 +1,5 @@
-// pow-wrong-purpose: a token is bound to what it was issued for (paste, short, register); solving a
-// cheap challenge of one kind buys nothing elsewhere.
+// pow-wrong-purpose: a token is bound to what it was issued for (any creation, or a registration);
+// solving a cheap creation challenge buys no certificate, and the reverse.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/errors.js';
@@ -30,8 +30,8 @@ function solved(purpose: PowPurpose) {
 const pairs = POW_PURPOSES.flatMap((issued) => POW_PURPOSES.filter((used) => used !== issued).map((used) => [issued, used] as const));
 
 describe('pow-wrong-purpose', () => {
-  it('knows the three purposes', () => {
-    expect([...POW_PURPOSES].sort()).toEqual(['paste', 'register', 'short']);
+  it('knows the two purposes', () => {
+    expect([...POW_PURPOSES].sort()).toEqual(['create', 'register']);
   });
 
   it.each(pairs)('a token issued for %s is refused for %s', async (issued, used) => {
@@ -50,8 +50,8 @@ describe('pow-wrong-purpose', () => {
   });
 
   it('a refusal for the wrong purpose does not burn the token for its own purpose', async () => {
-    const { token, solution } = solved('short');
-    await expect(pow.verify('paste', token, solution, DIFFICULTY)).rejects.toMatchObject({ code: 'POW_INVALID' });
-    await expect(pow.verify('short', token, solution, DIFFICULTY)).resolves.toBeUndefined();
+    const { token, solution } = solved('create');
+    await expect(pow.verify('register', token, solution, DIFFICULTY)).rejects.toMatchObject({ code: 'POW_INVALID' });
+    await expect(pow.verify('create', token, solution, DIFFICULTY)).resolves.toBeUndefined();
   });
 });
