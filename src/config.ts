@@ -106,8 +106,9 @@ const schema = z.object({
   URL_PREFIX: urlPrefix.default(''),
   PUBLIC_URL: publicUrl.optional(),
   MAX_SIZE: byteSize.pipe(z.number().int().min(1).max(1024 * 1024 * MiB)).default(100 * MiB),
-  DEFAULT_EXPIRY: intString(0, 100 * 366 * 86400).default(7 * 86400),
-  MAX_EXPIRY: intString(0, 100 * 366 * 86400).default(365 * 86400),
+  // No schema defaults: which of the two was set explicitly decides how a conflict resolves.
+  DEFAULT_EXPIRY: intString(0, 100 * 366 * 86400).optional(),
+  MAX_EXPIRY: intString(0, 100 * 366 * 86400).optional(),
   LOG_LEVEL: logLevel.default('info'),
   LOG_IPS: bool.default(false),
   MASTER_KEY: masterKey.optional(),
@@ -195,6 +196,36 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+const BUILT_IN_DEFAULT_EXPIRY = 7 * 86400;
+const BUILT_IN_MAX_EXPIRY = 365 * 86400;
+
+/** True when `expiry` (0 = never) lasts longer than the bound `max` (0 = none). */
+function exceeds(expiry: number, max: number): boolean {
+  return max !== 0 && (expiry === 0 || expiry > max);
+}
+
+/**
+ * Default and maximum expiry (seconds, 0 = never). What an operator set wins over a built-in value:
+ * a maximum below the built-in default lowers the default to it, a default beyond the built-in
+ * maximum lifts the maximum to it; only two explicit values that contradict each other are refused.
+ * @example resolveExpiry(undefined, 3600) // -> { defaultExpiry: 3600, maxExpiry: 3600 }
+ */
+export function resolveExpiry(explicitDefault: number | undefined, explicitMax: number | undefined): { defaultExpiry: number; maxExpiry: number } {
+  if (explicitDefault !== undefined && explicitMax !== undefined) {
+    if (exceeds(explicitDefault, explicitMax)) {
+      throw new ConfigError('SEALBIN_DEFAULT_EXPIRY: must be between 1 and SEALBIN_MAX_EXPIRY when SEALBIN_MAX_EXPIRY is set (0 = never needs SEALBIN_MAX_EXPIRY=0)');
+    }
+    return { defaultExpiry: explicitDefault, maxExpiry: explicitMax };
+  }
+  if (explicitMax !== undefined) {
+    return { defaultExpiry: exceeds(BUILT_IN_DEFAULT_EXPIRY, explicitMax) ? explicitMax : BUILT_IN_DEFAULT_EXPIRY, maxExpiry: explicitMax };
+  }
+  if (explicitDefault !== undefined) {
+    return { defaultExpiry: explicitDefault, maxExpiry: exceeds(explicitDefault, BUILT_IN_MAX_EXPIRY) ? explicitDefault : BUILT_IN_MAX_EXPIRY };
+  }
+  return { defaultExpiry: BUILT_IN_DEFAULT_EXPIRY, maxExpiry: BUILT_IN_MAX_EXPIRY };
+}
+
 const KNOWN = new Set(Object.keys(schema.shape));
 
 /**
@@ -216,10 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`SEALBIN_${field}: ${issue?.message ?? 'invalid value'}`);
   }
   const parsed = result.data;
-  // 0 means "never": a default of never cannot sit under a finite maximum, nor a default above it.
-  if (parsed.MAX_EXPIRY !== 0 && (parsed.DEFAULT_EXPIRY === 0 || parsed.DEFAULT_EXPIRY > parsed.MAX_EXPIRY)) {
-    throw new ConfigError('SEALBIN_DEFAULT_EXPIRY: must be between 1 and SEALBIN_MAX_EXPIRY when SEALBIN_MAX_EXPIRY is set');
-  }
+  const { defaultExpiry, maxExpiry } = resolveExpiry(parsed.DEFAULT_EXPIRY, parsed.MAX_EXPIRY);
   if ((parsed.TLS_CERT === undefined) !== (parsed.TLS_KEY === undefined)) {
     throw new ConfigError('SEALBIN_TLS_CERT and SEALBIN_TLS_KEY must be set together');
   }
@@ -230,8 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     urlPrefix: parsed.URL_PREFIX,
     publicUrl: parsed.PUBLIC_URL,
     maxSize: parsed.MAX_SIZE,
-    defaultExpiry: parsed.DEFAULT_EXPIRY,
-    maxExpiry: parsed.MAX_EXPIRY,
+    defaultExpiry,
+    maxExpiry,
     logLevel: parsed.LOG_LEVEL,
     logIps: parsed.LOG_IPS,
     masterKey: parsed.MASTER_KEY,

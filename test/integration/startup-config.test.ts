@@ -125,4 +125,17 @@ describe('a good start', () => {
       await server.dispose();
     }
   });
+
+  it('SEALBIN_MAX_EXPIRY=3600 alone starts, with the default expiry lowered to the maximum', async () => {
+    const server = await startServer({ env: { SEALBIN_MAX_EXPIRY: '3600' } });
+    try {
+      const info = (await (await fetch(`${server.url}/`, { headers: { accept: 'application/json' } })).json()) as { limits: { default_expiry: number; max_expiry: number } };
+      expect(info.limits).toMatchObject({ default_expiry: 3600, max_expiry: 3600 });
+      const created = await createPaste(server.url, 'expires within the hour');
+      const expiresIn = Number(created.expires_at) - Number(created.created_at);
+      expect(expiresIn).toBe(3600);
+    } finally {
+      await server.dispose();
+    }
+  });
 });

@@ -92,6 +92,19 @@ describe('loadConfig values', () => {
     expect(loadConfig({ SEALBIN_DEFAULT_EXPIRY: '0', SEALBIN_MAX_EXPIRY: '0' })).toMatchObject({ defaultExpiry: 0, maxExpiry: 0 });
     expect(loadConfig({ SEALBIN_MAX_EXPIRY: '0' })).toMatchObject({ defaultExpiry: 7 * 86400, maxExpiry: 0 });
   });
+
+  it('a maximum below the built-in default lowers the default to it', () => {
+    expect(loadConfig({ SEALBIN_MAX_EXPIRY: '3600' })).toMatchObject({ defaultExpiry: 3600, maxExpiry: 3600 });
+    expect(loadConfig({ SEALBIN_MAX_EXPIRY: '1' })).toMatchObject({ defaultExpiry: 1, maxExpiry: 1 });
+    // A maximum above the built-in default leaves the default alone.
+    expect(loadConfig({ SEALBIN_MAX_EXPIRY: '864000' })).toMatchObject({ defaultExpiry: 7 * 86400, maxExpiry: 864000 });
+  });
+
+  it('a default beyond the built-in maximum lifts the maximum to it (never lifts it to no bound)', () => {
+    expect(loadConfig({ SEALBIN_DEFAULT_EXPIRY: String(2 * 365 * 86400) })).toMatchObject({ defaultExpiry: 2 * 365 * 86400, maxExpiry: 2 * 365 * 86400 });
+    expect(loadConfig({ SEALBIN_DEFAULT_EXPIRY: '0' })).toMatchObject({ defaultExpiry: 0, maxExpiry: 0 });
+    expect(loadConfig({ SEALBIN_DEFAULT_EXPIRY: '60' })).toMatchObject({ defaultExpiry: 60, maxExpiry: 365 * 86400 });
+  });
 });
 
 describe('loadConfig errors', () => {
@@ -142,8 +155,8 @@ describe('loadConfig errors', () => {
     for (const value of ['not a url', 'http://']) expect(configError({ SEALBIN_PUBLIC_URL: value }).message).toContain('SEALBIN_PUBLIC_URL');
   });
 
-  it('refuses a default expiry that a finite maximum cannot hold', () => {
-    expect(configError({ SEALBIN_DEFAULT_EXPIRY: '0' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
+  it('refuses an explicit default expiry that an explicit finite maximum cannot hold', () => {
+    expect(configError({ SEALBIN_DEFAULT_EXPIRY: '0', SEALBIN_MAX_EXPIRY: '86400' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '7200', SEALBIN_MAX_EXPIRY: '3600' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
   });
 });

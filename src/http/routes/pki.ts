@@ -34,13 +34,19 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 export async function pkiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const { pki } = ctx;
 
-  app.post('/pki/ca', { schema: schemas.pkiCa }, async (request: FastifyRequest, reply) => {
+  // CA bootstrap: an admin, or the operator on this machine while no CA exists; nobody else.
+  // Authorisation runs before schema validation and state: a 409 or a 400 would tell an outsider
+  // whether a CA exists or how the endpoint parses, which is none of their business.
+  const mayCreateCa = async (request: FastifyRequest): Promise<void> => {
+    if (request.identity?.admin === true) return;
+    if (!isDirectLoopback(request) || (await pki.caExists())) {
+      throw new AppError('FORBIDDEN', 'Only an admin (or a local request before a CA exists) may create the CA.');
+    }
+  };
+
+  app.post('/pki/ca', { schema: schemas.pkiCa, preValidation: mayCreateCa }, async (request: FastifyRequest, reply) => {
     const body = parse(caBody, request.body);
-    const exists = await pki.caExists();
-    // CA bootstrap: an admin, or the operator on this machine while no CA exists; nobody else.
-    const allowed = request.identity?.admin === true || isDirectLoopback(request);
-    if (!allowed) throw new AppError('FORBIDDEN', 'Only an admin (or a local request before a CA exists) may create the CA.');
-    if (exists) throw new AppError('CA_EXISTS');
+    if (await pki.caExists()) throw new AppError('CA_EXISTS');
     return reply.code(201).send(await pki.createCa(body.common_name, body.days, actorOf(request), request.id));
   });
 

@@ -135,7 +135,7 @@ describe('audit-log: SEALBIN_AUDIT_LOG', () => {
   });
 
   it('refused requests that change nothing record no lifecycle event', async () => {
-    expectErr(await anon.post('/pki/ca', { common_name: 'Again' }, { 'x-request-id': 'audit-noop-1' }), 409, 'CA_EXISTS');
+    expectErr(await anon.post('/pki/ca', { common_name: 'Again' }, { 'x-request-id': 'audit-noop-1' }), 403, 'FORBIDDEN');
     expectErr(await anon.post('/pki/issue', { common_name: 'x' }, { 'x-request-id': 'audit-noop-2' }), 401, 'AUTH_REQUIRED');
     expectErr(await admin.post('/pki/revoke/00ff', {}, { 'x-request-id': 'audit-noop-3' }), 404, 'NOT_FOUND');
     const lifecycle = ['ca_created', 'issued', 'registered', 'revoked'];

@@ -93,11 +93,14 @@ describe('pki-endpoints: before a CA exists', () => {
 });
 
 describe('pki-endpoints: the CA', () => {
-  it('POST /pki/ca again: 409 CA_EXISTS from loopback and from an admin, 403 from anyone else; the CA is unchanged', async () => {
+  it('POST /pki/ca again: 409 CA_EXISTS only for an admin, 403 for everyone else (loopback and bad bodies too); the CA is unchanged', async () => {
     const fingerprint = (await status()).fingerprint;
-    expectErr(await local.post('/pki/ca', { common_name: 'Second CA' }), 409, 'CA_EXISTS');
+    // Authorisation before state: an anonymous local caller learns nothing from a 409 or a 400.
+    expectErr(await local.post('/pki/ca', { common_name: 'Second CA' }), 403, 'FORBIDDEN');
+    expectErr(await local.post('/pki/ca', { common_name: 42, days: -1 }), 403, 'FORBIDDEN');
     expectErr(await admin.post('/pki/ca', { common_name: 'Second CA' }), 409, 'CA_EXISTS');
     expectErr(await proxy.post('/pki/ca', { common_name: 'Second CA' }, REMOTE), 403, 'FORBIDDEN');
+    expectErr(await proxy.post('/pki/ca', { days: 'x' }, REMOTE), 403, 'FORBIDDEN');
     const registered = await register(proxy, { common_name: 'not-an-admin', csr: makeCsr(s.work, 'not-an-admin', '/CN=x').csr }, REMOTE);
     const nonAdmin = s.as(withKey(registered, s.work.read('not-an-admin.key')), { localAddress: '127.0.0.1' });
     expectErr(await nonAdmin.post('/pki/ca', { common_name: 'Second CA' }, REMOTE), 403, 'FORBIDDEN');
