@@ -1,10 +1,28 @@
 // Who is the client? The TCP peer, unless that peer is a trusted proxy, in which case the right-most
 // X-Forwarded-For hop that is not itself a trusted proxy. Never "the left-most hop" (client-chosen),
-// and never Fastify's trustProxy: true (anyone could claim any address).
-import { BlockList, isIP } from 'node:net';
+// and never Fastify's trustProxy: true (anyone could claim any address). Parsing, normalising and
+// range matching are ipaddr.js's; the policy (which hop, which group) is ours.
+import ipaddr from 'ipaddr.js';
+
+type Address = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * A strictly written address, or null. IPv4 must be four decimal parts: ipaddr.js (like inet_aton)
+ * would also read "127.1" or "0x7f.0.0.1", spellings no proxy writes and a filter could miss.
+ */
+function parseStrict(text: string): Address | null {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (text.includes(':') && ipaddr.IPv6.isValid(text)) return ipaddr.IPv6.parse(text);
+  return null;
+}
+
+/** An IPv4-mapped IPv6 address is that IPv4 address, so one client is not two. */
+function unmapped(address: Address): Address {
+  return address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress() ? (address as ipaddr.IPv6).toIPv4Address() : address;
+}
 
 export class TrustedProxies {
-  private readonly list = new BlockList();
+  private readonly ranges: [Address, number][] = [];
   readonly empty: boolean;
 
   /** @example new TrustedProxies(['10.0.0.0/8', '::1/128']) */
@@ -13,42 +31,56 @@ export class TrustedProxies {
     for (const cidr of cidrs) {
       const parsed = parseCidr(cidr);
       if (!parsed) throw new Error(`not a CIDR: ${cidr}`);
-      this.list.addSubnet(parsed.address, parsed.prefix, parsed.family);
+      this.ranges.push([ipaddr.parse(parsed.address), parsed.prefix]);
     }
   }
 
+  /** Whether a bare address (no port, no brackets) lies in one of the ranges. */
   has(address: string): boolean {
     if (this.empty) return false;
-    const family = isIP(address);
-    if (family === 0) return false;
-    return this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+    const parsed = parseStrict(address.trim());
+    if (!parsed) return false;
+    const candidates = [parsed, unmapped(parsed)];
+    return this.ranges.some(([network, prefix]) => candidates.some((candidate) => candidate.kind() === network.kind() && candidate.match(network, prefix)));
   }
 }
 
 export function parseCidr(cidr: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } | null {
   const parts = cidr.trim().split('/');
   if (parts.length > 2) return null;
-  const [address = '', prefixText] = parts;
-  const family = isIP(address);
-  if (family === 0) return null;
-  const max = family === 4 ? 32 : 128;
+  const [addressText = '', prefixText] = parts;
+  const address = parseStrict(addressText);
+  if (!address) return null;
+  const max = address.kind() === 'ipv4' ? 32 : 128;
   const prefix = prefixText === undefined ? max : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) return null;
-  return { address, prefix, family: family === 4 ? 'ipv4' : 'ipv6' };
+  return { address: address.toString(), prefix, family: address.kind() };
 }
 
-/** "::ffff:192.0.2.1" -> "192.0.2.1", so one client is not two (IPv4 and mapped IPv6). */
+/**
+ * One canonical spelling per address: "::ffff:192.0.2.1" -> "192.0.2.1", "[2001:DB8::A]" ->
+ * "2001:db8::a" (RFC 5952). Anything that is not an address comes back trimmed and lower-cased.
+ */
 export function normalizeIp(address: string): string {
-  const trimmed = address.trim().replace(/^\[|\]$/g, '').toLowerCase();
-  if (isIP(trimmed) !== 6) return trimmed;
-  // Any spelling of ::ffff:a.b.c.d (dotted, hex tail, uncompressed) is that IPv4 address.
-  const hextets = expandIpv6(trimmed);
-  if (hextets.slice(0, 5).every((h) => h === '0000') && hextets[5] === 'ffff') {
-    const high = parseInt(hextets[6] as string, 16);
-    const low = parseInt(hextets[7] as string, 16);
-    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
-  }
-  return trimmed;
+  const trimmed = address.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const parsed = parseStrict(trimmed);
+  return parsed ? unmapped(parsed).toString() : trimmed;
+}
+
+/**
+ * One X-Forwarded-For hop as proxies write it: an address, "[v6]", or either with a port
+ * ("203.0.113.7:443", "[2001:db8::1]:443"). The port says nothing about who the client is.
+ * @example forwardedHop('[::1]:80') === '::1'
+ */
+export function forwardedHop(hop: string): string | null {
+  const text = hop.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
+  const withPort = /^([0-9.]+):(\d{1,5})$/.exec(text);
+  const port = bracketed?.[2] ?? withPort?.[2];
+  if (port !== undefined && Number(port) > 65_535) return null;
+  const candidate = bracketed?.[1] ?? withPort?.[1] ?? text;
+  const parsed = parseStrict(candidate);
+  return parsed ? unmapped(parsed).toString() : null;
 }
 
 /**
@@ -58,11 +90,12 @@ export function normalizeIp(address: string): string {
 export function clientAddress(peer: string, forwardedFor: string | undefined, trusted: TrustedProxies, peerIsTrusted: boolean): string {
   const address = normalizeIp(peer);
   if (!peerIsTrusted || !forwardedFor) return address;
-  const hops = forwardedFor.split(',').map(normalizeIp);
+  const hops = forwardedFor.split(',').map(forwardedHop);
   let candidate = address;
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i] as string;
-    if (isIP(hop) === 0) break; // garbage: stop at the last hop we could trust
+    const hop = hops[i];
+    // Garbage: stop at the last hop we could trust rather than believe anything left of it.
+    if (hop === null || hop === undefined) break;
     candidate = hop;
     if (!trusted.has(hop)) break;
   }
@@ -75,22 +108,8 @@ export function clientAddress(peer: string, forwardedFor: string | undefined, tr
  * @example addressGroup('2001:db8:1:2:aaaa::1') === '2001:db8:1:2::/64'
  */
 export function addressGroup(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const hextets = expandIpv6(address);
-  return `${hextets.slice(0, 4).map((h) => h.replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
-
-function expandIpv6(address: string): string[] {
-  let text = address.toLowerCase();
-  // An embedded IPv4 tail (::a.b.c.d) becomes two hextets.
-  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
-    text = text.slice(0, v4.index) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = text.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail !== '' ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array(8 - left.length - right.length).fill('0');
-  return [...left, ...fill, ...right].map((h) => h.padStart(4, '0'));
+  const parsed = parseStrict(address.trim().toLowerCase());
+  if (!parsed || parsed.kind() === 'ipv4') return address;
+  const network = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${new ipaddr.IPv6([...network, 0, 0, 0, 0]).toString()}/64`;
 }

@@ -72,6 +72,18 @@ describe('xff-spoofing: from a trusted proxy', () => {
     expect(await lookup(server.url, { localAddress: PROXY })).toBe(404);
   });
 
+  it('hops written with ports count as the client they name, not as the proxy (xff-port)', async () => {
+    const client = '198.51.100.85';
+    await failThrice(server.url, (i) => ({ localAddress: PROXY, headers: { 'x-forwarded-for': `${client}:${40000 + i}` } }));
+    expect(await lookup(server.url, { localAddress: PROXY, headers: { 'x-forwarded-for': client } })).toBe(429);
+    // The proxy itself, and a bracketed IPv6 client with a port, are someone else.
+    expect(await lookup(server.url, { localAddress: PROXY })).toBe(404);
+    const v6 = '2001:db8:80::1';
+    await failThrice(server.url, (i) => ({ localAddress: PROXY, headers: { 'x-forwarded-for': `[${v6}]:${443 + i}` } }));
+    expect(await lookup(server.url, { localAddress: PROXY, headers: { 'x-forwarded-for': v6 } })).toBe(429);
+    expect(await lookup(server.url, { localAddress: PROXY })).toBe(404);
+  });
+
   it('hops that are trusted proxies (10.0.0.0/8) are skipped', async () => {
     const client = '198.51.100.70';
     await failThrice(server.url, (i) => ({ localAddress: PROXY, headers: { 'x-forwarded-for': `${client}, 10.0.${i}.1` } }));

@@ -147,7 +147,21 @@ describe('clientAddress (xff-spoofing)', () => {
   it('stops at a hop that is not an address, without going past it', () => {
     expect(clientAddress('127.0.0.1', '203.0.113.7, garbage', PROXIES, true)).toBe('127.0.0.1');
     expect(clientAddress('127.0.0.1', '203.0.113.7, garbage, 10.0.0.5', PROXIES, true)).toBe('10.0.0.5');
-    expect(clientAddress('127.0.0.1', '203.0.113.7, 198.51.100.1:443', PROXIES, true)).toBe('127.0.0.1');
+  });
+
+  it('parses hops with ports, as some proxies write them, instead of charging the proxy (xff-port)', () => {
+    expect(clientAddress('127.0.0.1', '203.0.113.7, 198.51.100.1:443', PROXIES, true)).toBe('198.51.100.1');
+    expect(clientAddress('127.0.0.1', '1.2.3.4:80', PROXIES, true)).toBe('1.2.3.4');
+    expect(clientAddress('127.0.0.1', '[2001:db8::7]:80', PROXIES, true)).toBe('2001:db8::7');
+    expect(clientAddress('127.0.0.1', '[::1]:80', PROXIES, true)).toBe('::1');
+    expect(clientAddress('127.0.0.1', '203.0.113.7, 10.0.0.5:8080', PROXIES, true)).toBe('203.0.113.7');
+    // A port on a bare IPv6 address cannot be told from the address: not a hop we can read.
+    expect(clientAddress('127.0.0.1', '2001:db8::7:80:99999', PROXIES, true)).toBe('127.0.0.1');
+    expect(clientAddress('127.0.0.1', '1.2.3.4:99999', PROXIES, true)).toBe('127.0.0.1');
+  });
+
+  it('refuses the inet_aton spellings a proxy never writes (127.1, 0x7f.0.0.1, 1.2.3.04 octal-looking)', () => {
+    for (const odd of ['127.1', '0x7f.0.0.1', '2130706433']) expect(clientAddress('127.0.0.1', odd, PROXIES, true)).toBe('127.0.0.1');
   });
 
   it('normalises hops: an IPv4-mapped hop is its IPv4, brackets and spaces are dropped', () => {
