@@ -74,11 +74,18 @@ export function normalizeIp(address: string): string {
  */
 export function forwardedHop(hop: string): string | null {
   const text = hop.trim();
-  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(text);
-  const withPort = /^([0-9.]+):(\d{1,5})$/.exec(text);
-  const port = bracketed?.[2] ?? withPort?.[2];
+  let candidate = text;
+  let port: string | undefined;
+  if (text.startsWith('[')) {
+    const end = text.indexOf(']');
+    const rest = text.slice(end + 1);
+    if (end < 0 || (rest !== '' && !/^:\d{1,5}$/.test(rest))) return null;
+    candidate = text.slice(1, end);
+    port = rest.slice(1) || undefined;
+  } else if (/^[\d.]+:\d{1,5}$/.test(text)) {
+    [candidate = '', port] = text.split(':');
+  }
   if (port !== undefined && Number(port) > 65_535) return null;
-  const candidate = bracketed?.[1] ?? withPort?.[1] ?? text;
   const parsed = parseStrict(candidate);
   return parsed ? unmapped(parsed).toString() : null;
 }
