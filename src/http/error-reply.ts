@@ -26,6 +26,9 @@ export function toAppError(error: unknown): AppError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new AppError('EMPTY');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      // Fastify's own JSON parser (routes other than creation: /s, /register, /pki/*), which also
+      // refuses __proto__ and constructor keys (prototype poisoning).
+      return new AppError('INVALID_JSON', 'The JSON body is malformed or has forbidden keys (__proto__, constructor).');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('INVALID_REQUEST', 'The body does not match its Content-Length.');
     case 'FST_ERR_BAD_URL':

@@ -66,3 +66,14 @@ describe('JSON create bodies', () => {
     await expectError(await postJson('{"content": "x"', '/', 'Application/JSON'), 400, 'INVALID_JSON');
   });
 });
+
+describe('JSON bodies of the other endpoints (/s, /register, /pki/ca, /pki/issue)', () => {
+  it.each(['/s', '/register', '/pki/ca', '/pki/issue'])('%s: malformed JSON and prototype-poisoning keys are 400 INVALID_JSON', async (path) => {
+    for (const body of ['{"url":', '{"url": "https://example.org/",}', '{"__proto__": {"admin": true}, "common_name": "x"}', '{"constructor": {"prototype": {"admin": true}}}']) {
+      await expectError(await postJson(body, path), 400, 'INVALID_JSON');
+    }
+    // Nothing was created on the way: no CA, no certificate.
+    const status = (await (await fetch(`${server.url}/pki/status`)).json()) as { ca_exists: boolean; issued: number };
+    expect(status).toMatchObject({ ca_exists: false, issued: 0 });
+  });
+});
