@@ -3,8 +3,8 @@
 // header || item id. So: reordering or dropping chunks fails (index in the nonce), truncation at a
 // chunk boundary fails (the final flag), and swapping two items' blobs fails (the id in the AAD).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Transform } from 'node:stream';
-import type { TransformCallback } from 'node:stream';
+import { ChunkedOpenStream } from './chunked-open-stream.js';
+import type { FramingFault } from './chunked-open-stream.js';
 import { ChunkedSealStream } from './chunked-seal-stream.js';
 
 export const MAGIC = Buffer.from('SBAR', 'ascii');
@@ -137,77 +137,31 @@ export interface DecryptOptions {
   lastChunk?: number;
 }
 
+const FAULTS: Record<FramingFault, string> = {
+  header: 'stream ended inside the header',
+  truncated: 'stream ended early (truncated)',
+  trailing: 'unexpected data after the last chunk',
+};
+
 /** Sealed chunks in, plaintext out; errors with FormatError (carrying the chunk index) on any tampering. */
-export class DecryptStream extends Transform {
-  private header: StreamHeader | undefined;
-  private ad: Buffer | undefined;
-  private buffered: Buffer[] = [];
-  private bufferedLength = 0;
-  private index: number;
-  private finalIndex = -1;
-
-  constructor(private readonly options: DecryptOptions) {
-    super();
-    this.index = options.firstChunk ?? 0;
-    if (options.header) this.setHeader(options.header);
-  }
-
-  private setHeader(header: StreamHeader): void {
-    this.header = header;
-    this.ad = aad(header, this.options.itemId);
-    this.finalIndex = finalChunkIndex(this.options.plainSize, header.chunkSize);
-  }
-
-  private open(sealed: Buffer): Buffer {
-    if (this.index > this.finalIndex) throw new FormatError('data after the final chunk', this.index);
-    const plain = openChunk(this.options.key, this.header as StreamHeader, this.ad as Buffer, this.index, this.index === this.finalIndex, sealed);
-    this.index++;
-    return plain;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.buffered.push(chunk);
-      this.bufferedLength += chunk.length;
-      let all = Buffer.concat(this.buffered, this.bufferedLength);
-      if (!this.header) {
-        if (all.length < HEADER_LENGTH) {
-          this.buffered = [all];
-          return callback();
-        }
-        this.setHeader(parseHeader(all));
-        all = all.subarray(HEADER_LENGTH);
-      }
-      const sealedSize = (this.header as StreamHeader).chunkSize + TAG_LENGTH;
-      // A full-size sealed chunk is never the final one (the final holds fewer than chunkSize bytes).
-      while (all.length >= sealedSize && this.index < this.finalIndex) {
-        if (this.options.lastChunk !== undefined && this.index > this.options.lastChunk) throw new FormatError('unexpected data after the last chunk', this.index);
-        this.push(this.open(all.subarray(0, sealedSize)));
-        all = all.subarray(sealedSize);
-      }
-      this.buffered = all.length > 0 ? [all] : [];
-      this.bufferedLength = all.length;
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      if (!this.header) throw new FormatError('stream ended inside the header', 0);
-      const rest = Buffer.concat(this.buffered, this.bufferedLength);
-      const last = this.options.lastChunk ?? this.finalIndex;
-      if (this.index <= last) {
-        // Whatever is left must be exactly the final chunk; anything else is truncation.
-        if (this.index !== this.finalIndex || rest.length < TAG_LENGTH) throw new FormatError('stream ended early (truncated)', this.index);
-        this.push(this.open(rest));
-      } else if (rest.length > 0) {
-        throw new FormatError('unexpected data after the last chunk', this.index);
-      }
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
+export class DecryptStream extends ChunkedOpenStream<StreamHeader> {
+  constructor(options: DecryptOptions) {
+    let cached: { header: StreamHeader; ad: Buffer } | undefined;
+    const adFor = (header: StreamHeader): Buffer => {
+      if (cached?.header !== header) cached = { header, ad: aad(header, options.itemId) };
+      return cached.ad;
+    };
+    super({
+      headerLength: HEADER_LENGTH,
+      tagLength: TAG_LENGTH,
+      parseHeader,
+      open: (header, index, final, sealed) => openChunk(options.key, header, adFor(header), index, final, sealed),
+      fault: (kind, index) => new FormatError(FAULTS[kind], index),
+      // The size from the metadata names the final chunk, so a cut at a chunk boundary is caught.
+      finalIndex: (header) => finalChunkIndex(options.plainSize, header.chunkSize),
+      ...(options.header ? { header: options.header } : {}),
+      ...(options.firstChunk !== undefined ? { firstIndex: options.firstChunk } : {}),
+      ...(options.lastChunk !== undefined ? { lastIndex: options.lastChunk } : {}),
+    });
   }
 }

@@ -2,8 +2,9 @@
 // faster than WebCrypto's promise per chunk). Memory stays at about one chunk whatever the size, so a
 // 2 GiB file streams through in flat memory. Shared by fpaste; no server code may be imported here.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import { ChunkedOpenStream } from './chunked-open-stream.js';
+import type { FramingFault } from './chunked-open-stream.js';
 import { ChunkedSealStream } from './chunked-seal-stream.js';
 import {
   authMessage,
@@ -19,7 +20,6 @@ import {
   encryptedLength,
   parseHeader,
   parseMetadata,
-  sealedChunkSize,
 } from './e2e-format.js';
 import type { E2eHeader, E2eMetadata } from './e2e-format.js';
 
@@ -58,41 +58,46 @@ export class E2eEncryptStream extends ChunkedSealStream {
   }
 }
 
+function checkedKey(key: Buffer): Buffer {
+  if (key.length !== E2E_KEY_LENGTH) throw new E2eFormatError('key', 'a key is 32 bytes');
+  return key;
+}
+
+function open(key: Buffer, header: E2eHeader, index: number, final: boolean, sealed: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, chunkNonce(header.prefix, index, final));
+  decipher.setAAD(header.raw);
+  decipher.setAuthTag(sealed.subarray(sealed.length - E2E_TAG_LENGTH));
+  try {
+    const plain = decipher.update(sealed.subarray(0, sealed.length - E2E_TAG_LENGTH));
+    decipher.final();
+    return plain;
+  } catch {
+    throw new E2eFormatError('auth', authMessage(index), index);
+  }
+}
+
+function fault(kind: FramingFault, index: number, buffered: number): E2eFormatError {
+  if (kind === 'header') return buffered === 0 ? new E2eFormatError('truncated', 'the encrypted content is empty') : new E2eFormatError('not-e2e', 'not an end-to-end encrypted Sealbin stream');
+  // No size is known up front, so extra bytes show up as a final chunk that is too long.
+  return new E2eFormatError('truncated', 'the encrypted content ended early (truncated)', index);
+}
+
 /**
  * Ciphertext in; content out. The metadata record is taken off the front and reported through the
  * `metadata` event (and the `metadata` property) before the first content byte. Errors are
  * E2eFormatError: a wrong key fails on chunk 0, before any content is emitted.
  */
-export class E2eDecryptStream extends Transform {
-  private header: E2eHeader | undefined;
-  private buffered: Buffer[] = [];
-  private bufferedLength = 0;
-  private index = 0;
+export class E2eDecryptStream extends ChunkedOpenStream<E2eHeader> {
   private record: Buffer | null = Buffer.alloc(0);
   metadata: E2eMetadata | undefined;
 
-  constructor(private readonly key: Buffer) {
-    super();
-    if (key.length !== E2E_KEY_LENGTH) throw new E2eFormatError('key', 'a key is 32 bytes');
-  }
-
-  private open(sealed: Buffer, final: boolean): Buffer {
-    const header = this.header as E2eHeader;
-    const decipher = createDecipheriv('aes-256-gcm', this.key, chunkNonce(header.prefix, this.index, final));
-    decipher.setAAD(header.raw);
-    decipher.setAuthTag(sealed.subarray(sealed.length - E2E_TAG_LENGTH));
-    try {
-      const plain = decipher.update(sealed.subarray(0, sealed.length - E2E_TAG_LENGTH));
-      decipher.final();
-      this.index++;
-      return plain;
-    } catch {
-      throw new E2eFormatError('auth', authMessage(this.index), this.index);
-    }
+  constructor(key: Buffer) {
+    const checked = checkedKey(key);
+    super({ headerLength: E2E_HEADER_LENGTH, tagLength: E2E_TAG_LENGTH, parseHeader, open: (header, index, final, sealed) => open(checked, header, index, final, sealed), fault });
   }
 
   /** Plaintext of the stream: the metadata record first, then content to pass on. */
-  private deliver(plain: Buffer): void {
+  protected override deliver(plain: Buffer): void {
     if (this.record === null) {
       if (plain.length > 0) this.push(plain);
       return;
@@ -107,45 +112,10 @@ export class E2eDecryptStream extends Transform {
     if (rest.length > 0) this.push(rest);
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.buffered.push(chunk);
-      this.bufferedLength += chunk.length;
-      if (!this.header) {
-        if (this.bufferedLength < E2E_HEADER_LENGTH) return callback();
-        const all = Buffer.concat(this.buffered, this.bufferedLength);
-        this.header = parseHeader(all);
-        this.buffered = [all.subarray(E2E_HEADER_LENGTH)];
-        this.bufferedLength = all.length - E2E_HEADER_LENGTH;
-      }
-      const sealed = sealedChunkSize(this.header.chunkSize);
-      // Only when more than a full sealed chunk is buffered is the first one known not to be final.
-      if (this.bufferedLength > sealed) {
-        let all = Buffer.concat(this.buffered, this.bufferedLength);
-        while (all.length > sealed) {
-          this.deliver(this.open(all.subarray(0, sealed), false));
-          all = all.subarray(sealed);
-        }
-        this.buffered = [Buffer.from(all)];
-        this.bufferedLength = all.length;
-      }
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
-
   override _flush(callback: TransformCallback): void {
-    try {
-      if (!this.header) throw new E2eFormatError(this.bufferedLength === 0 ? 'truncated' : 'not-e2e', this.bufferedLength === 0 ? 'the encrypted content is empty' : 'not an end-to-end encrypted Sealbin stream');
-      const rest = Buffer.concat(this.buffered, this.bufferedLength);
-      // The final chunk holds fewer than C bytes; a full-size remainder means chunks were cut off.
-      if (rest.length < E2E_TAG_LENGTH || rest.length >= sealedChunkSize(this.header.chunkSize)) throw new E2eFormatError('truncated', 'the encrypted content ended early (truncated)', this.index);
-      this.deliver(this.open(rest, true));
-      if (this.record !== null) throw new E2eFormatError('metadata', 'the stream ended inside the metadata record');
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
+    super._flush((error) => {
+      if (!error && this.record !== null) return callback(new E2eFormatError('metadata', 'the stream ended inside the metadata record'));
+      callback(error);
+    });
   }
 }
