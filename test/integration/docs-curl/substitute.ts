@@ -16,7 +16,8 @@ const PATTERNS: Record<Placeholder, RegExp> = {
   // Short-link ids only appear under /s/.
   shortId: /(?<=\/s\/)ID(?=[/\s'"#]|$)/g,
   pasteId: /(?<=\/)ID(?=[/\s'"#]|$)/g,
-  deleteToken: /\bTOKEN\b/g,
+  // Not `$TOKEN` / `${TOKEN}`: a script's own shell variable.
+  deleteToken: /(?<![$\w{])TOKEN\b/g,
   fileKey: /(?<=\/)KEY(?=[/\s'"#]|$)/g,
 };
 
