@@ -262,6 +262,43 @@ export const ROUTE_CHECKS: readonly RouteCheck[] = [
     },
   },
   {
+    route: 'GET /s/{id}',
+    method: 'GET',
+    path: /^\/s\/[0-9A-Za-z]{8}$/,
+    check: (context) => {
+      expectStatus(context, 302);
+      expect(context.transfer.headers['location']).toMatch(/^https?:\/\//);
+    },
+  },
+  {
+    route: 'GET /pki/status',
+    method: 'GET',
+    path: /^\/pki\/status$/,
+    check: (context) => {
+      expectStatus(context, 200);
+      expect(Object.keys(json(context)).sort()).toEqual(['ca_exists', 'common_name', 'enabled', 'expires_at', 'fingerprint', 'issued', 'revoked']);
+    },
+  },
+  {
+    route: 'GET /pki/crl',
+    method: 'GET',
+    path: /^\/pki\/crl$/,
+    prepare: ensureCa,
+    check: (context) => {
+      expectStatus(context, 200);
+      expect(responseBytes(context).toString('utf8')).toMatch(/^-----BEGIN X509 CRL-----\n[\s\S]+-----END X509 CRL-----\n?$/);
+    },
+  },
+  {
+    route: 'GET /register/challenge',
+    method: 'GET',
+    path: /^\/register\/challenge$/,
+    check: (context) => {
+      expectStatus(context, 200);
+      if (context.transfer.stdout.length > 0) expect(json(context)).toMatchObject({ enabled: true, difficulty: expect.any(Number), nonce: expect.any(String), token: expect.any(String) });
+    },
+  },
+  {
     route: 'POST /pki/ca',
     method: 'POST',
     path: /^\/pki\/ca$/,
