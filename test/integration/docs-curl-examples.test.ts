@@ -2,7 +2,7 @@
 // server, checked against what the docs promise. Examples are found anew on every run (see
 // docs-curl/extract-examples.ts): a new one is tested without editing this file, and one whose route
 // has no check in docs-curl/route-checks.ts fails until it gets one.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { createPaste, uploadFile } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
 import { CurlObserver, findCurl, hasPython3 } from './docs-curl/curl-observer.js';
-import { documentedExamples } from './docs-curl/extract-examples.js';
+import { documentedExamples, documentFiles, unextractedCurlLines } from './docs-curl/extract-examples.js';
 import type { DocExample } from './docs-curl/extract-examples.js';
 import { checkFor, ROUTE_CHECKS } from './docs-curl/route-checks.js';
 import { pathsIn, placeholdersIn, substitute, writeFixtures } from './docs-curl/substitute.js';
@@ -96,6 +96,11 @@ describe('discovering the curl examples', () => {
     expect([...files]).toEqual(expect.arrayContaining(['README.md', 'docs/cli.md', 'docs/identity.md']));
     expect(EXAMPLES.filter((example) => example.file === 'README.md' && example.kind === 'line').length).toBeGreaterThanOrEqual(15);
     expect(EXAMPLES.filter((example) => example.kind === 'script').map((example) => example.file).sort()).toEqual(['README.md', 'docs/abuse.md']);
+  });
+
+  it('misses no line that runs curl against a URL', () => {
+    const missed = documentFiles(ROOT).flatMap((file) => unextractedCurlLines(file, readFileSync(join(ROOT, file), 'utf8')).map((line) => `${file}:${line}`));
+    expect(missed, 'write these as fenced command lines or one-line code spans starting with curl').toEqual([]);
   });
 
   it('lists as "not run" only examples that still exist', () => {

@@ -1,6 +1,6 @@
 // The docs test is only as complete as its discovery: these pin what counts as a curl example.
 import { describe, expect, it } from 'vitest';
-import { extractExamples, SCRIPT_MARKER } from './extract-examples.js';
+import { extractExamples, SCRIPT_MARKER, unextractedCurlLines } from './extract-examples.js';
 
 const fence = '```';
 
@@ -32,5 +32,11 @@ describe('extracting curl examples from Markdown', () => {
   it('does not take prose inside a fence that merely mentions curl', () => {
     const markdown = [`${fence}text`, 'the client calls curl internally', fence].join('\n');
     expect(extractExamples('docs/formats.md', markdown)).toEqual([]);
+  });
+
+  it('reports curl lines with a URL that no example covers', () => {
+    const markdown = [`${fence}sh`, 'sudo curl -s http://127.0.0.1:8080/health', 'curl -s http://127.0.0.1:8080/', fence, 'A span broken `curl -s', 'http://127.0.0.1:8080/` over two lines.', 'An unrelated curl mention.'].join('\n');
+    expect(unextractedCurlLines('docs/x.md', markdown)).toEqual([2]);
+    expect(unextractedCurlLines('docs/x.md', ['Broken `curl -s http://127.0.0.1:8080/', 'x` span'].join('\n'))).toEqual([1]);
   });
 });
