@@ -40,7 +40,7 @@ const AS_DOCUMENTED: Record<string, string> = {
   SEALBIN_DEDUP_MAX: '3',
 };
 const QUICK_TRY = { ...AS_DOCUMENTED, SEALBIN_POW_DIFFICULTY: '0' };
-/** Script blocks (the proof-of-work recipe) run against the default difficulty, 20 bits. */
+/** Script blocks (the proof-of-work recipe) run against the default difficulty, 20 bits (set here because the helper's default is 0). */
 const DEFAULTS = { ...AS_DOCUMENTED, SEALBIN_POW_DIFFICULTY: '20' };
 
 const notRunReason = (example: DocExample) => NOT_RUN.find((entry) => entry.file === example.file && example.command.includes(entry.contains))?.reason;
@@ -111,7 +111,10 @@ describe('discovering the curl examples', () => {
 const files = [...new Set(EXAMPLES.map((example) => example.file))];
 
 describe.skipIf(REAL_CURL === null)('curl examples, run as documented (needs curl)', () => {
-  const observer = REAL_CURL === null ? undefined : new CurlObserver(REAL_CURL);
+  let observer: CurlObserver | undefined;
+  beforeAll(() => {
+    observer = new CurlObserver(REAL_CURL as string);
+  });
   afterAll(() => observer?.dispose());
 
   describe.each(files)('%s', (file) => {
