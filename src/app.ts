@@ -11,6 +11,8 @@ import type { AppContext } from './http/context.js';
 import { registerAccessLog } from './http/access-log.js';
 import { registerClientInfo } from './http/client-info.js';
 import { enforceRate, registerLimits } from './http/limits.js';
+import { registerPowGate } from './http/pow-gate.js';
+import { registerJsonParser } from './http/json-parser.js';
 import { challengeRoutes } from './http/routes/challenge.js';
 import { registerIdentity } from './http/identity.js';
 import { listRoutes } from './http/routes/list.js';
@@ -78,6 +80,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   app.server.headersTimeout = TIMEOUTS.headersMs;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  registerJsonParser(app);
 
   registerClientInfo(app, ctx.config, ctx.abuse.trustedProxies);
   app.addHook('onRequest', async (request, reply) => {
@@ -87,6 +90,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
   registerLimits(app, ctx.config, ctx.abuse);
+  registerPowGate(app, ctx);
   registerRequestMetrics(app, ctx);
 
   app.setErrorHandler((error, request, reply) => {

@@ -6,6 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { normalizeClaimedType } from '../core/content-type.js';
 import { AppError } from '../core/errors.js';
+import { exceedsJsonDepth } from './json-depth.js';
+import { TOO_DEEP } from './json-parser.js';
 import { SlowBodyGuard } from './slow-body.js';
 
 /** Bounded non-file multipart parts (fields, headers) so the overhead allowance below is honest. */
@@ -58,8 +60,11 @@ export function registerCreateParsers(app: FastifyInstance, maxSize: number): vo
     if (buffer.length === 0) return done(new AppError('EMPTY'), undefined);
     // Lossy decoding would silently store U+FFFD instead of what the client sent.
     if (!isUtf8(buffer)) return done(new AppError('INVALID_JSON', 'The JSON body is not valid UTF-8.'), undefined);
+    const text = buffer.toString('utf8');
+    // Event-loop stall by deep nesting: refused by a flat scan before the recursive parser runs.
+    if (exceedsJsonDepth(text)) return done(new AppError('INVALID_JSON', TOO_DEEP), undefined);
     // Prototype poisoning: the default parser refuses __proto__ and constructor.prototype keys.
-    parseJson(request, buffer.toString('utf8'), (error, value) => {
+    parseJson(request, text, (error, value) => {
       if (error) return done(new AppError('INVALID_JSON', 'The JSON body is malformed or has forbidden keys (__proto__, constructor).'), undefined);
       done(null, value);
     });

@@ -14,7 +14,7 @@ const PREVIEW_BYTES = 1024;
 
 export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await creationScope(app, ctx, (scope) => {
-    scope.post('/upload', { schema: schemas.upload, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'file'));
+    scope.post('/upload', { schema: schemas.upload, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'file'));
   });
 
   app.get('/download/:key', { schema: schemas.download, config: { rateGroup: 'read', bruteAction: 'download' } }, async (request: KeyRequest, reply) => {

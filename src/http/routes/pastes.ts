@@ -5,13 +5,11 @@ import { ItemService } from '../../core/item-service.js';
 import { requireIdentity } from '../identity.js';
 import type { UploadFacts } from '../../core/item-service.js';
 import { ENTROPY_MIN_BODY } from '../../security/entropy.js';
-import type { PowPurpose } from '../../security/pow.js';
 import type { ItemKind } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
-import { refundRate, specFor } from '../limits.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
@@ -39,7 +37,6 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
   const owner = request.identity?.owner ?? null;
-  await requireProofOfWork(ctx, request, reply, owner);
   const body = await readCreateBody(request, ctx.config.maxSize);
   const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
   await ctx.abuse.flood.recordCreation();
@@ -68,33 +65,6 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
   const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
   return reply.send(itemView(updated, baseUrl(ctx.config, request)));
-}
-
-/** Spam without accounts: creations cost a solved challenge (authenticated clients may be exempt). */
-export async function requireProofOfWork(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, owner: string | null): Promise<void> {
-  if (owner !== null && !ctx.config.powForAuthenticated) return;
-  const difficulty = await ctx.abuse.flood.difficulty();
-  if (difficulty <= 0) return;
-  const token = singleHeader(request.headers['x-pow-token'], 'X-PoW-Token');
-  const solution = singleHeader(request.headers['x-pow-solution'], 'X-PoW-Solution');
-  await verifyCounted(ctx, request, reply, 'create', token, solution, difficulty);
-}
-
-/**
- * Verifies a proof of work and counts the outcome (a missing one is not a failed solution). A
- * refused proof gives back the create-budget unit the request took: a client retrying after a
- * stale or mistyped token must not lose its hourly creations to the attempts (the refusal costs
- * the server one hash, so it needs no budget of its own).
- */
-export async function verifyCounted(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, purpose: PowPurpose, token: string | undefined, solution: string | undefined, difficulty: number): Promise<void> {
-  try {
-    await ctx.abuse.pow.verify(purpose, token, solution, difficulty);
-    ctx.metrics.powVerified.inc({ result: 'solved' });
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'POW_INVALID') ctx.metrics.powVerified.inc({ result: 'failed' });
-    if (error instanceof AppError && (error.code === 'POW_INVALID' || error.code === 'POW_REQUIRED')) await refundRate(ctx.abuse, specFor(ctx.config, 'create'), 'create', request, reply);
-    throw error;
-  }
 }
 
 /** Checks on the finished upload, before it is committed: type policy, entropy, duplicates. */
@@ -131,7 +101,7 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
 
 export async function pasteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await creationScope(app, ctx, (scope) => {
-    scope.post('/', { schema: schemas.createPaste, config: { rateGroup: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'paste'));
+    scope.post('/', { schema: schemas.createPaste, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'paste'));
     scope.put('/:id', { schema: schemas.updatePaste, config: { rateGroup: 'create', bruteAction: 'paste' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request: IdRequest, reply) => handleUpdate(ctx, request, reply));
   });
 

@@ -5,7 +5,6 @@ import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../identity.js';
 import { schemas } from '../schemas.js';
-import { verifyCounted } from './pastes.js';
 import { commonName } from './pki.js';
 
 const registerBody = z.object({ common_name: commonName, csr: z.string().max(16_384).optional() });
@@ -17,13 +16,8 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return challenge;
   });
 
-  app.post('/register', { schema: schemas.register, config: { rateGroup: 'create' } }, async (request, reply) => {
-    // Mass registration: each certificate costs a register-purpose proof of work.
-    if (ctx.config.registerDifficulty > 0) {
-      const token = request.headers['x-pow-token'];
-      const solution = request.headers['x-pow-solution'];
-      await verifyCounted(ctx, request, reply, 'register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
-    }
+  // Mass registration: each certificate costs a register-purpose proof of work (checked from the headers).
+  app.post('/register', { schema: schemas.register, config: { rateGroup: 'create', pow: 'register' } }, async (request, reply) => {
     const parsed = registerBody.safeParse(request.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

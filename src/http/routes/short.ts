@@ -6,7 +6,6 @@ import type { AppContext } from '../context.js';
 import { requireIdentity } from '../identity.js';
 import { schemas } from '../schemas.js';
 import { baseUrl } from '../urls.js';
-import { requireProofOfWork } from './pastes.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
@@ -31,9 +30,8 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
   await app.register(async (scope) => {
     // Anything that is not JSON is taken as the URL in text, within a small limit.
     scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
-    scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
+    scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const owner = request.identity?.owner ?? null;
-      await requireProofOfWork(ctx, request, reply, owner);
       const expiry = request.headers['x-expiry'];
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
       const base = baseUrl(ctx.config, request);

@@ -27,13 +27,13 @@ describe('pow-tamper', () => {
   it('edits inside the payload, re-encoded with the original signature, are refused; the genuine token then works', async () => {
     const { token, solution, challenge } = await solvedChallenge(server.url);
     const { payload, signature } = decodeToken(token);
-    expect(payload).toMatchObject({ d: 10, p: 'paste', n: challenge.nonce, e: challenge.expires });
+    expect(payload).toMatchObject({ d: 10, p: 'create', n: challenge.nonce, e: challenge.expires });
     const nonce = challenge.nonce as string;
     // Lower difficulty (with a solution of the easier puzzle), later expiry, other purpose, other nonce.
     await expectPowInvalid(encodeToken({ ...payload, d: 1 }, signature), solve(nonce, 1));
     await expectPowInvalid(encodeToken({ ...payload, d: 0 }, signature), '0');
     await expectPowInvalid(encodeToken({ ...payload, e: (payload['e'] as number) + 365 * 86400 }, signature), solution);
-    await expectPowInvalid(encodeToken({ ...payload, p: 'short' }, signature), solution);
+    await expectPowInvalid(encodeToken({ ...payload, p: 'register' }, signature), solution);
     await expectPowInvalid(encodeToken({ ...payload, n: '00'.repeat(16) }, signature), solve('00'.repeat(16), 10));
     await expectPowInvalid(encodeToken({ ...payload, v: 2 }, signature), solution);
     await expectPowInvalid(encodeToken({ ...payload, extra: true }, signature), solution);
