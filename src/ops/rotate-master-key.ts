@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { openSecretAny, sealSecret, unwrapKey, unwrapKeyAny, wrapKey } from '../crypto/key-wrap.js';
 import { CA_KEY_LABEL } from '../core/pki-service.js';
-import type { KeyRotationStore, MetadataStore, PkiStore } from '../storage/ports.js';
+import type { MetadataStores } from '../storage/ports.js';
 import type { MasterKeys } from './master-keys.js';
 import { KeyError, ROOT_SECRET_LABEL, SETTINGS } from './master-keys.js';
 
@@ -16,7 +16,7 @@ export interface RotationReport {
 
 const BATCH = 500;
 
-export async function rotateMasterKey(keys: MasterKeys, stores: { metadata: MetadataStore; pki: PkiStore; keys: KeyRotationStore }, logger: Logger): Promise<RotationReport> {
+export async function rotateMasterKey(keys: MasterKeys, stores: Pick<MetadataStores, 'metadata' | 'pki' | 'keys'>, logger: Logger): Promise<RotationReport> {
   if (!keys.previous) throw new KeyError('set SEALBIN_MASTER_KEY_PREVIOUS to the old key and SEALBIN_MASTER_KEY (or the key file) to the new one');
   const current = keys.current.wrapKey;
   const all = [current, keys.previous.wrapKey];

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'vitest';
-import type { BlobStore, CounterStore, KeyRotationStore, MetadataStore, PkiStore, ShortLinkStore } from '../../src/storage/ports.js';
+import type { BlobStore, CounterStore, MetadataStores } from '../../src/storage/ports.js';
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { MemoryCounterStore } from '../../src/storage/memory/memory-counter-store.js';
 import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
@@ -21,14 +21,6 @@ export interface AdapterFactory<T> {
   /** A reason to skip (backend absent), or null. */
   unavailable: () => Promise<string | null>;
   open: () => Promise<{ store: T; dispose: () => Promise<void> }>;
-}
-
-/** Every port one metadata database serves (the SQL family returns these from one connection). */
-export interface MetadataStores {
-  metadata: MetadataStore;
-  pki: PkiStore;
-  links: ShortLinkStore;
-  keys: KeyRotationStore;
 }
 
 /**

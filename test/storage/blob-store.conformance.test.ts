@@ -53,6 +53,31 @@ conformance('BlobStore', blobAdapters, (current) => {
     expect(await list(store)).toEqual([]);
   });
 
+  it('read: a blob that never existed rejects with ENOENT', async () => {
+    await expect(store.read(id())).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('abort: safe twice, and after abort the id can be written afresh', async () => {
+    const blobId = id();
+    const first = await store.create(blobId);
+    first.stream.write(randomBytes(100));
+    await first.abort();
+    await first.abort();
+    const second = await store.create(blobId);
+    await pipeline(Readable.from([Buffer.from('again')]), second.stream);
+    await second.commit();
+    expect((await readAll(await store.read(blobId))).toString()).toBe('again');
+  });
+
+  it('sweepIncomplete: nothing to sweep is 0, and committed blobs are left alone', async () => {
+    const blobId = id();
+    const writer = await store.create(blobId);
+    await pipeline(Readable.from([randomBytes(2000)]), writer.stream);
+    await writer.commit();
+    expect(await store.sweepIncomplete()).toBe(0);
+    expect(await list(store)).toEqual([blobId]);
+  });
+
   it('removes (shreds) idempotently', async () => {
     const blobId = id();
     const writer = await store.create(blobId);
@@ -60,6 +85,7 @@ conformance('BlobStore', blobAdapters, (current) => {
     await writer.commit();
     await store.remove(blobId);
     await store.remove(blobId);
+    await store.remove(id());
     await expect(store.read(blobId)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await list(store)).toEqual([]);
     await store.ping();

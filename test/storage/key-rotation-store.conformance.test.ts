@@ -2,7 +2,7 @@
 // replacement, so a rotation never overwrites a key a concurrent PUT has just written.
 import { randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
-import type { MetadataStores } from './adapters.js';
+import type { MetadataStores } from '../../src/storage/ports.js';
 import { conformance, metadataAdapters } from './adapters.js';
 import { ca, item } from './records.js';
 

@@ -2,7 +2,7 @@
 // Kysely instance and hands it here, so every dialect gets the same stores and migrations.
 import { Migrator } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { KeyRotationStore, MetadataStore, PkiStore, ShortLinkStore } from '../ports.js';
+import type { MetadataStores } from '../ports.js';
 import { migrationProvider } from './migrations.js';
 import type { SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
@@ -11,19 +11,11 @@ import { SqlKeyRotationStore } from './sql-key-rotation-store.js';
 import { SqlPkiStore } from './sql-pki-store.js';
 import { SqlShortLinkStore } from './sql-short-link-store.js';
 
-/** The stores of one database; they share its connection, which `metadata.close()` closes. */
-export interface SqlStores {
-  metadata: MetadataStore;
-  pki: PkiStore;
-  links: ShortLinkStore;
-  keys: KeyRotationStore;
-}
-
 /**
  * Brings the schema up to date (safe from several instances: migrations are locked) and builds the stores.
  * @example const { metadata, pki } = await openSqlStores(new Kysely<Database>({ dialect }), 'sqlite')
  */
-export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): Promise<SqlStores> {
+export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): Promise<MetadataStores> {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error } = await migrator.migrateToLatest();
   if (error) {

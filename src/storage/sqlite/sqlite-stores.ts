@@ -4,13 +4,13 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
 import type { Database } from '../sql/schema.js';
 import { openSqlStores } from '../sql/sql-stores.js';
-import type { SqlStores } from '../sql/sql-stores.js';
+import type { MetadataStores } from '../ports.js';
 
 /**
  * Opens (creating if needed) and migrates the SQLite database, with one store per port over it.
  * @example const { metadata, pki, links } = await openSqliteStores('./data/sealbin.db')
  */
-export async function openSqliteStores(file: string): Promise<SqlStores> {
+export async function openSqliteStores(file: string): Promise<MetadataStores> {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
