@@ -183,6 +183,16 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.hasBlob('11'.repeat(16))).toBe(false);
   });
 
+  it('replaceContent: racing replacements each get a distinct old blob, so every replaced blob is shredded once', async () => {
+    const original = item({ blobId: '10'.repeat(16), inline: null });
+    await store.insertItem(original);
+    const blobIds = Array.from({ length: 10 }, (_, n) => n.toString(16).padStart(2, '0').repeat(16));
+    const results = await Promise.all(blobIds.map((blobId) => store.replaceContent(original.id, { size: 1, mimeType: 'text/plain', sha256: '66'.repeat(32), wrappedKey: Buffer.alloc(61, 6), blobId, inline: null }, 1500)));
+    const shredded = results.map((r) => r?.oldBlobId);
+    const final = (await store.getLive(original.id, 1500))?.blobId;
+    expect([...shredded, final].sort()).toEqual([original.blobId, ...blobIds].sort());
+  });
+
   it('replaceContent: null and no change for an expired, burned or unknown item', async () => {
     const expired = item({ expiresAt: 1200 });
     const burned = item({ burnAfterRead: true });

@@ -169,8 +169,11 @@ export class SqlItemStore implements MetadataStore {
   }
 
   async replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
-    return this.db.transaction().execute(async (tx) => {
-      const old = await tx
+    // Compare-and-set on the old blob id: two racing PUTs on a database that does not serialise
+    // them (PostgreSQL at READ COMMITTED) would otherwise both report the same old blob, leaving
+    // one new blob unreferenced and never shredded. The loser re-reads and tries again.
+    for (;;) {
+      const old = await this.db
         .selectFrom('items')
         .select('blob_id')
         .where('id', '=', id)
@@ -178,13 +181,17 @@ export class SqlItemStore implements MetadataStore {
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
         .executeTakeFirst();
       if (!old) return null;
-      await tx
+      const oldBlobId = old.blob_id;
+      const result = await this.db
         .updateTable('items')
         .set({ size: content.size, mime_type: content.mimeType, sha256: content.sha256, wrapped_key: content.wrappedKey, blob_id: content.blobId, inline_data: content.inline })
         .where('id', '=', id)
-        .execute();
-      return { oldBlobId: old.blob_id };
-    });
+        .where('burned_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => (oldBlobId === null ? eb('blob_id', 'is', null) : eb('blob_id', '=', oldBlobId)))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return { oldBlobId };
+    }
   }
 
   async updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
