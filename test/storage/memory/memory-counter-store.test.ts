@@ -13,6 +13,21 @@ describe('MemoryCounterStore.close', () => {
   });
 });
 
+describe('MemoryCounterStore memory bound', () => {
+  it('past 500 000 keys (e.g. rotating IPv6 /64s) the oldest entry goes first, so memory stays bounded', async () => {
+    const store = new MemoryCounterStore(fakeClock());
+    for (let n = 0; n < 500_000; n++) await store.put(`k${n}`, n, 3600);
+    expect(await store.get('k0')).toEqual({ value: 0, ttl: 3600 });
+    await store.put('one-more', 1, 3600);
+    expect(await store.get('k0')).toBeNull();
+    expect(await store.get('k1')).toEqual({ value: 1, ttl: 3600 });
+    expect(await store.get('one-more')).toEqual({ value: 1, ttl: 3600 });
+    await store.increment('k1', 3600);
+    expect(await store.get('k2')).toEqual({ value: 2, ttl: 3600 });
+    await store.close();
+  });
+});
+
 describe('decide', () => {
   it('maps a resolved consume to allowed, with resetIn in whole seconds (at least 1)', async () => {
     const res = new RateLimiterRes(3, 1500, 2, false);
