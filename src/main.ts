@@ -7,7 +7,7 @@ import { prepareDataDir } from './data-dir.js';
 import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { openServer, StartupError } from './server.js';
-import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
+import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
 function fail(message: string): never {
@@ -85,16 +85,16 @@ async function rotate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const dataDir = await prepareDataDir(config.dataDir).catch((error: Error) => fail(error.message));
   const keys = await loadMasterKeys(config, dataDir, logger).catch((error: Error) => fail(error.message));
-  const store = await openSqliteMetadataStore(join(dataDir, 'sealbin.db'));
+  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
   try {
-    const report = await rotateMasterKey(keys, store, logger);
+    const report = await rotateMasterKey(keys, stores, logger);
     logger.info(report, 'master key rotation finished');
     if (report.skipped > 0) fail(`${report.skipped} item keys open with neither key; the check value was left unchanged`);
   } catch (error) {
     if (error instanceof KeyError) fail(error.message);
     throw error;
   } finally {
-    await store.close();
+    await stores.metadata.close();
   }
 }
 

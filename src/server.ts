@@ -25,7 +25,7 @@ import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import type { X509Certificate } from '@peculiar/x509';
-import { openSqliteMetadataStore } from './storage/sqlite/sqlite-metadata-store.js';
+import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
@@ -63,7 +63,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const metadata = await openSqliteMetadataStore(join(dataDir, 'sealbin.db'));
+  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
+  const { metadata } = stores;
   let keyring: Keyring;
   try {
     keyring = await openKeyring(keys, metadata, logger);
@@ -79,7 +80,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const cleanupDeps = {
     metadata,
     blobs,
-    links: metadata,
+    links: stores.links,
     clock,
     onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
     onRun: (removed: number) => {
@@ -100,14 +101,14 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
   const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
-  const pki = new PkiService({ store: metadata, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock, admins: new Set(config.admins), trustedCas });
+  const pki = new PkiService({ store: stores.pki, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
   pki.onAudit = (event) => {
     if (event.event === 'issued') metrics.certificatesIssued.inc({ source: 'issue' });
     if (event.event === 'registered') metrics.certificatesIssued.inc({ source: 'register' });
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
-  const links = new ShortLinkService(metadata, clock, config);
+  const links = new ShortLinkService(stores.links, clock, config);
   const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import { openSecretAny, sealSecret, unwrapKey, unwrapKeyAny, wrapKey } from '../crypto/key-wrap.js';
 import { CA_KEY_LABEL } from '../core/pki-service.js';
-import type { KeyRotationStore, MetadataStore, PkiStore } from '../storage/ports.js';
+import type { MetadataStores } from '../storage/ports.js';
 import type { MasterKeys } from './master-keys.js';
 import { KeyError, ROOT_SECRET_LABEL, SETTINGS } from './master-keys.js';
 
@@ -16,17 +16,17 @@ export interface RotationReport {
 
 const BATCH = 500;
 
-export async function rotateMasterKey(keys: MasterKeys, store: MetadataStore & PkiStore & KeyRotationStore, logger: Logger): Promise<RotationReport> {
+export async function rotateMasterKey(keys: MasterKeys, stores: Pick<MetadataStores, 'metadata' | 'pki' | 'keys'>, logger: Logger): Promise<RotationReport> {
   if (!keys.previous) throw new KeyError('set SEALBIN_MASTER_KEY_PREVIOUS to the old key and SEALBIN_MASTER_KEY (or the key file) to the new one');
   const current = keys.current.wrapKey;
   const all = [current, keys.previous.wrapKey];
-  const check = await store.getSetting(SETTINGS.check);
+  const check = await stores.metadata.getSetting(SETTINGS.check);
   if (check !== keys.previous.check && check !== keys.current.check) throw new KeyError('neither key matches the data directory');
 
   const report: RotationReport = { items: 0, rewrapped: 0, skipped: 0, ca: false };
   let after = '';
   for (;;) {
-    const batch = await store.listWrappedKeys(after, BATCH);
+    const batch = await stores.keys.listWrappedKeys(after, BATCH);
     if (batch.length === 0) break;
     for (const { id, wrappedKey } of batch) {
       report.items++;
@@ -44,25 +44,25 @@ export async function rotateMasterKey(keys: MasterKeys, store: MetadataStore & P
         logger.error({ item: 'unreadable' }, 'an item key opens with neither master key; left as it is');
         continue;
       }
-      if (await store.replaceWrappedKey(id, wrappedKey, wrapKey(current, dataKey, id))) report.rewrapped++;
+      if (await stores.keys.replaceWrappedKey(id, wrappedKey, wrapKey(current, dataKey, id))) report.rewrapped++;
       dataKey.fill(0);
     }
     after = batch[batch.length - 1]?.id ?? after;
   }
 
-  const ca = await store.getCa();
+  const ca = await stores.pki.getCa();
   if (ca) {
     const pkcs8 = openSecretAny(all, ca.sealedKey, CA_KEY_LABEL);
-    report.ca = await store.replaceCaSealedKey(ca.sealedKey, sealSecret(current, pkcs8, CA_KEY_LABEL));
+    report.ca = await stores.keys.replaceCaSealedKey(ca.sealedKey, sealSecret(current, pkcs8, CA_KEY_LABEL));
     pkcs8.fill(0);
   }
-  const sealedRoot = await store.getSetting(SETTINGS.root);
+  const sealedRoot = await stores.metadata.getSetting(SETTINGS.root);
   if (sealedRoot) {
     const root = openSecretAny(all, Buffer.from(sealedRoot, 'base64'), ROOT_SECRET_LABEL);
-    await store.setSetting(SETTINGS.root, sealSecret(current, root, ROOT_SECRET_LABEL).toString('base64'));
+    await stores.metadata.setSetting(SETTINGS.root, sealSecret(current, root, ROOT_SECRET_LABEL).toString('base64'));
     root.fill(0);
   }
   // Last: from now on only the new key opens this data directory.
-  if (report.skipped === 0) await store.setSetting(SETTINGS.check, keys.current.check);
+  if (report.skipped === 0) await stores.metadata.setSetting(SETTINGS.check, keys.current.check);
   return report;
 }

@@ -53,7 +53,8 @@ export interface MetadataStore {
   getLiveByKeyHash(keyHash: string, now: number): Promise<ItemRecord | null>;
   /**
    * Atomically claims a live burn-after-read item for its one reader: exactly one concurrent
-   * caller gets the record, every other gets null. The item is invisible from then on.
+   * caller gets the record, every other gets null. The item is invisible from then on. The
+   * returned record has `burnedAt` = now and the read already counted in `downloads`.
    */
   claimBurn(id: string, now: number): Promise<ItemRecord | null>;
   /**
@@ -222,6 +223,7 @@ export interface PkiStore {
   getCertByFingerprint(fingerprint: string): Promise<CertRecord | null>;
   getCertBySha1(sha1: string): Promise<CertRecord | null>;
   getCertBySerial(serial: string): Promise<CertRecord | null>;
+  /** Every certificate, revoked ones included, oldest first (issuedAt, then serial). */
   listCerts(): Promise<CertRecord[]>;
   /** Sets revoked_at once; returns the record (revoked) or null when unknown. */
   revokeCert(serial: string, at: number): Promise<CertRecord | null>;
@@ -262,10 +264,22 @@ export interface ShortLinkStore {
   getLiveLink(id: string, now: number): Promise<ShortLinkRecord | null>;
   /** Atomically counts one click on a live link and returns it; null when gone. */
   clickLink(id: string, now: number): Promise<ShortLinkRecord | null>;
+  /** Live links of `owner` (null: everyone's), newest first (createdAt desc, id desc), at most 1000. */
   listLinks(owner: string | null, now: number): Promise<ShortLinkRecord[]>;
   deleteLink(id: string): Promise<boolean>;
   /** Deletes expired links; returns how many. */
   deleteExpiredLinks(now: number): Promise<number>;
+}
+
+/**
+ * Every port one metadata database serves, sharing one connection that `metadata.close()` closes.
+ * @example const { metadata, pki, links, keys } = await openSqliteStores('./data/sealbin.db')
+ */
+export interface MetadataStores {
+  metadata: MetadataStore;
+  pki: PkiStore;
+  links: ShortLinkStore;
+  keys: KeyRotationStore;
 }
 
 /** What re-wrapping every key under a new master key needs (master key rotation). */

@@ -2,9 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, expect, it } from 'vitest';
 import type { BlobStore } from '../../src/storage/ports.js';
-import { blobAdapters } from './adapters.js';
+import { blobAdapters, conformance } from './adapters.js';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -20,59 +20,74 @@ async function list(store: BlobStore): Promise<string[]> {
 
 const id = () => randomBytes(16).toString('hex');
 
-for (const adapter of blobAdapters) {
-  describe(`BlobStore conformance: ${adapter.name}`, async () => {
-    const reason = await adapter.unavailable();
-    if (reason) {
-      it.skip(`skipped: ${reason}`, () => undefined);
-      return;
-    }
-    let store: BlobStore;
-    let dispose: () => Promise<void>;
-    beforeEach(async () => {
-      ({ store, dispose } = await adapter.open());
-    });
-    afterEach(async () => {
-      await dispose();
-    });
-
-    it('writes, commits and reads back whole and by range', async () => {
-      const data = randomBytes(300_000);
-      const blobId = id();
-      const writer = await store.create(blobId);
-      await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), writer.stream);
-      await writer.commit();
-      expect((await readAll(await store.read(blobId))).equals(data)).toBe(true);
-      expect((await readAll(await store.read(blobId, { start: 70_000, end: 70_009 }))).equals(data.subarray(70_000, 70_010))).toBe(true);
-      expect(await list(store)).toEqual([blobId]);
-    });
-
-    it('keeps uncommitted and aborted writes invisible', async () => {
-      const blobId = id();
-      const writer = await store.create(blobId);
-      writer.stream.write(randomBytes(1000));
-      await expect(store.read(blobId)).rejects.toMatchObject({ code: 'ENOENT' });
-      await writer.abort();
-      expect(await list(store)).toEqual([]);
-    });
-
-    it('sweeps leftovers of writes that never committed (crash)', async () => {
-      const writer = await store.create(id());
-      await new Promise<void>((resolve) => writer.stream.write(randomBytes(1000), () => resolve()));
-      expect(await store.sweepIncomplete()).toBeGreaterThanOrEqual(1);
-      expect(await list(store)).toEqual([]);
-    });
-
-    it('removes (shreds) idempotently', async () => {
-      const blobId = id();
-      const writer = await store.create(blobId);
-      await pipeline(Readable.from([randomBytes(5000)]), writer.stream);
-      await writer.commit();
-      await store.remove(blobId);
-      await store.remove(blobId);
-      await expect(store.read(blobId)).rejects.toMatchObject({ code: 'ENOENT' });
-      expect(await list(store)).toEqual([]);
-      await store.ping();
-    });
+conformance('BlobStore', blobAdapters, (current) => {
+  let store: BlobStore;
+  beforeEach(() => {
+    store = current();
   });
-}
+
+  it('writes, commits and reads back whole and by range', async () => {
+    const data = randomBytes(300_000);
+    const blobId = id();
+    const writer = await store.create(blobId);
+    await pipeline(Readable.from([data.subarray(0, 1000), data.subarray(1000)]), writer.stream);
+    await writer.commit();
+    expect((await readAll(await store.read(blobId))).equals(data)).toBe(true);
+    expect((await readAll(await store.read(blobId, { start: 70_000, end: 70_009 }))).equals(data.subarray(70_000, 70_010))).toBe(true);
+    expect(await list(store)).toEqual([blobId]);
+  });
+
+  it('keeps uncommitted and aborted writes invisible', async () => {
+    const blobId = id();
+    const writer = await store.create(blobId);
+    writer.stream.write(randomBytes(1000));
+    await expect(store.read(blobId)).rejects.toMatchObject({ code: 'ENOENT' });
+    await writer.abort();
+    expect(await list(store)).toEqual([]);
+  });
+
+  it('sweeps leftovers of writes that never committed (crash)', async () => {
+    const writer = await store.create(id());
+    await new Promise<void>((resolve) => writer.stream.write(randomBytes(1000), () => resolve()));
+    expect(await store.sweepIncomplete()).toBeGreaterThanOrEqual(1);
+    expect(await list(store)).toEqual([]);
+  });
+
+  it('read: a blob that never existed rejects with ENOENT', async () => {
+    await expect(store.read(id())).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('abort: safe twice, and after abort the id can be written afresh', async () => {
+    const blobId = id();
+    const first = await store.create(blobId);
+    first.stream.write(randomBytes(100));
+    await first.abort();
+    await first.abort();
+    const second = await store.create(blobId);
+    await pipeline(Readable.from([Buffer.from('again')]), second.stream);
+    await second.commit();
+    expect((await readAll(await store.read(blobId))).toString()).toBe('again');
+  });
+
+  it('sweepIncomplete: nothing to sweep is 0, and committed blobs are left alone', async () => {
+    const blobId = id();
+    const writer = await store.create(blobId);
+    await pipeline(Readable.from([randomBytes(2000)]), writer.stream);
+    await writer.commit();
+    expect(await store.sweepIncomplete()).toBe(0);
+    expect(await list(store)).toEqual([blobId]);
+  });
+
+  it('removes (shreds) idempotently', async () => {
+    const blobId = id();
+    const writer = await store.create(blobId);
+    await pipeline(Readable.from([randomBytes(5000)]), writer.stream);
+    await writer.commit();
+    await store.remove(blobId);
+    await store.remove(blobId);
+    await store.remove(id());
+    await expect(store.read(blobId)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await list(store)).toEqual([]);
+    await store.ping();
+  });
+});

@@ -1,133 +1,258 @@
-// One suite, every MetadataStore adapter: the behaviour the core relies on.
-import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ItemRecord, MetadataStore } from '../../src/storage/ports.js';
-import { metadataAdapters } from './adapters.js';
+// One suite, every MetadataStore adapter: each method of the port, as the core relies on it.
+import { beforeEach, expect, it } from 'vitest';
+import type { ItemQuery, ItemRecord, MetadataStore } from '../../src/storage/ports.js';
+import { conformance, metadataAdapters } from './adapters.js';
+import { item } from './records.js';
 
-function record(overrides: Partial<ItemRecord> = {}): ItemRecord {
-  return {
-    id: randomBytes(16).toString('hex'),
-    kind: 'paste',
-    keyHash: null,
-    owner: null,
-    deleteTokenHash: 'ab'.repeat(32),
-    size: 5,
-    mimeType: 'text/plain',
-    filename: null,
-    sha256: 'cd'.repeat(32),
-    createdAt: 1000,
-    expiresAt: 2000,
-    burnAfterRead: false,
-    burnedAt: null,
-    downloads: 0,
-    wrappedKey: randomBytes(61),
-    blobId: null,
-    inline: randomBytes(40),
-    ...overrides,
-  };
-}
+const query = (overrides: Partial<ItemQuery> = {}): ItemQuery => ({ owner: null, typePattern: null, after: null, before: null, now: 1500, limit: 100, cursor: null, ...overrides });
+const ids = (items: ItemRecord[]) => items.map((i) => i.id);
+/** Newest first, ties broken by id descending: the order listItems promises. */
+const newestFirst = (items: ItemRecord[]) => ids([...items].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)));
 
-for (const adapter of metadataAdapters) {
-  describe(`MetadataStore conformance: ${adapter.name}`, async () => {
-    const reason = await adapter.unavailable();
-    if (reason) {
-      it.skip(`skipped: ${reason}`, () => undefined);
-      return;
-    }
-    let store: MetadataStore;
-    let dispose: () => Promise<void>;
-    beforeEach(async () => {
-      ({ store, dispose } = await adapter.open());
-    });
-    afterEach(async () => {
-      await dispose();
-    });
-
-    it('stores and returns every field unchanged', async () => {
-      const item = record({ filename: 'a.txt', keyHash: 'ef'.repeat(32), kind: 'file', blobId: 'aa'.repeat(16), inline: null, expiresAt: null });
-      await store.insertItem(item);
-      expect(await store.getLive(item.id, 1500)).toEqual(item);
-      expect(await store.getLiveByKeyHash('ef'.repeat(32), 1500)).toEqual(item);
-    });
-
-    it('hides expired items (expires_at <= now) and unknown ids', async () => {
-      const item = record({ expiresAt: 2000 });
-      await store.insertItem(item);
-      expect(await store.getLive(item.id, 1999)).not.toBeNull();
-      expect(await store.getLive(item.id, 2000)).toBeNull();
-      expect(await store.getLive('0'.repeat(32), 1500)).toBeNull();
-    });
-
-    it('lets exactly one of many concurrent claims win a burn-after-read item', async () => {
-      const item = record({ burnAfterRead: true });
-      await store.insertItem(item);
-      const results = await Promise.all(Array.from({ length: 25 }, () => store.claimBurn(item.id, 1500)));
-      expect(results.filter((r) => r !== null)).toHaveLength(1);
-      expect(await store.getLive(item.id, 1500)).toBeNull();
-    });
-
-    it('never claims a non-burn or expired item', async () => {
-      const plain = record();
-      const expired = record({ burnAfterRead: true, expiresAt: 1200 });
-      await store.insertItem(plain);
-      await store.insertItem(expired);
-      expect(await store.claimBurn(plain.id, 1500)).toBeNull();
-      expect(await store.claimBurn(expired.id, 1500)).toBeNull();
-    });
-
-    it('adds download counts in batches', async () => {
-      const item = record();
-      const other = record();
-      await store.insertItem(item);
-      await store.insertItem(other);
-      await store.addDownloads(new Map([[item.id, 2], [other.id, 5], ['f'.repeat(32), 1]]));
-      await store.addDownloads(new Map([[item.id, 1]]));
-      expect((await store.getLive(item.id, 1500))?.downloads).toBe(3);
-      expect((await store.getLive(other.id, 1500))?.downloads).toBe(5);
-    });
-
-    it('deletes once and reports where the content lived', async () => {
-      const item = record({ blobId: 'bb'.repeat(16), inline: null });
-      await store.insertItem(item);
-      expect(await store.hasBlob('bb'.repeat(16))).toBe(true);
-      expect(await store.deleteItem(item.id)).toEqual({ id: item.id, blobId: 'bb'.repeat(16) });
-      expect(await store.deleteItem(item.id)).toBeNull();
-      expect(await store.hasBlob('bb'.repeat(16))).toBe(false);
-    });
-
-    it('lists expired and long-burned items as removable, not live ones', async () => {
-      const live = record({ expiresAt: 5000 });
-      const expired = record({ expiresAt: 1400 });
-      const burned = record({ burnAfterRead: true });
-      await store.insertItem(live);
-      await store.insertItem(expired);
-      await store.insertItem(burned);
-      await store.claimBurn(burned.id, 1000);
-      const due = (await store.listRemovable(1500, 1100, 10)).map((r) => r.id).sort();
-      expect(due).toEqual([expired.id, burned.id].sort());
-      expect((await store.listRemovable(1500, 900, 10)).map((r) => r.id)).toEqual([expired.id]);
-    });
-
-    it('refuses a second item with the same key hash', async () => {
-      await store.insertItem(record({ keyHash: '12'.repeat(32) }));
-      await expect(store.insertItem(record({ keyHash: '12'.repeat(32) }))).rejects.toThrow();
-    });
-
-    it('stores concurrent inserts, and a conflicting one fails alone', async () => {
-      const items = Array.from({ length: 20 }, () => record());
-      const clash = record({ id: items[3]?.id as string });
-      const results = await Promise.allSettled([...items, clash].map((item) => store.insertItem(item)));
-      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
-      expect(results[20]?.status).toBe('rejected');
-      for (const item of items) expect(await store.getLive(item.id, 1500)).not.toBeNull();
-    });
-
-    it('keeps settings', async () => {
-      expect(await store.getSetting('x')).toBeNull();
-      await store.setSetting('x', 'one');
-      await store.setSetting('x', 'two');
-      expect(await store.getSetting('x')).toBe('two');
-      await store.ping();
-    });
+conformance('MetadataStore', metadataAdapters, (current) => {
+  let store: MetadataStore;
+  beforeEach(() => {
+    store = current().metadata;
   });
-}
+
+  it('insertItem/getLive/getLiveByKeyHash: every field comes back unchanged, including sizes beyond 32 bits', async () => {
+    const file = item({ kind: 'file', filename: 'a.txt', keyHash: 'ef'.repeat(32), blobId: 'aa'.repeat(16), inline: null, expiresAt: null, size: 5 * 2 ** 30, createdAt: 1_800_000_000 });
+    const owned = item({ owner: '0f'.repeat(32), deleteTokenHash: null, burnAfterRead: true, downloads: 7, mimeType: 'image/png' });
+    await store.insertItem(file);
+    await store.insertItem(owned);
+    expect(await store.getLive(file.id, 1_800_000_001)).toEqual(file);
+    expect(await store.getLiveByKeyHash('ef'.repeat(32), 1_800_000_001)).toEqual(file);
+    expect(await store.getLive(owned.id, 1500)).toEqual(owned);
+  });
+
+  it('getLive/getLiveByKeyHash: hide expired items (expires_at <= now), burned items and unknown ids', async () => {
+    const expiring = item({ expiresAt: 2000, keyHash: '01'.repeat(32) });
+    const burned = item({ burnAfterRead: true, keyHash: '02'.repeat(32) });
+    await store.insertItem(expiring);
+    await store.insertItem(burned);
+    expect(await store.getLive(expiring.id, 1999)).not.toBeNull();
+    expect(await store.getLiveByKeyHash('01'.repeat(32), 1999)).not.toBeNull();
+    expect(await store.getLive(expiring.id, 2000)).toBeNull();
+    expect(await store.getLiveByKeyHash('01'.repeat(32), 2000)).toBeNull();
+    expect(await store.claimBurn(burned.id, 1500)).not.toBeNull();
+    expect(await store.getLive(burned.id, 1500)).toBeNull();
+    expect(await store.getLiveByKeyHash('02'.repeat(32), 1500)).toBeNull();
+    expect(await store.getLive('0'.repeat(32), 1500)).toBeNull();
+    expect(await store.getLiveByKeyHash('03'.repeat(32), 1500)).toBeNull();
+  });
+
+  it('insertItem: refuses a second item with the same key hash (one diceware key, one item)', async () => {
+    await store.insertItem(item({ keyHash: '12'.repeat(32) }));
+    await expect(store.insertItem(item({ keyHash: '12'.repeat(32) }))).rejects.toThrow();
+  });
+
+  it('insertItem: concurrent inserts are all stored, and a conflicting one fails alone (group commit)', async () => {
+    const items = Array.from({ length: 20 }, () => item());
+    const clash = item({ id: items[3]?.id as string });
+    const results = await Promise.allSettled([...items, clash].map((i) => store.insertItem(i)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[20]?.status).toBe('rejected');
+    for (const i of items) expect(await store.getLive(i.id, 1500)).toEqual(i);
+  });
+
+  it('claimBurn: exactly one of many concurrent claims wins, with burnedAt set and the read counted', async () => {
+    const burn = item({ burnAfterRead: true, downloads: 0 });
+    await store.insertItem(burn);
+    const results = await Promise.all(Array.from({ length: 25 }, () => store.claimBurn(burn.id, 1500)));
+    const winners = results.filter((r) => r !== null);
+    expect(winners).toEqual([{ ...burn, burnedAt: 1500, downloads: 1 }]);
+    expect(await store.getLive(burn.id, 1500)).toBeNull();
+    expect(await store.claimBurn(burn.id, 1501)).toBeNull();
+  });
+
+  it('claimBurn: never claims a non-burn, expired or unknown item', async () => {
+    const plain = item();
+    const expired = item({ burnAfterRead: true, expiresAt: 1200 });
+    await store.insertItem(plain);
+    await store.insertItem(expired);
+    expect(await store.claimBurn(plain.id, 1500)).toBeNull();
+    expect(await store.claimBurn(expired.id, 1500)).toBeNull();
+    expect(await store.claimBurn('0'.repeat(32), 1500)).toBeNull();
+    expect(await store.getLive(plain.id, 1500)).toEqual(plain);
+  });
+
+  it('addDownloads: adds counts for several items at once, ignores unknown ids and empty batches', async () => {
+    const one = item();
+    const other = item({ downloads: 10 });
+    await store.insertItem(one);
+    await store.insertItem(other);
+    await store.addDownloads(new Map([[one.id, 2], [other.id, 5], ['f'.repeat(32), 1]]));
+    await store.addDownloads(new Map([[one.id, 1]]));
+    await store.addDownloads(new Map());
+    expect((await store.getLive(one.id, 1500))?.downloads).toBe(3);
+    expect((await store.getLive(other.id, 1500))?.downloads).toBe(15);
+  });
+
+  it('deleteItem: deletes once, whatever the state, and says where the content lived', async () => {
+    const inBlob = item({ blobId: 'bb'.repeat(16), inline: null });
+    const expired = item({ expiresAt: 1100 });
+    const burned = item({ burnAfterRead: true });
+    for (const i of [inBlob, expired, burned]) await store.insertItem(i);
+    await store.claimBurn(burned.id, 1050);
+    expect(await store.deleteItem(inBlob.id)).toEqual({ id: inBlob.id, blobId: 'bb'.repeat(16) });
+    expect(await store.deleteItem(inBlob.id)).toBeNull();
+    expect(await store.deleteItem(expired.id)).toEqual({ id: expired.id, blobId: null });
+    expect(await store.deleteItem(burned.id)).toEqual({ id: burned.id, blobId: null });
+    expect(await store.listRemovable(10_000, 10_000, 10)).toEqual([]);
+  });
+
+  it('hasBlob: true while any row, live or not, references the blob', async () => {
+    const expired = item({ blobId: 'cc'.repeat(16), inline: null, expiresAt: 1100 });
+    await store.insertItem(expired);
+    expect(await store.hasBlob('cc'.repeat(16))).toBe(true);
+    expect(await store.hasBlob('dd'.repeat(16))).toBe(false);
+    await store.deleteItem(expired.id);
+    expect(await store.hasBlob('cc'.repeat(16))).toBe(false);
+  });
+
+  it('listRemovable: expired at now (inclusive) and burned strictly before the cut-off, never live items', async () => {
+    const live = item({ expiresAt: 5000 });
+    const forever = item({ expiresAt: null });
+    const expiresNow = item({ expiresAt: 1500 });
+    const burned = item({ burnAfterRead: true, blobId: 'ee'.repeat(16), inline: null });
+    for (const i of [live, forever, expiresNow, burned]) await store.insertItem(i);
+    await store.claimBurn(burned.id, 1100);
+    const due = await store.listRemovable(1500, 1101, 10);
+    expect(due.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([{ id: expiresNow.id, blobId: null }, { id: burned.id, blobId: 'ee'.repeat(16) }].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect(await store.listRemovable(1500, 1100, 10)).toEqual([{ id: expiresNow.id, blobId: null }]);
+    expect(await store.listRemovable(1499, 1000, 10)).toEqual([]);
+  });
+
+  it('listRemovable: returns at most `limit` rows, so a sweep works in batches', async () => {
+    for (let i = 0; i < 7; i++) await store.insertItem(item({ expiresAt: 1100 }));
+    expect(await store.listRemovable(1500, 0, 5)).toHaveLength(5);
+    for (const removed of await store.listRemovable(1500, 0, 5)) await store.deleteItem(removed.id);
+    expect(await store.listRemovable(1500, 0, 5)).toHaveLength(2);
+  });
+
+  it('listItems: live items only, newest first with ties broken by id descending', async () => {
+    const items = [item({ createdAt: 1100 }), item({ createdAt: 1300 }), item({ createdAt: 1300 }), item({ createdAt: 1200, expiresAt: null })];
+    const expired = item({ createdAt: 1400, expiresAt: 1500 });
+    const burned = item({ createdAt: 1400, burnAfterRead: true });
+    for (const i of [...items, expired, burned]) await store.insertItem(i);
+    await store.claimBurn(burned.id, 1450);
+    expect(ids(await store.listItems(query()))).toEqual(newestFirst(items));
+  });
+
+  it('listItems: filters by owner (null lists everyone), MIME pattern and creation time (both bounds exclusive)', async () => {
+    const alice = 'a1'.repeat(32);
+    const png = item({ owner: alice, mimeType: 'image/png', createdAt: 1100 });
+    const jpeg = item({ owner: alice, mimeType: 'image/jpeg', createdAt: 1200 });
+    const text = item({ owner: alice, mimeType: 'text/plain', createdAt: 1300 });
+    const bobs = item({ owner: 'b0'.repeat(32), mimeType: 'image/png', createdAt: 1250 });
+    const anonymous = item({ createdAt: 1150 });
+    for (const i of [png, jpeg, text, bobs, anonymous]) await store.insertItem(i);
+    expect(ids(await store.listItems(query({ owner: alice })))).toEqual([text.id, jpeg.id, png.id]);
+    expect(ids(await store.listItems(query()))).toEqual([text.id, bobs.id, jpeg.id, anonymous.id, png.id]);
+    expect(ids(await store.listItems(query({ owner: alice, typePattern: 'image/%' })))).toEqual([jpeg.id, png.id]);
+    expect(ids(await store.listItems(query({ typePattern: 'image/png' })))).toEqual([bobs.id, png.id]);
+    expect(ids(await store.listItems(query({ after: 1100, before: 1300 })))).toEqual([bobs.id, jpeg.id, anonymous.id]);
+    expect(ids(await store.listItems(query({ owner: alice, after: 1300 })))).toEqual([]);
+  });
+
+  it('listItems: limit and keyset cursor page through every item exactly once, even across equal creation times', async () => {
+    const items = Array.from({ length: 11 }, (_, n) => item({ createdAt: 1000 + Math.floor(n / 3) }));
+    for (const i of items) await store.insertItem(i);
+    const seen: string[] = [];
+    let cursor: ItemQuery['cursor'] = null;
+    for (let page = 0; page < 10; page++) {
+      const rows = await store.listItems(query({ limit: 4, cursor }));
+      expect(rows.length).toBeLessThanOrEqual(4);
+      seen.push(...ids(rows));
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < 4) break;
+      cursor = { createdAt: last.createdAt, id: last.id };
+    }
+    expect(seen).toEqual(newestFirst(items));
+  });
+
+  it('replaceContent: swaps the content fields of a live item, keeps the rest, and names the old blob', async () => {
+    const original = item({ blobId: '11'.repeat(16), inline: null, filename: 'a.bin', owner: 'a1'.repeat(32), downloads: 4 });
+    await store.insertItem(original);
+    const inline = { size: 3, mimeType: 'text/markdown', sha256: '99'.repeat(32), wrappedKey: Buffer.alloc(61, 7), blobId: null, inline: Buffer.from('new') };
+    expect(await store.replaceContent(original.id, inline, 1500)).toEqual({ oldBlobId: '11'.repeat(16) });
+    expect(await store.getLive(original.id, 1500)).toEqual({ ...original, ...inline });
+    const inBlob = { size: 2 ** 33, mimeType: 'application/octet-stream', sha256: '88'.repeat(32), wrappedKey: Buffer.alloc(61, 8), blobId: '22'.repeat(16), inline: null };
+    expect(await store.replaceContent(original.id, inBlob, 1500)).toEqual({ oldBlobId: null });
+    expect(await store.getLive(original.id, 1500)).toEqual({ ...original, ...inBlob });
+    expect(await store.hasBlob('11'.repeat(16))).toBe(false);
+  });
+
+  it('replaceContent: racing replacements each get a distinct old blob, so every replaced blob is shredded once', async () => {
+    const original = item({ blobId: '10'.repeat(16), inline: null });
+    await store.insertItem(original);
+    const blobIds = Array.from({ length: 10 }, (_, n) => n.toString(16).padStart(2, '0').repeat(16));
+    const results = await Promise.all(blobIds.map((blobId) => store.replaceContent(original.id, { size: 1, mimeType: 'text/plain', sha256: '66'.repeat(32), wrappedKey: Buffer.alloc(61, 6), blobId, inline: null }, 1500)));
+    const shredded = results.map((r) => r?.oldBlobId);
+    const final = (await store.getLive(original.id, 1500))?.blobId;
+    expect([...shredded, final].sort()).toEqual([original.blobId, ...blobIds].sort());
+  });
+
+  it('replaceContent: null and no change for an expired, burned or unknown item', async () => {
+    const expired = item({ expiresAt: 1200 });
+    const burned = item({ burnAfterRead: true });
+    await store.insertItem(expired);
+    await store.insertItem(burned);
+    await store.claimBurn(burned.id, 1100);
+    const content = { size: 1, mimeType: 'text/plain', sha256: '77'.repeat(32), wrappedKey: Buffer.alloc(61, 1), blobId: '33'.repeat(16), inline: null };
+    expect(await store.replaceContent(expired.id, content, 1500)).toBeNull();
+    expect(await store.replaceContent(burned.id, content, 1500)).toBeNull();
+    expect(await store.replaceContent('0'.repeat(32), content, 1500)).toBeNull();
+    expect(await store.hasBlob('33'.repeat(16))).toBe(false);
+    expect(await store.getLive(expired.id, 1100)).toEqual(expired);
+  });
+
+  it('updateMetadata: changes only the fields given, including to null', async () => {
+    const original = item({ filename: 'a.txt' });
+    await store.insertItem(original);
+    expect(await store.updateMetadata(original.id, { expiresAt: 9000 }, 1500)).toBe(true);
+    expect(await store.getLive(original.id, 1500)).toEqual({ ...original, expiresAt: 9000 });
+    expect(await store.updateMetadata(original.id, { filename: 'b.txt', burnAfterRead: true }, 1500)).toBe(true);
+    expect(await store.getLive(original.id, 1500)).toEqual({ ...original, expiresAt: 9000, filename: 'b.txt', burnAfterRead: true });
+    expect(await store.updateMetadata(original.id, { expiresAt: null, filename: null, burnAfterRead: false }, 1500)).toBe(true);
+    expect(await store.getLive(original.id, 99_999)).toEqual({ ...original, expiresAt: null, filename: null, burnAfterRead: false });
+  });
+
+  it('updateMetadata: a burn flag set afterwards makes the item claimable once', async () => {
+    const later = item();
+    await store.insertItem(later);
+    expect(await store.claimBurn(later.id, 1500)).toBeNull();
+    await store.updateMetadata(later.id, { burnAfterRead: true }, 1500);
+    expect(await store.claimBurn(later.id, 1500)).not.toBeNull();
+  });
+
+  it('updateMetadata: false and no change for an expired, burned or unknown item; an empty update reports liveness', async () => {
+    const live = item();
+    const expired = item({ expiresAt: 1200 });
+    const burned = item({ burnAfterRead: true });
+    for (const i of [live, expired, burned]) await store.insertItem(i);
+    await store.claimBurn(burned.id, 1100);
+    expect(await store.updateMetadata(expired.id, { expiresAt: 9000 }, 1500)).toBe(false);
+    expect(await store.updateMetadata(burned.id, { filename: 'x' }, 1500)).toBe(false);
+    expect(await store.updateMetadata('0'.repeat(32), { filename: 'x' }, 1500)).toBe(false);
+    expect(await store.getLive(expired.id, 1100)).toEqual(expired);
+    expect(await store.updateMetadata(live.id, {}, 1500)).toBe(true);
+    expect(await store.updateMetadata(expired.id, {}, 1500)).toBe(false);
+  });
+
+  it('getSetting/setSetting: absent is null, a later value replaces an earlier one, names are apart', async () => {
+    expect(await store.getSetting('x')).toBeNull();
+    await store.setSetting('x', 'one');
+    await store.setSetting('x', 'two');
+    await store.setSetting('y', 'ü'.repeat(2000));
+    expect(await store.getSetting('x')).toBe('two');
+    expect(await store.getSetting('y')).toBe('ü'.repeat(2000));
+    expect(await store.getSetting('X')).toBeNull();
+  });
+
+  it('ping resolves on a usable store and rejects once it is closed', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+    await expect(store.ping()).rejects.toThrow();
+  });
+});

@@ -3,13 +3,14 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
 import type { Database } from '../sql/schema.js';
-import { SqlMetadataStore } from '../sql/sql-metadata-store.js';
+import { openSqlStores } from '../sql/sql-stores.js';
+import type { MetadataStores } from '../ports.js';
 
 /**
- * Opens (creating if needed) and migrates the SQLite metadata store.
- * @example const store = await openSqliteMetadataStore('./data/sealbin.db')
+ * Opens (creating if needed) and migrates the SQLite database, with one store per port over it.
+ * @example const { metadata, pki, links } = await openSqliteStores('./data/sealbin.db')
  */
-export async function openSqliteMetadataStore(file: string): Promise<SqlMetadataStore> {
+export async function openSqliteStores(file: string): Promise<MetadataStores> {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
@@ -19,9 +20,7 @@ export async function openSqliteMetadataStore(file: string): Promise<SqlMetadata
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
-  const store = new SqlMetadataStore(db, 'sqlite');
-  await store.migrate();
-  return store;
+  return openSqlStores(db, 'sqlite');
 }
 
 const STATEMENT_CACHE = 256;

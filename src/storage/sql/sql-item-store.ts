@@ -1,10 +1,8 @@
-// MetadataStore over Kysely: the same queries serve SQLite and PostgreSQL.
-import { Migrator, sql } from 'kysely';
+// The MetadataStore port over Kysely (items and settings): the same queries serve SQLite and PostgreSQL.
+import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { KeyRotationStore, ShortLinkRecord, ShortLinkStore, CaRecord, CertRecord, ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, PkiStore, RemovedItem } from '../ports.js';
-import type { Database, ItemsTable, PkiCertsTable, ShortLinksTable } from './schema.js';
-import { migrationProvider } from './migrations.js';
-import type { SqlDialect } from './migrations.js';
+import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../ports.js';
+import type { Database, ItemsTable } from './schema.js';
 
 function toRecord(row: Selectable<ItemsTable>): ItemRecord {
   return {
@@ -28,43 +26,12 @@ function toRecord(row: Selectable<ItemsTable>): ItemRecord {
   };
 }
 
-function toCert(row: Selectable<PkiCertsTable>): CertRecord {
-  return {
-    serial: row.serial,
-    fingerprint: row.fingerprint,
-    sha1: row.sha1,
-    commonName: row.common_name,
-    admin: Number(row.admin) === 1,
-    issuedAt: Number(row.issued_at),
-    expiresAt: Number(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-    certificatePem: row.certificate_pem,
-  };
-}
-
-function toLink(row: Selectable<ShortLinksTable>): ShortLinkRecord {
-  return {
-    id: row.id,
-    target: row.target,
-    owner: row.owner,
-    createdAt: Number(row.created_at),
-    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-    clicks: Number(row.clicks),
-  };
-}
-
-export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore, KeyRotationStore {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: SqlDialect,
-  ) {}
-
-  /** Brings the schema up to date; safe to run from several instances (migrations are locked). */
-  async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect) });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error instanceof Error ? error : new Error(String(error));
-  }
+/**
+ * Items and settings in one SQL database. The connection is shared with the other SQL stores of
+ * the same database (see sql-stores.ts): `close()` closes it for all of them.
+ */
+export class SqlItemStore implements MetadataStore {
+  constructor(private readonly db: Kysely<Database>) {}
 
   private pendingInserts: { item: ItemRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
@@ -202,8 +169,11 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
   }
 
   async replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
-    return this.db.transaction().execute(async (tx) => {
-      const old = await tx
+    // Compare-and-set on the old blob id: two racing PUTs on a database that does not serialise
+    // them (PostgreSQL at READ COMMITTED) would otherwise both report the same old blob, leaving
+    // one new blob unreferenced and never shredded. The loser re-reads and tries again.
+    for (;;) {
+      const old = await this.db
         .selectFrom('items')
         .select('blob_id')
         .where('id', '=', id)
@@ -211,13 +181,17 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
         .executeTakeFirst();
       if (!old) return null;
-      await tx
+      const oldBlobId = old.blob_id;
+      const result = await this.db
         .updateTable('items')
         .set({ size: content.size, mime_type: content.mimeType, sha256: content.sha256, wrapped_key: content.wrappedKey, blob_id: content.blobId, inline_data: content.inline })
         .where('id', '=', id)
-        .execute();
-      return { oldBlobId: old.blob_id };
-    });
+        .where('burned_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => (oldBlobId === null ? eb('blob_id', 'is', null) : eb('blob_id', '=', oldBlobId)))
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return { oldBlobId };
+    }
   }
 
   async updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
@@ -233,137 +207,6 @@ export class SqlMetadataStore implements MetadataStore, PkiStore, ShortLinkStore
       .where('burned_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async getCa(): Promise<CaRecord | null> {
-    const row = await this.db.selectFrom('pki_ca').selectAll().where('id', '=', 'ca').executeTakeFirst();
-    if (!row) return null;
-    return {
-      certificatePem: row.certificate_pem,
-      sealedKey: Buffer.from(row.sealed_key),
-      fingerprint: row.fingerprint,
-      commonName: row.common_name,
-      createdAt: Number(row.created_at),
-      expiresAt: Number(row.expires_at),
-    };
-  }
-
-  async createCa(ca: CaRecord): Promise<boolean> {
-    // The fixed primary key makes "only one CA" a database fact, even with racing instances.
-    const result = await this.db
-      .insertInto('pki_ca')
-      .values({ id: 'ca', certificate_pem: ca.certificatePem, sealed_key: ca.sealedKey, fingerprint: ca.fingerprint, common_name: ca.commonName, created_at: ca.createdAt, expires_at: ca.expiresAt })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-  }
-
-  async insertCert(cert: CertRecord): Promise<void> {
-    await this.db
-      .insertInto('pki_certs')
-      .values({
-        serial: cert.serial,
-        fingerprint: cert.fingerprint,
-        sha1: cert.sha1,
-        common_name: cert.commonName,
-        admin: cert.admin ? 1 : 0,
-        issued_at: cert.issuedAt,
-        expires_at: cert.expiresAt,
-        revoked_at: cert.revokedAt,
-        certificate_pem: cert.certificatePem,
-      })
-      .execute();
-  }
-
-  async getCertByFingerprint(fingerprint: string): Promise<CertRecord | null> {
-    const row = await this.db.selectFrom('pki_certs').selectAll().where('fingerprint', '=', fingerprint).executeTakeFirst();
-    return row ? toCert(row) : null;
-  }
-
-  async getCertBySha1(sha1: string): Promise<CertRecord | null> {
-    const row = await this.db.selectFrom('pki_certs').selectAll().where('sha1', '=', sha1).executeTakeFirst();
-    return row ? toCert(row) : null;
-  }
-
-  async getCertBySerial(serial: string): Promise<CertRecord | null> {
-    const row = await this.db.selectFrom('pki_certs').selectAll().where('serial', '=', serial).executeTakeFirst();
-    return row ? toCert(row) : null;
-  }
-
-  async listCerts(): Promise<CertRecord[]> {
-    const rows = await this.db.selectFrom('pki_certs').selectAll().orderBy('issued_at', 'asc').orderBy('serial', 'asc').execute();
-    return rows.map(toCert);
-  }
-
-  async revokeCert(serial: string, at: number): Promise<CertRecord | null> {
-    await this.db.updateTable('pki_certs').set({ revoked_at: at }).where('serial', '=', serial).where('revoked_at', 'is', null).execute();
-    return this.getCertBySerial(serial);
-  }
-
-  async insertLink(link: ShortLinkRecord): Promise<boolean> {
-    const result = await this.db
-      .insertInto('short_links')
-      .values({ id: link.id, target: link.target, owner: link.owner, created_at: link.createdAt, expires_at: link.expiresAt, clicks: link.clicks })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-  }
-
-  async getLiveLink(id: string, now: number): Promise<ShortLinkRecord | null> {
-    const row = await this.db
-      .selectFrom('short_links')
-      .selectAll()
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .executeTakeFirst();
-    return row ? toLink(row) : null;
-  }
-
-  async clickLink(id: string, now: number): Promise<ShortLinkRecord | null> {
-    // One UPDATE ... RETURNING: concurrent clicks can never overwrite each other's count.
-    const row = await this.db
-      .updateTable('short_links')
-      .set({ clicks: (eb) => eb('clicks', '+', 1) })
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .returningAll()
-      .executeTakeFirst();
-    return row ? toLink(row) : null;
-  }
-
-  async listLinks(owner: string | null, now: number): Promise<ShortLinkRecord[]> {
-    let select = this.db
-      .selectFrom('short_links')
-      .selectAll()
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-    if (owner !== null) select = select.where('owner', '=', owner);
-    const rows = await select.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1000).execute();
-    return rows.map(toLink);
-  }
-
-  async deleteLink(id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('short_links').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
-  }
-
-  async deleteExpiredLinks(now: number): Promise<number> {
-    const result = await this.db.deleteFrom('short_links').where('expires_at', '<=', now).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
-  async listWrappedKeys(afterId: string, limit: number): Promise<{ id: string; wrappedKey: Buffer }[]> {
-    const rows = await this.db.selectFrom('items').select(['id', 'wrapped_key']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
-    return rows.map((row) => ({ id: row.id, wrappedKey: Buffer.from(row.wrapped_key) }));
-  }
-
-  async replaceWrappedKey(id: string, old: Buffer, next: Buffer): Promise<boolean> {
-    const result = await this.db.updateTable('items').set({ wrapped_key: next }).where('id', '=', id).where('wrapped_key', '=', old).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  async replaceCaSealedKey(old: Buffer, next: Buffer): Promise<boolean> {
-    const result = await this.db.updateTable('pki_ca').set({ sealed_key: next }).where('id', '=', 'ca').where('sealed_key', '=', old).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
