@@ -40,7 +40,8 @@ describe('GET /metrics with the Kubernetes SEALBIN_METRICS_ALLOW', () => {
   });
 
   it('refuses a request an untrusted proxy in the allowed network relays, whichever header names the client', async () => {
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { 'x-forwarded-for': '10.244.1.17' }]) {
+    const relayed: Record<string, string>[] = [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { 'x-forwarded-for': '10.244.1.17' }];
+    for (const headers of relayed) {
       expect(await scrape(direct, headers), JSON.stringify(headers)).toEqual({ status: 403, code: 'FORBIDDEN' });
     }
     // A proxy that is configured as trusted but does not know the secret is untrusted.
