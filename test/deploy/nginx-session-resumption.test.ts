@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
-import { freePort, has, renderSite, startNginx, writeNginxConf } from './nginx-site.js';
+import { freePort, renderSite, startNginx, writeNginxConf } from './nginx-site.js';
 import type { RunningNginx } from './nginx-site.js';
+import { has } from './tools.js';
 
 const missing = ['nginx', 'openssl'].filter((tool) => !has(tool));
 const reason = missing.length > 0 ? ` (skipped: ${missing.join(' and ')} not installed)` : '';
@@ -43,12 +44,14 @@ describe.skipIf(reason !== '')(`nginx site: no TLS session resumption${reason}`,
     key('client', '/CN=someone');
     sealbin = await startServer({ env: { SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32', SEALBIN_PROXY_SECRET: SECRET } });
     port = await freePort();
+    let httpPort = await freePort();
+    while (httpPort === port) httpPort = await freePort();
     const site = renderSite({
       certPath: join(dir, 'server.crt'),
       keyPath: join(dir, 'server.key'),
       clientCaPath: join(dir, 'client.crt'),
       httpsPort: port,
-      httpPort: await freePort(),
+      httpPort,
       upstream: new URL(sealbin.url).host,
       proxySecret: SECRET,
     });

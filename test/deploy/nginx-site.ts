@@ -1,7 +1,7 @@
 // deploy/nginx/sealbin.conf made runnable in a test: its paths, ports, upstream and proxy secret
 // replaced, wrapped in an nginx.conf of its own (prefix, pid, temp dirs), and run as a private
 // foreground nginx on a free loopback port.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -9,8 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 export const SITE = new URL('../../deploy/nginx/sealbin.conf', import.meta.url).pathname;
-
-export const has = (command: string): boolean => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 
 export interface SiteOptions {
   /** Server certificate and key nginx presents. */

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { has, renderSite, SITE, writeNginxConf } from './nginx-site.js';
+import { renderSite, SITE, writeNginxConf } from './nginx-site.js';
+import { has } from './tools.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const text = readFileSync(SITE, 'utf8');

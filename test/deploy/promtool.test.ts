@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaste, uploadFile } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
+import { has } from './tools.js';
 
-const promtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
+const promtool = has('promtool');
 
 describe('GET /metrics', () => {
   let server: RunningServer;

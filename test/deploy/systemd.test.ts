@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { has } from './tools.js';
 
 const UNIT = new URL('../../deploy/sealbin.service', import.meta.url).pathname;
 const text = readFileSync(UNIT, 'utf8');
@@ -19,7 +20,6 @@ function directives(): Map<string, string[]> {
   return map;
 }
 
-const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 const systemdAnalyze = has('systemd-analyze');
 /** systemd's version ("systemd 252 (252.38-1~deb12u1)"), 0 without systemd-analyze. */
 const systemdVersion = systemdAnalyze ? Number(/^systemd (\d+)/.exec(execFileSync('systemd-analyze', ['--version'], { encoding: 'utf8' }))?.[1] ?? 0) : 0;
