@@ -166,7 +166,7 @@ describe.each([
     const config = loadConfig({ ...Object.fromEntries(known), SEALBIN_MASTER_KEY: TEST_MASTER_KEY });
     expect(config.port).toBe(Number(annotations['prometheus.io/port']));
     const allowed = new TrustedProxies(config.metricsAllow);
-    // Pod addresses of kubeadm/flannel, k3s, Calico, a cloud CGNAT-range pod network, IPv6; kubectl exec.
+    // Pod addresses of kubeadm/flannel, k3s, Calico, a cloud CGNAT-range pod network, IPv6; kubectl port-forward.
     for (const scraper of ['10.244.1.17', '10.42.0.9', '192.168.33.4', '100.64.2.8', 'fd00:10:244::5', '127.0.0.1']) expect(allowed.has(scraper), scraper).toBe(true);
     for (const outsider of ['203.0.113.9', '8.8.8.8', '172.32.0.1', '2606:4700::1111']) expect(allowed.has(outsider), outsider).toBe(false);
   });
