@@ -3,6 +3,32 @@
 // classes: never ids, keys or addresses (cardinality and privacy).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * prom-client's default metrics include three gauges named `*_total`, a suffix Prometheus reserves
+ * for counters (promtool refuses them, and rate() over them would mislead). Same values, new names.
+ */
+const RENAMED_GAUGES: readonly (readonly [from: string, to: string, help: string])[] = [
+  ['sealbin_nodejs_active_handles_total', 'sealbin_nodejs_active_handles_all', 'Number of active libuv handles, all types together'],
+  ['sealbin_nodejs_active_requests_total', 'sealbin_nodejs_active_requests_all', 'Number of active libuv requests, all types together'],
+  ['sealbin_nodejs_active_resources_total', 'sealbin_nodejs_active_resources_all', 'Number of active resources keeping the event loop alive, all types together'],
+];
+
+/** Replaces gauge `from` by gauge `to`, which reads the original's value at every scrape. */
+function renameGauge(registry: Registry, from: string, to: string, help: string): void {
+  const source = registry.getSingleMetric(from);
+  // Absent on runtimes without the underlying Node API: nothing to rename.
+  if (source === undefined) return;
+  registry.removeSingleMetric(from);
+  new Gauge({
+    name: to,
+    help: `${help} (prom-client's ${from.replace(/^sealbin_/, '')})`,
+    registers: [registry],
+    async collect() {
+      this.set((await source.get()).values[0]?.value ?? 0);
+    },
+  });
+}
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -29,7 +55,10 @@ export class Metrics {
   readonly certificatesRevoked = new Counter({ name: 'sealbin_certificates_revoked_total', help: 'Client certificates revoked', registers: [this.registry] });
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sealbin_' });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'sealbin_' });
+      for (const [from, to, help] of RENAMED_GAUGES) renameGauge(this.registry, from, to, help);
+    }
   }
 
   static statusClass(status: number): string {

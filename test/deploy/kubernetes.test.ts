@@ -4,6 +4,7 @@
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { TrustedProxies } from '../../src/security/client-ip.js';
 import { CONTRACT_NAMES, knownToConfig, TEST_MASTER_KEY } from './config-names.js';
 import { schemaErrors, unknownFields } from './k8s-schema.js';
 import type { K8sObject } from './k8s-schema.js';
@@ -47,7 +48,7 @@ interface PodSpec {
   terminationGracePeriodSeconds?: number;
 }
 interface Deployment extends K8sObject {
-  spec: { replicas?: number; strategy?: { type?: string }; selector: { matchLabels?: Record<string, string> }; template: { metadata?: { labels?: Record<string, string> }; spec: PodSpec } };
+  spec: { replicas?: number; strategy?: { type?: string }; selector: { matchLabels?: Record<string, string> }; template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec } };
 }
 
 const one = <T extends K8sObject>(objects: K8sObject[], kind: string): T => {
@@ -153,6 +154,21 @@ describe.each([
     expect(container.volumeMounts?.map((m) => m.mountPath)).toContain(dirname(env['SEALBIN_DATA_DIR'] as string));
     expect(container.ports?.map((p) => p.containerPort)).toContain(Number(env['SEALBIN_PORT']));
     expect(env['SEALBIN_HOST']).toBe('0.0.0.0');
+  });
+
+  it('lets the annotated scrape through: /metrics allows a scraper in the pod network, never a public address', () => {
+    const annotations = deployment.spec.template.metadata?.annotations ?? {};
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    expect(annotations['prometheus.io/path']).toBe('/metrics');
+    expect(container.ports?.map((p) => p.containerPort)).toContain(Number(annotations['prometheus.io/port']));
+    // The server's own parser and allow-list check (names it does not know yet left out).
+    const known = Object.entries(environment(objects, container)).filter(([name]) => knownToConfig(name));
+    const config = loadConfig({ ...Object.fromEntries(known), SEALBIN_MASTER_KEY: TEST_MASTER_KEY });
+    expect(config.port).toBe(Number(annotations['prometheus.io/port']));
+    const allowed = new TrustedProxies(config.metricsAllow);
+    // Pod addresses of kubeadm/flannel, k3s, Calico, a cloud CGNAT-range pod network, IPv6; kubectl port-forward.
+    for (const scraper of ['10.244.1.17', '10.42.0.9', '192.168.33.4', '100.64.2.8', 'fd00:10:244::5', '127.0.0.1']) expect(allowed.has(scraper), scraper).toBe(true);
+    for (const outsider of ['203.0.113.9', '8.8.8.8', '172.32.0.1', '2606:4700::1111']) expect(allowed.has(outsider), outsider).toBe(false);
   });
 
   it('uses only SEALBIN_* names of the contract; names the server does not know yet only in the multi-instance overlay', () => {

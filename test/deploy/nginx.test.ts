@@ -1,22 +1,23 @@
 // deploy/nginx/sealbin.conf: passes the client certificate the way Sealbin expects, strips what a
-// client could forge, does not buffer or cap bodies; `nginx -t` when nginx is installed.
+// client could forge, does not buffer or cap bodies, never resumes TLS sessions; `nginx -t` when
+// nginx is installed.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { renderSite, SITE, writeNginxConf } from './nginx-site.js';
+import { has } from './tools.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const CONF = `${ROOT}deploy/nginx/sealbin.conf`;
-const text = readFileSync(CONF, 'utf8');
+const text = readFileSync(SITE, 'utf8');
 const code = text
   .split('\n')
   .map((line) => line.replace(/#.*$/, '').trim())
   .filter((line) => line !== '')
   .join('\n');
 
-const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 const nginx = has('nginx');
 const openssl = has('openssl');
 
@@ -72,19 +73,18 @@ describe('deploy/nginx/sealbin.conf', () => {
     expect(docs).not.toMatch(/```nginx/);
   });
 
+  it('never resumes a TLS session, which would carry a client certificate without its key (nginx-session-resumption.test.ts runs it)', () => {
+    expect(code).toMatch(/^ssl_session_cache\s+off;$/m);
+    expect(code).toMatch(/^ssl_session_tickets\s+off;$/m);
+  });
+
   const reason = !nginx ? ' (skipped: nginx is not installed)' : !openssl ? ' (skipped: openssl is not installed)' : '';
   it.skipIf(reason !== '')(`passes nginx -t${reason}`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealbin-nginx-'));
     try {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=paste.example.org', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
-      const site = text
-        .replaceAll('/etc/ssl/paste.example.org.crt', join(dir, 'tls.crt'))
-        .replaceAll('/etc/ssl/paste.example.org.key', join(dir, 'tls.key'))
-        .replaceAll('/etc/nginx/sealbin-ca.crt', join(dir, 'tls.crt'));
-      writeFileSync(join(dir, 'sealbin.conf'), site);
-      const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((name) => `${name}_temp_path ${join(dir, name)};`).join('\n  ');
-      writeFileSync(join(dir, 'nginx.conf'), `pid ${join(dir, 'nginx.pid')};\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  ${temp}\n  include ${join(dir, 'sealbin.conf')};\n}\n`);
-      const result = spawnSync('nginx', ['-t', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', 'stderr'], { encoding: 'utf8' });
+      const site = renderSite({ certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key'), clientCaPath: join(dir, 'tls.crt') });
+      const result = spawnSync('nginx', ['-t', '-p', dir, '-c', writeNginxConf(dir, site), '-e', 'stderr'], { encoding: 'utf8' });
       expect(result.stderr).toMatch(/test is successful/);
       expect(result.status).toBe(0);
     } finally {

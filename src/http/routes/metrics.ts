@@ -5,11 +5,19 @@ import { TrustedProxies } from '../../security/client-ip.js';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
 
+/** Headers a reverse proxy adds to name the client it relays. */
+const RELAY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
 export async function metricsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const allowed = new TrustedProxies(ctx.config.metricsAllow);
   // Operational data (traffic, failures, difficulty) is for the operator's scraper, not the internet.
   app.get('/metrics', { schema: schemas.metrics }, async (request, reply) => {
     if (!allowed.has(request.client.ip)) throw new AppError('FORBIDDEN', 'Metrics are not available to this address.');
+    // Internet scrapes through an untrusted proxy (an Ingress in an allowed pod network): its peer
+    // address says nothing about the client it relays, so a relayed request needs a trusted proxy.
+    if (!request.client.viaTrustedProxy && RELAY_HEADERS.some((name) => request.headers[name] !== undefined)) {
+      throw new AppError('FORBIDDEN', 'Metrics are not available through an untrusted proxy.');
+    }
     ctx.metrics.powDifficulty.set(await ctx.abuse.flood.difficulty());
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
