@@ -190,6 +190,26 @@ conformance('CounterStore', counterAdapters, (current) => {
     expect(await eventually(async () => (await store.consume('rl:short', 'ip:c', 1, 1)).allowed, 5000)).toBe(true);
   });
 
+  it('refund: gives back one consumed point (a refused proof of work), in its own bucket and key only', async () => {
+    for (let i = 0; i < 3; i++) await store.consume('rl:create', 'ip:r', 3, 60);
+    expect(await store.refund('rl:create', 'ip:r', 3, 60)).toBe(1);
+    const again = await store.consume('rl:create', 'ip:r', 3, 60);
+    expect(again).toMatchObject({ allowed: true, remaining: 0 });
+    expect((await store.consume('rl:create', 'ip:r', 3, 60)).allowed).toBe(false);
+    // A refund in another bucket or for another key gives nothing here.
+    await store.refund('rl:read', 'ip:r', 3, 60);
+    await store.refund('rl:create', 'ip:other', 3, 60);
+    expect((await store.consume('rl:create', 'ip:r', 3, 60)).allowed).toBe(false);
+  });
+
+  it('refund: concurrent consume/refund pairs leave the budget whole', async () => {
+    await Promise.all(Array.from({ length: 20 }, async () => {
+      await store.consume('rl:create', 'ip:pairs', 5, 60);
+      await store.refund('rl:create', 'ip:pairs', 5, 60);
+    }));
+    expect((await store.consume('rl:create', 'ip:pairs', 5, 60)).remaining).toBe(4);
+  });
+
   it('ping resolves on a usable store', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
