@@ -7,6 +7,7 @@ import { EncryptStream } from '../crypto/at-rest-format.js';
 import { wrapKey } from '../crypto/key-wrap.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { BlobStore, ContentUpdate, ItemKind, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../storage/ports.js';
+import { lifetimeStart } from './clock.js';
 import type { Clock } from './clock.js';
 import { ContentInspector } from './content-inspector.js';
 import { decideType } from './content-type.js';
@@ -116,7 +117,7 @@ export class ItemService {
     const createdAt = clock.now();
     let expiresAt: number | null;
     try {
-      expiresAt = resolveExpiry(input.expiry, limits, createdAt);
+      expiresAt = resolveExpiry(input.expiry, limits, lifetimeStart(clock));
     } catch (error) {
       // Refused before reading: let go of the body instead of leaving it half-consumed.
       input.body.destroy();
@@ -159,7 +160,7 @@ export class ItemService {
     const now = clock.now();
     const change: MetadataUpdate = {};
     try {
-      if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, now);
+      if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, lifetimeStart(clock));
     } catch (error) {
       input.body?.destroy();
       throw error;

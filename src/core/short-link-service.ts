@@ -1,6 +1,7 @@
 // Short links: create with a collision-checked random id, resolve with an atomic click count,
 // list, delete by owner or admin.
 import type { ShortLinkRecord, ShortLinkStore } from '../storage/ports.js';
+import { lifetimeStart } from './clock.js';
 import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
 import type { ExpiryPolicy } from './expiry.js';
@@ -19,7 +20,7 @@ export class ShortLinkService {
 
   async create(input: string, owner: string | null, expiryHeader: string | undefined, ownLinkPrefixes: readonly string[]): Promise<ShortLinkRecord> {
     const now = this.clock.now();
-    const expiresAt = resolveExpiry(expiryHeader, this.expiry, now);
+    const expiresAt = resolveExpiry(expiryHeader, this.expiry, lifetimeStart(this.clock));
     const target = normalizeTarget(input, ownLinkPrefixes);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const link: ShortLinkRecord = { id: newShortId(), target, owner, createdAt: now, expiresAt, clicks: 0 };

@@ -133,7 +133,8 @@ describe('a good start', () => {
       expect(info.limits).toMatchObject({ default_expiry: 3600, max_expiry: 3600 });
       const created = await createPaste(server.url, 'expires within the hour');
       const expiresIn = Number(created.expires_at) - Number(created.created_at);
-      expect(expiresIn).toBe(3600);
+      // Counted from the creation time rounded up to the next whole second: never shorter than asked.
+      expect([3600, 3601]).toContain(expiresIn);
     } finally {
       await server.dispose();
     }

@@ -92,7 +92,7 @@ describe('shortener', () => {
 
   it('expires links', async () => {
     const link = (await (await shorten('https://example.org/short-lived', { 'x-expiry': '1' })).json()) as Link;
-    expect(link.expires_at).toBe(link.created_at + 1);
+    expect([1, 2]).toContain(Number(link.expires_at) - link.created_at);
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await fetch(link.short_url, { redirect: 'manual' })).status).toBe(404);
     expect((await fetch(`${link.short_url}/info`)).status).toBe(404);
