@@ -129,6 +129,7 @@ const schema = z.object({
   BRUTE_BLOCK: intString(1, 30 * 86400).default(1800),
   DEDUP_MAX: intString(0, 1_000_000).default(3),
   DEDUP_WINDOW: intString(1, 30 * 86400).default(3600),
+  DEDUP_SCOPE: z.enum(['client', 'global']).default('client'),
   MIN_ENTROPY: entropy.default(0),
   ALLOWED_TYPES: mimeGlobs.default([]),
   DENIED_TYPES: mimeGlobs.default([]),
@@ -177,6 +178,8 @@ export interface Config {
   readonly bruteBlock: number;
   readonly dedupMax: number;
   readonly dedupWindow: number;
+  /** Whose uploads duplicates are counted among: each client's own, or everyone's (a side channel). */
+  readonly dedupScope: Raw['DEDUP_SCOPE'];
   readonly minEntropy: number;
   readonly allowedTypes: readonly string[];
   readonly deniedTypes: readonly string[];
@@ -279,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     bruteBlock: parsed.BRUTE_BLOCK,
     dedupMax: parsed.DEDUP_MAX,
     dedupWindow: parsed.DEDUP_WINDOW,
+    dedupScope: parsed.DEDUP_SCOPE,
     minEntropy: parsed.MIN_ENTROPY,
     allowedTypes: Object.freeze([...parsed.ALLOWED_TYPES]),
     deniedTypes: Object.freeze([...parsed.DENIED_TYPES]),

@@ -96,7 +96,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const reader = new ContentReader(blobs, readKeys(keyring));
   const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id) });
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
-  const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring.powKey, clock);
+  const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
   const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);

@@ -11,6 +11,11 @@ export interface Keyring {
   readonly dicewareKey: Buffer;
   /** HMAC key for proof-of-work tokens. */
   readonly powKey: Buffer;
+  /**
+   * HMAC key for content digests kept outside the encrypted blob (duplicate counters): a bare
+   * SHA-256 of short content can be reversed offline by hashing every candidate.
+   */
+  readonly digestKey: Buffer;
   /** Non-secret fingerprint of the master key, to detect a changed key against existing data. */
   readonly check: string;
 }
@@ -27,6 +32,7 @@ export function deriveKeyring(master: Buffer): Keyring {
     previousWrapKeys: Object.freeze([]),
     dicewareKey: derive(master, 'diceware'),
     powKey: derive(master, 'pow'),
+    digestKey: derive(master, 'digest'),
     check: createHmac('sha256', derive(master, 'check')).update('sealbin master key check').digest('hex').slice(0, 32),
   });
 }
@@ -43,6 +49,7 @@ export function serverKeyring(current: Keyring, previous: Keyring | null, root: 
     previousWrapKeys: Object.freeze(previous ? [previous.wrapKey] : []),
     dicewareKey: fromRoot.dicewareKey,
     powKey: fromRoot.powKey,
+    digestKey: fromRoot.digestKey,
     check: current.check,
   });
 }

@@ -21,13 +21,13 @@ export interface AbuseControls {
   onRateLimited?: (group: string) => void;
 }
 
-export function buildAbuseControls(config: Config, counters: CounterStore, powKey: Buffer, clock: Clock): AbuseControls {
+export function buildAbuseControls(config: Config, counters: CounterStore, keys: { powKey: Buffer; digestKey: Buffer }, clock: Clock): AbuseControls {
   return {
     counters,
-    pow: new ProofOfWork(powKey, counters, clock),
+    pow: new ProofOfWork(keys.powKey, counters, clock),
     flood: new AntiFlood({ base: config.powDifficulty, max: config.powMax, threshold: config.floodThreshold, windowSeconds: config.floodWindow, step: config.floodStep }, counters, clock),
     brute: new BruteForceGuard({ max: config.bruteMax, blockSeconds: config.bruteBlock }, counters),
-    dedup: new DuplicateGuard({ max: config.dedupMax, windowSeconds: config.dedupWindow }, counters),
+    dedup: new DuplicateGuard({ max: config.dedupMax, windowSeconds: config.dedupWindow, scope: config.dedupScope }, counters, keys.digestKey),
     mime: new MimePolicy(config.allowedTypes, config.deniedTypes),
     trustedProxies: new TrustedProxies(config.trustedProxies),
   };

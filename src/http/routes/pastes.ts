@@ -10,6 +10,7 @@ import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
+import { limitKey } from '../limits.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
@@ -38,7 +39,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
-  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
+  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   await ctx.abuse.flood.recordCreation();
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -63,18 +64,18 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
   const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
-  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, facts) });
+  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   return reply.send(itemView(updated, baseUrl(ctx.config, request)));
 }
 
 /** Checks on the finished upload, before it is committed: type policy, entropy, duplicates. */
-async function uploadPolicies(ctx: AppContext, facts: UploadFacts): Promise<void> {
+async function uploadPolicies(ctx: AppContext, request: FastifyRequest, facts: UploadFacts): Promise<void> {
   ctx.abuse.mime.check(facts.mimeType);
   // Plaintext on an encrypted-only instance: low-entropy bodies are refused (ciphertext is ~8 bits/byte).
   if (ctx.config.minEntropy > 0 && facts.size >= ENTROPY_MIN_BODY && facts.entropy !== null && facts.entropy < ctx.config.minEntropy) {
     throw new AppError('ENTROPY_TOO_LOW', `The content has ${facts.entropy.toFixed(2)} bits of entropy per byte; at least ${ctx.config.minEntropy} is required (encrypt it first).`, { entropy: Number(facts.entropy.toFixed(3)), min_entropy: ctx.config.minEntropy });
   }
-  await ctx.abuse.dedup.check(facts.sha256);
+  await ctx.abuse.dedup.check(facts.sha256, limitKey(request));
 }
 
 /** The creation scope: stream-friendly parsers and the early Content-Length refusal. */

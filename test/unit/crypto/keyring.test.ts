@@ -16,12 +16,12 @@ describe('keyring', () => {
 
   it('derives distinct 32-byte subkeys, none equal to the master key', () => {
     const ring = deriveKeyring(MASTER);
-    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey];
+    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey, ring.digestKey];
     for (const key of keys) {
       expect(key.length).toBe(32);
       expect(key.equals(MASTER)).toBe(false);
     }
-    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(3);
+    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(4);
     expect(ring.check).toMatch(/^[0-9a-f]{32}$/);
     expect(keys.some((key) => key.toString('hex').startsWith(ring.check))).toBe(false);
   });
@@ -32,6 +32,7 @@ describe('keyring', () => {
     expect(ring.wrapKey.equals(expand('wrap'))).toBe(true);
     expect(ring.dicewareKey.equals(expand('diceware'))).toBe(true);
     expect(ring.powKey.equals(expand('pow'))).toBe(true);
+    expect(ring.digestKey.equals(expand('digest'))).toBe(true);
   });
 
   it('gives a different keyring (and check) for a different master key', () => {
