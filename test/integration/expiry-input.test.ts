@@ -8,6 +8,7 @@ import type { Created } from '../helpers/http.js';
 import { createPaste, rawHttp, uploadFile } from '../helpers/http.js';
 import { expectError } from '../helpers/contract.js';
 import { parseRawResponse } from '../helpers/assertions.js';
+import { unixSeconds, waitFor } from '../helpers/wait.js';
 
 const DEFAULT_EXPIRY = 600;
 const MAX_EXPIRY = 3600;
@@ -19,8 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.dispose();
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function lifetime(created: Created): number | null {
   return created.expires_at === null ? null : created.expires_at - created.created_at;
@@ -81,11 +80,17 @@ describe('X-Expiry', () => {
     expect(lifetime(await uploadFile(server.url, 'default', 'd.txt'))).toBe(DEFAULT_EXPIRY);
   });
 
-  it('an expired item is gone: X-Expiry: 1, then 404 on every read path', async () => {
-    const paste = await createPaste(server.url, 'short-lived', { 'X-Expiry': '1' });
-    const file = await uploadFile(server.url, 'short-lived file', 's.txt', { 'X-Expiry': '1' });
+  it('an expired item is gone: readable before expires_at, then 404 on every read path', async () => {
+    // Whole-second clocks: X-Expiry: N lives between N-1 and N seconds. 3 leaves a busy machine at
+    // least 2 s to read it back before it expires.
+    const paste = await createPaste(server.url, 'short-lived', { 'X-Expiry': '3' });
+    const file = await uploadFile(server.url, 'short-lived file', 's.txt', { 'X-Expiry': '3' });
     expect((await fetch(paste.url)).status).toBe(200);
-    await sleep(2200);
+    expect((await fetch(`${server.url}/status/${file.key as string}`)).status).toBe(200);
+    await waitFor(async () => (await fetch(paste.url)).status === 404, 'the paste to expire');
+    // Not early: it went only once its expiry second had come.
+    expect(unixSeconds()).toBeGreaterThanOrEqual(paste.expires_at as number);
+    await waitFor(async () => (await fetch(`${server.url}/status/${file.key as string}`)).status === 404, 'the file share to expire');
     await expectError(await fetch(paste.url), 404, 'NOT_FOUND');
     await expectError(await fetch(paste.raw), 404, 'NOT_FOUND');
     expect((await fetch(paste.raw, { method: 'HEAD' })).status).toBe(404);
