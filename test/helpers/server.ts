@@ -11,6 +11,9 @@ import type { WaitOptions } from './wait.js';
 
 export const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;
 
+/** How long a server may take to print its "listening" line. */
+const START_TIMEOUT_MS = 45_000;
+
 /** pino's numeric level for `error` (fatal is 60): at or above it a line means something broke. */
 export const ERROR_LEVEL = 50;
 
@@ -134,6 +137,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     }),
   );
 
+  let timer: NodeJS.Timeout | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
       const match = /sealbin listening on (http\S+?)\/?"/.exec(output);
@@ -141,8 +145,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     };
     child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
-    setTimeout(() => reject(new Error(`server did not start in time:\n${output}`)), 20_000).unref();
-  });
+    // Generous: seven test runs may share two cores. A server that never comes up is not left behind.
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
+    }, START_TIMEOUT_MS);
+  }).finally(() => clearTimeout(timer));
 
   const checkHealth = (): void => {
     const problems: string[] = [];
