@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
-import { createPaste, rawHttp } from '../helpers/http.js';
+import { rawHttp } from '../helpers/http.js';
 import { expectError, parseRawResponse, UUID } from '../helpers/assertions.js';
 
 let server: RunningServer;
