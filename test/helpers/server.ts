@@ -180,7 +180,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
     checkHealth,
     stop: async () => {
-      exitExpected = true;
+      // Only an exit still to come is the one asked for; an earlier one was a crash.
+      exitExpected = exitStatus === null;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const code = await exited;
       liveServers.delete(server);

@@ -67,4 +67,11 @@ describe('test server health checks', () => {
     expect(() => server.checkHealth()).toThrow(/exited on its own \(exit code null, signal SIGKILL\)/);
     expect(() => server.checkHealth()).not.toThrow();
   });
+
+  it('stop() after a crash reports the crash instead of taking it for the requested exit', async () => {
+    const server = await start();
+    server.process.kill('SIGKILL');
+    await waitFor(() => server.process.signalCode !== null, 'the process to die');
+    await expect(server.stop()).rejects.toThrow(/exited on its own/);
+  });
 });
