@@ -2,9 +2,10 @@
 // Content-Length / Transfer-Encoding, timeouts): answered in the contract's JSON shape and closed.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { ERRORS } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import { API_CSP } from './security-headers.js';
+import { securityHeaders } from './security-headers.js';
 
 function codeFor(error: NodeJS.ErrnoException): ErrorCode {
   if (error.code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE';
@@ -22,14 +23,16 @@ export function handleClientError(error: NodeJS.ErrnoException, socket: Socket):
   const requestId = randomUUID();
   const body = JSON.stringify({ error_code: code, message, request_id: requestId });
   const reason = code === 'HEADERS_TOO_LARGE' ? 'Request Header Fields Too Large' : code === 'REQUEST_TIMEOUT' ? 'Request Timeout' : 'Bad Request';
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      'Content-Type: application/json; charset=utf-8\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n' +
-      `X-Request-ID: ${requestId}\r\n` +
-      'Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\nPragma: no-cache\r\nExpires: 0\r\n' +
-      'X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\nX-XSS-Protection: 1; mode=block\r\nReferrer-Policy: no-referrer\r\n' +
-      `Content-Security-Policy: ${API_CSP}\r\n\r\n${body}`,
-  );
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+    'x-request-id': requestId,
+    // The same security headers as every other response: a parser error is still a page a browser may render.
+    ...securityHeaders(socket instanceof TLSSocket),
+  };
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\n${head}\r\n${body}`);
 }

@@ -75,6 +75,7 @@ describe('backup while running, restore into a new data dir (docs/operations.md)
     const gone = await fetch(`${server.url}/${doomed.id}/raw`);
     expect(gone.status).toBe(500);
     expect(((await gone.json()) as { error_code: string }).error_code).toBe('INTEGRITY_CHECK_FAILED');
+    await server.expectErrorLog(/"detail":"stored content is missing".*"msg":"integrity check failed"/);
     expect((statSync(restored).mode & 0o777).toString(8)).toBe('700');
   });
 });

@@ -143,6 +143,8 @@ describe('integrity failures and foreign answers', () => {
     expect(oneLine(result)).toMatch(/^fpaste: integrity failure on the server: the stored content failed its check and was not served/);
     expect(readFileSync(join(user.work, 'doc.bin')).length).toBe(300 * 1024);
     expect(() => readFileSync(join(user.work, 'doc.out'))).toThrow();
+    // The server logs the tampering at error level: the one error line this test provokes.
+    await server.expectErrorLog(/"msg":"integrity check failed/);
   });
 
   it('an answer that is not a Sealbin error (a proxy\'s HTML page) is reported as such', async () => {

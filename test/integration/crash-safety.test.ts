@@ -8,16 +8,7 @@ import type { RunningServer } from '../helpers/server.js';
 import { createPaste } from '../helpers/http.js';
 import { blobFiles, tmpFiles } from '../helpers/data-dir.js';
 import { send } from '../helpers/send.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -43,7 +34,7 @@ describe('kill -9 during a large chunked upload', () => {
       onChunk: async (index) => {
         if (index !== 40) return;
         // The server is writing this upload to disk right now.
-        await waitFor(() => tmpFiles(dataDir).some((file) => statSync(join(dataDir, file)).size > 512 * 1024), 10_000, 'a growing temp file');
+        await waitFor(() => tmpFiles(dataDir).some((file) => statSync(join(dataDir, file)).size > 512 * 1024), 'a growing temp file', { timeoutMs: 10_000, intervalMs: 25 });
         partial = tmpFiles(dataDir)[0] as string;
         killed = first.kill();
         await killed;

@@ -8,6 +8,7 @@ import type { Created } from '../helpers/http.js';
 import { createPaste, rawHttp, uploadFile } from '../helpers/http.js';
 import { expectError } from '../helpers/contract.js';
 import { parseRawResponse } from '../helpers/assertions.js';
+import { unixSeconds, waitFor } from '../helpers/wait.js';
 
 const DEFAULT_EXPIRY = 600;
 const MAX_EXPIRY = 3600;
@@ -20,10 +21,13 @@ afterAll(async () => {
   await server.dispose();
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function lifetime(created: Created): number | null {
   return created.expires_at === null ? null : created.expires_at - created.created_at;
+}
+
+/** Counted from the creation time rounded up to a whole second: the asked value, or one more. */
+function expectLifetime(created: Created, asked: number): void {
+  expect([asked, asked + 1]).toContain(lifetime(created));
 }
 
 describe('X-Expiry', () => {
@@ -50,7 +54,7 @@ describe('X-Expiry', () => {
     const raw = await rawHttp(server.url, `POST / HTTP/1.1\r\nHost: localhost\r\nX-Expiry:  5\r\nContent-Length: 1\r\nConnection: close\r\n\r\na`);
     const response = parseRawResponse(raw);
     expect(response.status).toBe(201);
-    expect(lifetime(JSON.parse(response.text) as Created)).toBe(5);
+    expectLifetime(JSON.parse(response.text) as Created, 5);
   });
 
   it('two X-Expiry headers are refused, not merged', async () => {
@@ -60,11 +64,11 @@ describe('X-Expiry', () => {
     expect(['INVALID_EXPIRY', 'INVALID_REQUEST']).toContain((JSON.parse(response.text) as { error_code: string }).error_code);
   });
 
-  it('a valid value sets expires_at = created_at + value', async () => {
-    expect(lifetime(await createPaste(server.url, 'one', { 'X-Expiry': '1' }))).toBe(1);
-    expect(lifetime(await createPaste(server.url, 'hour', { 'X-Expiry': String(MAX_EXPIRY) }))).toBe(MAX_EXPIRY);
-    expect(lifetime(await createPaste(server.url, 'padded', { 'X-Expiry': '0060' }))).toBe(60);
-    expect(lifetime(await uploadFile(server.url, 'file', 'f.txt', { 'X-Expiry': '120' }))).toBe(120);
+  it('a valid value sets expires_at = created_at + value (+1 for the rounded-up second)', async () => {
+    expectLifetime(await createPaste(server.url, 'one', { 'X-Expiry': '1' }), 1);
+    expectLifetime(await createPaste(server.url, 'hour', { 'X-Expiry': String(MAX_EXPIRY) }), MAX_EXPIRY);
+    expectLifetime(await createPaste(server.url, 'padded', { 'X-Expiry': '0060' }), 60);
+    expectLifetime(await uploadFile(server.url, 'file', 'f.txt', { 'X-Expiry': '120' }), 120);
   });
 
   it('a value above SEALBIN_MAX_EXPIRY is clamped to it, however large', async () => {
@@ -72,20 +76,26 @@ describe('X-Expiry', () => {
       const response = await fetch(`${server.url}/`, { method: 'POST', body: 'clamped', headers: { 'X-Expiry': value } });
       const text = await response.text();
       expect(response.status, `${value}: ${text}`).toBe(201);
-      expect(lifetime(JSON.parse(text) as Created)).toBe(MAX_EXPIRY);
+      expectLifetime(JSON.parse(text) as Created, MAX_EXPIRY);
     }
   });
 
   it('absent → SEALBIN_DEFAULT_EXPIRY', async () => {
-    expect(lifetime(await createPaste(server.url, 'default'))).toBe(DEFAULT_EXPIRY);
-    expect(lifetime(await uploadFile(server.url, 'default', 'd.txt'))).toBe(DEFAULT_EXPIRY);
+    expectLifetime(await createPaste(server.url, 'default'), DEFAULT_EXPIRY);
+    expectLifetime(await uploadFile(server.url, 'default', 'd.txt'), DEFAULT_EXPIRY);
   });
 
-  it('an expired item is gone: X-Expiry: 1, then 404 on every read path', async () => {
-    const paste = await createPaste(server.url, 'short-lived', { 'X-Expiry': '1' });
-    const file = await uploadFile(server.url, 'short-lived file', 's.txt', { 'X-Expiry': '1' });
+  it('an expired item is gone: readable before expires_at, then 404 on every read path', async () => {
+    // Whole-second clocks: X-Expiry: N lives between N-1 and N seconds. 3 leaves a busy machine at
+    // least 2 s to read it back before it expires.
+    const paste = await createPaste(server.url, 'short-lived', { 'X-Expiry': '3' });
+    const file = await uploadFile(server.url, 'short-lived file', 's.txt', { 'X-Expiry': '3' });
     expect((await fetch(paste.url)).status).toBe(200);
-    await sleep(2200);
+    expect((await fetch(`${server.url}/status/${file.key as string}`)).status).toBe(200);
+    await waitFor(async () => (await fetch(paste.url)).status === 404, 'the paste to expire');
+    // Not early: it went only once its expiry second had come.
+    expect(unixSeconds()).toBeGreaterThanOrEqual(paste.expires_at as number);
+    await waitFor(async () => (await fetch(`${server.url}/status/${file.key as string}`)).status === 404, 'the file share to expire');
     await expectError(await fetch(paste.url), 404, 'NOT_FOUND');
     await expectError(await fetch(paste.raw), 404, 'NOT_FOUND');
     expect((await fetch(paste.raw, { method: 'HEAD' })).status).toBe(404);
@@ -128,7 +138,7 @@ describe('SEALBIN_DEFAULT_EXPIRY=0 and SEALBIN_MAX_EXPIRY=0 (never)', () => {
   });
 
   it('an explicit X-Expiry still applies, a huge one stays a representable time, a bad one is still 400', async () => {
-    expect(lifetime(await createPaste(never.url, 'an hour', { 'X-Expiry': '3600' }))).toBe(3600);
+    expectLifetime(await createPaste(never.url, 'an hour', { 'X-Expiry': '3600' }), 3600);
     const huge = await createPaste(never.url, 'far', { 'X-Expiry': '99999999999999999999' });
     expect(huge.expires_at).not.toBeNull();
     expect(Number.isSafeInteger(huge.expires_at)).toBe(true);

@@ -8,8 +8,7 @@ import type { Created } from '../helpers/http.js';
 import { createPaste } from '../helpers/http.js';
 import { blobFiles, tmpFiles } from '../helpers/data-dir.js';
 import { send } from '../helpers/send.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, waitFor } from '../helpers/wait.js';
 
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,14 +19,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
   }
 }
 
@@ -59,7 +50,7 @@ describe('SIGTERM', () => {
       onChunk: async (index) => {
         if (index !== 2) return;
         // The upload is really in progress on the server: it has spilled to a temp file.
-        await waitFor(() => tmpFiles(server.dataDir).length > 0, 10_000, 'the upload to reach blobs/tmp');
+        await waitFor(() => tmpFiles(server.dataDir).length > 0, 'the upload to reach blobs/tmp', { timeoutMs: 10_000, intervalMs: 25 });
         exit = server.stop();
         void exit.then(() => (exitedEarly = true));
         await sleep(300);

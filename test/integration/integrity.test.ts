@@ -38,7 +38,13 @@ async function expectIntegrityError(url: string, sha256: string): Promise<Record
   const report = body['integrity_report'] as Record<string, unknown>;
   expect(report['expected']).toBe(sha256);
   expect(report).toHaveProperty('actual');
+  await expectIntegrityLog(sha256);
   return body;
+}
+
+/** Every detected tampering is logged at error level for the operator: exactly the one line per failed read. */
+async function expectIntegrityLog(sha256: string, message = 'integrity check failed'): Promise<void> {
+  await server.expectErrorLog(new RegExp(`"expected":"${sha256}".*"msg":"${message}"`));
 }
 
 describe('integrity on read', () => {
@@ -94,6 +100,7 @@ describe('integrity on read', () => {
     expect(response.status).toBe(500);
     expect(body.integrity_report.expected).toBe('0'.repeat(64));
     expect(body.integrity_report.actual).toBe(created.sha256);
+    await expectIntegrityLog('0'.repeat(64));
   });
 
   it('corruption late in a large item aborts the response instead of completing it', async () => {
@@ -121,5 +128,6 @@ describe('integrity on read', () => {
     })();
     expect(outcome).toBe('aborted');
     expect(received).toBeLessThan(size);
+    await expectIntegrityLog(created.sha256, 'integrity check failed mid-stream; response aborted');
   });
 });

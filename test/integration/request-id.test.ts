@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
-import { createPaste, rawHttp } from '../helpers/http.js';
+import { rawHttp } from '../helpers/http.js';
 import { expectError, parseRawResponse, UUID } from '../helpers/assertions.js';
 
 let server: RunningServer;
@@ -86,10 +86,15 @@ describe('X-Request-ID', () => {
 
   it('never writes an insane value into the log', async () => {
     const marker = '<script>sealbin-log-injection</script>';
-    await fetch(`${server.url}/health`, { headers: { 'X-Request-ID': marker } });
-    await createPaste(server.url, 'log check', { 'X-Request-ID': `${'z'.repeat(65)}` });
-    // The access log line is written after the response; give it a moment to reach stdout.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const health = await fetch(`${server.url}/health`, { headers: { 'X-Request-ID': marker } });
+    const created = await fetch(`${server.url}/`, { method: 'POST', body: 'log check', headers: { 'X-Request-ID': `${'z'.repeat(65)}` } });
+    expect(created.status).toBe(201);
+    // The access log lines are written after the responses: wait for both, under the replacement ids.
+    for (const response of [health, created]) {
+      const id = response.headers.get('x-request-id') ?? '';
+      expect(id).toMatch(UUID);
+      await server.waitForLog((line) => line.msg === 'request' && line['reqId'] === id, `the access log line of request ${id}`);
+    }
     expect(server.output()).not.toContain('sealbin-log-injection');
     expect(server.output()).not.toContain('z'.repeat(65));
   });

@@ -1,4 +1,6 @@
 // The contract's security headers on every kind of response, and the JSON shape of every error.
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
@@ -219,6 +221,18 @@ describe('security headers and JSON bodies on errors', () => {
     expect([API_CSP, CONTENT_CSP]).toContain(response.headers.get('content-security-policy'));
     expectSecurityHeaders(response.headers, response.headers.get('content-security-policy') ?? API_CSP, '416');
     await expectError(response, 416, 'RANGE_NOT_SATISFIABLE');
+  });
+
+  it('500 (a stored item that fails its integrity check) is JSON with the headers', async () => {
+    const victim = await createPaste(server.url, 'tampered with');
+    const db = new BetterSqlite3(join(server.dataDir, 'sealbin.db'));
+    db.prepare('update items set sha256 = ? where id = ?').run('0'.repeat(64), victim.id);
+    db.close();
+    const response = await fetch(victim.raw);
+    // The body is an error, not user content: the API policy, not the sandboxed content one.
+    expectSecurityHeaders(response.headers, API_CSP, '500');
+    await expectError(response, 500, 'INTEGRITY_CHECK_FAILED');
+    await server.expectErrorLog(/"msg":"integrity check failed"/);
   });
 
   it('errors raised by the HTTP parser (conflicting Content-Length and Transfer-Encoding) are JSON with the headers', async () => {

@@ -21,12 +21,13 @@ describe('log lines', () => {
     const created = await fetch(`${server.url}/`, { method: 'POST', body: content, headers: { 'x-pow-token': challenge.token, 'x-pow-solution': solution, 'x-request-id': 'trace-me-1' } });
     expect(created.status).toBe(201);
     const paste = (await created.json()) as { id: string; raw: string; url: string; delete_token: string };
-    expect(await (await fetch(paste.raw)).text()).toBe(content);
-    expect((await fetch(paste.url, { method: 'DELETE', headers: { 'x-delete-token': paste.delete_token } })).status).toBe(204);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await (await fetch(paste.raw, { headers: { 'x-request-id': 'trace-me-2' } })).text()).toBe(content);
+    const deleted = await fetch(paste.url, { method: 'DELETE', headers: { 'x-delete-token': paste.delete_token, 'x-request-id': 'trace-me-3' } });
+    expect(deleted.status).toBe(204);
+    // Access log lines follow their responses: wait for all three before reading the log.
+    for (const id of ['trace-me-1', 'trace-me-2', 'trace-me-3']) await server.waitForLog((line) => line.msg === 'request' && line['reqId'] === id, `the access log line of ${id}`);
 
-    const lines = server.output().split('\n').filter((line) => line.startsWith('{'));
-    const requests = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry['msg'] === 'request');
+    const requests = server.logLines().filter((entry) => entry.msg === 'request');
     const create = requests.find((entry) => entry['reqId'] === 'trace-me-1');
     expect(create).toMatchObject({ method: 'POST', route: '/', status: 201 });
     expect(typeof create?.['ms']).toBe('number');

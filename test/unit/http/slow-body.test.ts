@@ -9,6 +9,9 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/** A destroyed stream emits 'error' on the next tick, which fake timers do not run: let it happen. */
+const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
 describe('SlowBodyGuard', () => {
   it('cuts off a body that sends too little within a window', async () => {
     const guard = new SlowBodyGuard({ windowMs: 1000, minBytes: 100 });
@@ -29,18 +32,38 @@ describe('SlowBodyGuard', () => {
       guard.write(Buffer.alloc(150));
       vi.advanceTimersByTime(1000);
     }
+    // Still alive after five windows: checked before end() so a cut-off could not hide behind it.
+    await nextTick();
+    expect(guard.errored).toBeNull();
+    expect(failed).toBe(false);
     guard.end();
     await new Promise((resolve) => guard.once('end', resolve));
-    expect(failed).toBe(false);
   });
 
-  it('stops watching once the body has ended', () => {
+  it('cuts off a body that was steady and then stalls', async () => {
+    const guard = new SlowBodyGuard({ windowMs: 1000, minBytes: 100 });
+    const failure = new Promise<Error>((resolve) => guard.once('error', resolve));
+    guard.resume();
+    guard.write(Buffer.alloc(150));
+    vi.advanceTimersByTime(1000);
+    expect(guard.errored).toBeNull();
+    vi.advanceTimersByTime(1000);
+    expect(await failure).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+  });
+
+  it('stops watching once the body has ended', async () => {
     const guard = new SlowBodyGuard({ windowMs: 1000, minBytes: 100 });
     let failed = false;
     guard.once('error', () => (failed = true));
     guard.resume();
+    // Far below the floor: only the end of the body can keep the guard from firing.
     guard.end(Buffer.alloc(1));
+    await new Promise((resolve) => guard.once('end', resolve));
+    // The window timer is gone, not merely harmless.
+    expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(5000);
+    await nextTick();
+    expect(guard.errored).toBeNull();
     expect(failed).toBe(false);
   });
 });

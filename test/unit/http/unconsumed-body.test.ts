@@ -12,13 +12,27 @@ afterEach(() => {
 });
 
 describe('an unconsumed upload body', () => {
-  it('does not throw when the guard fires with nobody listening', () => {
-    const source = new PassThrough();
-    const guarded = translateErrors(source, (error) => error);
-    source.write(Buffer.alloc(600 * 1024));
-    // Nobody reads `guarded`; two windows pass with nothing new arriving.
-    expect(() => vi.advanceTimersByTime(70_000)).not.toThrow();
-    expect(guarded.destroyed).toBe(true);
+  it('does not crash the process when the guard fires with nobody listening', async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      const source = new PassThrough();
+      const guarded = translateErrors(source, (error) => error);
+      source.write(Buffer.alloc(600 * 1024));
+      // Nobody reads `guarded`; two windows pass with nothing new arriving: the guard fires.
+      vi.advanceTimersByTime(70_000);
+      expect(guarded.errored).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+      // 'error' is emitted on the next tick and 'close' right after it; an unhandled 'error' would
+      // throw there (an uncaught exception) and 'close' would never come.
+      const closed = new Promise((resolve) => guarded.once('close', () => resolve('closed')));
+      vi.useRealTimers();
+      const deadline = new Promise((resolve) => setTimeout(() => resolve('no close within 2 s'), 2000).unref());
+      expect(await Promise.race([closed, deadline])).toBe('closed');
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+    }
   });
 
   it('is released when its source closes without ending', async () => {
