@@ -1,14 +1,11 @@
 // Self-registration: anyone who solves a (harder) proof of work gets a non-admin client certificate.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { registerRequestJson } from '../../api/pki.js';
 import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../identity.js';
 import { schemas } from '../schemas.js';
 import { verifyCounted } from './pastes.js';
-import { commonName } from './pki.js';
-
-const registerBody = z.object({ common_name: commonName, csr: z.string().max(16_384).optional() });
 
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/register/challenge', { schema: schemas.registerChallenge, config: { rateGroup: 'read' } }, async () => {
@@ -24,7 +21,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
       const solution = request.headers['x-pow-solution'];
       await verifyCounted(ctx, 'register', typeof token === 'string' ? token : undefined, typeof solution === 'string' ? solution : undefined, ctx.config.registerDifficulty);
     }
-    const parsed = registerBody.safeParse(request.body ?? {});
+    const parsed = registerRequestJson.safeParse(request.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new AppError('INVALID_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);

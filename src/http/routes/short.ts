@@ -1,5 +1,6 @@
 // URL shortener: POST /s, GET /s, GET /s/{id} (302), GET /s/{id}/info, DELETE /s/{id}.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ShortLinkJson } from '../../api/short-links.js';
 import { AppError } from '../../core/errors.js';
 import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
@@ -13,7 +14,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const BODY_LIMIT = 8 * 1024;
 const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
 
-function linkView(link: ShortLinkRecord, base: string) {
+function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
   return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
 }
 
