@@ -10,6 +10,6 @@ export const challengeJson = z
     expires: z.number().int().nullable().describe('Unix seconds'),
     token: z.string().nullable().describe('send back as X-PoW-Token'),
   })
-  .meta({ id: 'Challenge' });
+  .meta({ id: 'Challenge', description: 'A proof-of-work challenge' });
 
 export type ChallengeJson = z.infer<typeof challengeJson>;

@@ -11,6 +11,6 @@ export const errorJson = z
     message: z.string(),
     request_id: z.string().describe('the X-Request-ID of the response'),
   })
-  .meta({ id: 'Error' });
+  .meta({ id: 'Error', description: 'The JSON error (codes in docs/errors.md)' });
 
 export type ErrorJson = z.infer<typeof errorJson>;

@@ -17,7 +17,7 @@ export const itemJson = z
     owner,
     filename: z.string().optional(),
   })
-  .meta({ id: 'Item' });
+  .meta({ id: 'Item', description: 'A paste or file share' });
 
 /** 201 of POST /, POST /upload: the item plus what is shown only once. */
 export const createdItemJson = itemJson
@@ -26,10 +26,10 @@ export const createdItemJson = itemJson
     key: z.string().optional().describe('file shares: the diceware download key'),
     download_url: z.string().optional(),
   })
-  .meta({ id: 'CreatedItem' });
+  .meta({ id: 'CreatedItem', description: 'The created item, with what is shown only once' });
 
 /** GET /pastes. */
-export const itemListJson = z.object({ pastes: z.array(itemJson), next_cursor: z.string().nullable() }).meta({ id: 'ItemList' });
+export const itemListJson = z.object({ pastes: z.array(itemJson), next_cursor: z.string().nullable() }).meta({ id: 'ItemList', description: 'One page of items, newest first' });
 
 /** GET /status/{key}: a file share's metadata. */
 export const shareStatusJson = z
@@ -42,13 +42,13 @@ export const shareStatusJson = z
     burn_after_read: z.boolean(),
     filename: z.string().optional(),
   })
-  .meta({ id: 'ShareStatus' });
+  .meta({ id: 'ShareStatus', description: 'A file share\'s metadata' });
 
 /** GET /preview/{key}: the status plus up to 1 KiB of text (null for other types). */
-export const sharePreviewJson = shareStatusJson.extend({ text: z.string().nullable() }).meta({ id: 'SharePreview' });
+export const sharePreviewJson = shareStatusJson.extend({ text: z.string().nullable() }).meta({ id: 'SharePreview', description: 'A file share\'s metadata and the start of its text' });
 
 /** The JSON alternative of a create body (Content-Type: application/json). */
-export const createJsonBody = z.object({ content: z.string() }).meta({ id: 'CreateJson' });
+export const createJsonBody = z.object({ content: z.string() }).meta({ id: 'CreateJson', description: 'The content as a JSON string' });
 
 export type ItemJson = z.infer<typeof itemJson>;
 export type CreatedItemJson = z.infer<typeof createdItemJson>;

@@ -12,7 +12,7 @@ export const pkiStatusJson = z
     issued: z.number().int(),
     revoked: z.number().int(),
   })
-  .meta({ id: 'PkiStatus' });
+  .meta({ id: 'PkiStatus', description: 'The PKI\'s state' });
 
 /** 201 of POST /pki/issue and POST /register; key material only when the server generated the key. */
 export const issuedCertificateJson = z
@@ -24,7 +24,7 @@ export const issuedCertificateJson = z
     pkcs12: z.string().optional().describe('base64 PKCS#12 (AES-256, HMAC-SHA256)'),
     pkcs12_password: z.string().optional(),
   })
-  .meta({ id: 'IssuedCertificate' });
+  .meta({ id: 'IssuedCertificate', description: 'A newly issued client certificate' });
 
 /** One issued certificate (GET /pki/certs, POST /pki/revoke/{serial}). */
 export const certificateJson = z
@@ -38,9 +38,9 @@ export const certificateJson = z
     revoked_at: unixTime.nullable(),
     status: z.enum(['valid', 'revoked', 'expired']),
   })
-  .meta({ id: 'Certificate' });
+  .meta({ id: 'Certificate', description: 'An issued certificate' });
 
-export const certificateListJson = z.object({ certificates: z.array(certificateJson) }).meta({ id: 'CertificateList' });
+export const certificateListJson = z.object({ certificates: z.array(certificateJson) }).meta({ id: 'CertificateList', description: 'Every issued certificate' });
 
 export const commonName = z
   .string()
@@ -56,15 +56,15 @@ const csr = z.string().max(16_384).describe('PEM PKCS#10; with a CSR no private 
 /** POST /pki/ca. */
 export const caRequestJson = z
   .object({ common_name: commonName.default('Sealbin CA'), days: z.number().int().min(1).max(7300).default(3650) })
-  .meta({ id: 'CaRequest' });
+  .meta({ id: 'CaRequest', description: 'The CA to create' });
 
 /** POST /pki/issue. */
 export const issueRequestJson = z
   .object({ common_name: commonName, days: z.number().int().min(1).max(3650).default(365), admin: z.boolean().default(false), csr: csr.optional() })
-  .meta({ id: 'IssueRequest' });
+  .meta({ id: 'IssueRequest', description: 'The certificate to issue' });
 
 /** POST /register: always a non-admin certificate for 365 days. */
-export const registerRequestJson = z.object({ common_name: commonName, csr: csr.optional() }).meta({ id: 'RegisterRequest' });
+export const registerRequestJson = z.object({ common_name: commonName, csr: csr.optional() }).meta({ id: 'RegisterRequest', description: 'The certificate to register' });
 
 export type PkiStatusJson = z.infer<typeof pkiStatusJson>;
 export type IssuedCertificateJson = z.infer<typeof issuedCertificateJson>;

@@ -10,11 +10,11 @@ export const serverInfoJson = z
     pow: z.object({ enabled: z.boolean(), difficulty: z.number().int() }),
     encryption_required: z.boolean().describe('true when an entropy floor only lets ciphertext through'),
   })
-  .meta({ id: 'ServerInfo' });
+  .meta({ id: 'ServerInfo', description: 'What this server is and its limits' });
 
 export const healthJson = z
   .object({ status: z.string().describe('ok | unavailable'), checks: z.record(z.string(), z.string()).describe('backend -> ok | failed') })
-  .meta({ id: 'Health' });
+  .meta({ id: 'Health', description: 'The server\'s health per backend' });
 
 export type ServerInfoJson = z.infer<typeof serverInfoJson>;
 export type HealthJson = z.infer<typeof healthJson>;

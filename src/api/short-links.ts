@@ -12,18 +12,18 @@ export const shortLinkJson = z
     expires_at: expiresAt,
     owner,
   })
-  .meta({ id: 'ShortLink' });
+  .meta({ id: 'ShortLink', description: 'A short link' });
 
 /** GET /s/{id}/info: public, so no owner. */
 export const shortLinkInfoJson = z
   .object({ id: z.string(), target: z.string(), clicks: z.number().int(), created_at: unixTime, expires_at: expiresAt })
-  .meta({ id: 'ShortLinkInfo' });
+  .meta({ id: 'ShortLinkInfo', description: 'A short link\'s public details' });
 
 /** GET /s: the caller's own links with their click counts. */
-export const shortLinkListJson = z.object({ links: z.array(shortLinkJson.extend({ clicks: z.number().int() })) }).meta({ id: 'ShortLinkList' });
+export const shortLinkListJson = z.object({ links: z.array(shortLinkJson.extend({ clicks: z.number().int() })) }).meta({ id: 'ShortLinkList', description: 'The caller\'s short links' });
 
 /** The JSON form of a POST /s body (the URL may also be sent as text/plain). */
-export const shortenJsonBody = z.object({ url: z.string().describe('http(s) URL, ≤ 2048 bytes') }).meta({ id: 'ShortenJson' });
+export const shortenJsonBody = z.object({ url: z.string().describe('http(s) URL, ≤ 2048 bytes') }).meta({ id: 'ShortenJson', description: 'The URL to shorten' });
 
 export type ShortLinkJson = z.infer<typeof shortLinkJson>;
 export type ShortLinkInfoJson = z.infer<typeof shortLinkInfoJson>;

@@ -3,7 +3,7 @@
 // serialises responses through these. Ids and keys are plain strings here on purpose: a malformed
 // one must be a 404 from the handler, not a 400.
 //
-// `requestBody` is documentation only (see openapi.ts): creation bodies are streamed (raw, multipart)
+// `requestBody` and `responseHeaders` are documentation only (see openapi.ts): creation bodies are streamed (raw, multipart)
 // or parsed by the handlers with the same src/api definitions, after the checks that must come first.
 import { z } from 'zod';
 import { challengeJson } from '../api/challenge.js';
@@ -18,6 +18,9 @@ export interface RequestBodyDoc {
   description: string;
   content: Record<string, z.ZodType>;
 }
+
+/** Response headers worth knowing, per status: name -> description (documentation only). */
+export type ResponseHeadersDoc = Record<number, Record<string, string>>;
 
 /** Security requirements (names from openapi.ts). `{}` = anonymous allowed. */
 type Security = readonly Readonly<Record<string, readonly string[]>>[];
@@ -62,6 +65,17 @@ const rangeHeaders = z.object({ range: z.string().optional().describe('bytes=sta
 const errors = { 400: errorJson, 404: errorJson, 413: errorJson, 500: errorJson };
 const authErrors = { 401: errorJson, 403: errorJson };
 
+const CONTENT_HEADERS = {
+  'Content-Disposition': 'inline (text, PNG/JPEG/GIF/WebP) or attachment, with the sanitised filename (RFC 6266)',
+  ETag: 'the quoted SHA-256 of the content',
+  'X-Content-SHA256': 'the SHA-256 of the whole content',
+  'Accept-Ranges': 'bytes, or none for a burn-after-read item',
+};
+const contentHeaders: ResponseHeadersDoc = { 200: CONTENT_HEADERS, 206: { ...CONTENT_HEADERS, 'Content-Range': 'bytes start-end/size' } };
+const headContentHeaders: ResponseHeadersDoc = { 200: { ...CONTENT_HEADERS, 'Content-Length': 'the size of the content' } };
+const createdHeaders: ResponseHeadersDoc = { 201: { Location: 'the item\'s metadata URL (never burns)' } };
+const CLIENT_HEADERS = { 'Content-Disposition': 'attachment; filename=fpaste', 'X-Content-SHA256': 'the SHA-256 of the bundle (check with sha256sum)', ETag: 'the quoted SHA-256 of the bundle' };
+
 const rawContent = {
   200: anyContent('The content (Content-Type is the detected, safe type; ETag and X-Content-SHA256 are its SHA-256)'),
   206: anyContent('The requested range'),
@@ -75,6 +89,7 @@ export const schemas = {
     security: ANONYMOUS_OR_CERTIFICATE,
     headers: createHeaders,
     requestBody: contentBody,
+    responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
   updatePaste: {
@@ -89,8 +104,8 @@ export const schemas = {
   },
   getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: itemJson, 404: errorJson } },
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
-  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
-  headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
+  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
   deletePaste: {
     operationId: 'deletePaste',
     summary: 'Delete and shred (X-Delete-Token, owner or admin)',
@@ -106,10 +121,11 @@ export const schemas = {
     security: ANONYMOUS_OR_CERTIFICATE,
     headers: createHeaders,
     requestBody: { description: 'The file: a multipart "file" part, or the raw body', content: { 'multipart/form-data': z.object({ file: binary }), '*/*': binary } },
+    responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
-  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
-  headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
   preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
   info: { operationId: 'serverInfo', summary: 'Server information', tags: ['operations'], response: { 200: serverInfoJson } },
@@ -120,7 +136,7 @@ export const schemas = {
     response: {
       200: healthJson,
       // 503 is either the health body naming the failing check, or an error (e.g. the counter backend refused).
-      503: z.union([healthJson, errorJson]),
+      503: z.union([healthJson, errorJson]).describe('A backend is down (the health body names it), or BACKEND_UNAVAILABLE'),
     },
   },
   openapi: { operationId: 'openapi', summary: 'This OpenAPI document', tags: ['operations'], response: { 200: z.looseObject({ openapi: z.string() }).describe('OpenAPI 3.1 document') } },
@@ -130,8 +146,8 @@ export const schemas = {
     tags: ['operations'],
     response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } }, 403: errorJson },
   },
-  client: { operationId: 'getClient', summary: 'The fpaste command-line client as one file (runs on Node.js 20+)', tags: ['operations'], response: { 200: anyContent('application/octet-stream: the bundled fpaste.js (X-Content-SHA256: its SHA-256)'), 500: errorJson } },
-  headClient: { operationId: 'headClient', summary: 'Headers of GET /client', tags: ['operations'], response: { 200: noBody('Headers of GET /client'), 500: errorJson } },
+  client: { operationId: 'getClient', summary: 'The fpaste command-line client as one file (runs on Node.js 20+)', tags: ['operations'], responseHeaders: { 200: CLIENT_HEADERS }, response: { 200: anyContent('application/octet-stream: the bundled fpaste.js (X-Content-SHA256: its SHA-256)'), 500: errorJson } },
+  headClient: { operationId: 'headClient', summary: 'Headers of GET /client', tags: ['operations'], responseHeaders: { 200: CLIENT_HEADERS }, response: { 200: noBody('Headers of GET /client'), 500: errorJson } },
   pkiCa: {
     operationId: 'createCa',
     summary: 'Create the CA (admin, or loopback while none exists)',
@@ -201,10 +217,11 @@ export const schemas = {
     security: ANONYMOUS_OR_CERTIFICATE,
     headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], ...powHeaders }),
     requestBody: { description: 'The URL', content: { 'application/json': shortenJsonBody, 'text/plain': z.string().describe('the URL (one trailing newline allowed)') } },
+    responseHeaders: { 201: { Location: 'the short URL' } },
     response: { 201: shortLinkJson, 400: errorJson, 429: errorJson },
   },
   listShort: { operationId: 'listShortLinks', summary: 'Own short links', tags: ['short'], security: CERTIFICATE, response: { 200: shortLinkListJson, ...authErrors } },
-  redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, response: { 302: noBody('Location: the target'), 404: errorJson } },
+  redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 302: noBody('Location: the target'), 404: errorJson } },
   infoShort: { operationId: 'shortLinkInfo', summary: 'Short link details', tags: ['short'], params: shortIdParams, response: { 200: shortLinkInfoJson, 404: errorJson } },
   deleteShort: { operationId: 'deleteShortLink', summary: 'Delete a short link (owner or admin)', tags: ['short'], security: CERTIFICATE, params: shortIdParams, response: { 204: noBody('Deleted'), ...authErrors, 404: errorJson } },
   challenge: {

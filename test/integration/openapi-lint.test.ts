@@ -18,7 +18,7 @@ interface Operation {
   operationId?: string;
   parameters?: { name: string; in: string }[];
   requestBody?: { content: Record<string, unknown> };
-  responses: Record<string, { content?: Record<string, unknown> }>;
+  responses: Record<string, { description: string; content?: Record<string, unknown>; headers?: Record<string, unknown> }>;
   security?: Record<string, string[]>[];
 }
 
@@ -129,6 +129,21 @@ describe('the OpenAPI document of a default server', () => {
     expect(media('/pki/crl')).toEqual(['application/x-pem-file']);
     expect(media('/metrics')).toEqual(['text/plain']);
     expect(media('/{id}')).toEqual(['application/json']);
+  });
+
+  it('names the response headers clients rely on, and describes every response', () => {
+    const headers = (path: string, method: string, status: string) => Object.keys(document.paths[path]?.[method]?.responses[status]?.headers ?? {});
+    expect(headers('/', 'post', '201')).toContain('Location');
+    expect(headers('/s', 'post', '201')).toContain('Location');
+    expect(headers('/s/{id}', 'get', '302')).toContain('Location');
+    for (const path of ['/{id}/raw', '/download/{key}']) {
+      expect(headers(path, 'get', '200')).toEqual(expect.arrayContaining(['ETag', 'X-Content-SHA256', 'Content-Disposition']));
+      expect(headers(path, 'get', '206')).toContain('Content-Range');
+      expect(headers(path, 'head', '200')).toContain('X-Content-SHA256');
+    }
+    expect(headerNames(document.paths['/health']?.['get'])).toContain('x-request-id');
+    const undescribed = operations(document).flatMap(([name, operation]) => Object.entries(operation.responses).filter(([, response]) => response.description === 'Default Response').map(([status]) => `${name} ${status}`));
+    expect(undescribed).toEqual([]);
   });
 
   it('is served from wherever it was fetched when no public URL is set', () => {
