@@ -3,8 +3,9 @@
 // serialises responses through these. Ids and keys are plain strings here on purpose: a malformed
 // one must be a 404 from the handler, not a 400.
 //
-// `requestBody` and `responseHeaders` are documentation only (see openapi.ts): creation bodies are streamed (raw, multipart)
-// or parsed by the handlers with the same src/api definitions, after the checks that must come first.
+// `requestBody` and `responseHeaders` are documentation only (see openapi-route.ts): creation bodies
+// are streamed (raw, multipart) or parsed by the handlers with the same src/api definitions, after
+// the checks that must come first (identity, proof of work).
 import { z } from 'zod';
 import { challengeJson } from '../api/challenge.js';
 import { errorJson } from '../api/error.js';
@@ -112,7 +113,7 @@ export const schemas = {
     tags: ['pastes'],
     security: OWNER_OR_DELETE_TOKEN,
     params: idParams,
-    response: { 204: noBody('Deleted'), 400: errorJson, ...authErrors, 404: errorJson },
+    response: { 204: noBody('Deleted'), ...authErrors, 404: errorJson },
   },
   upload: {
     operationId: 'uploadFile',
