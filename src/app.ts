@@ -4,8 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Logger } from 'pino';
 import cors from '@fastify/cors';
-import swagger from '@fastify/swagger';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { AppError } from './core/errors.js';
 import type { AppContext } from './http/context.js';
 import { registerAccessLog } from './http/access-log.js';
@@ -15,6 +14,7 @@ import { registerPowGate } from './http/pow-gate.js';
 import { registerJsonParser } from './http/json-parser.js';
 import { challengeRoutes } from './http/routes/challenge.js';
 import { registerIdentity } from './http/identity.js';
+import { registerOpenApi } from './http/openapi.js';
 import { listRoutes } from './http/routes/list.js';
 import { pkiRoutes } from './http/routes/pki.js';
 import { registerRoutes } from './http/routes/register.js';
@@ -116,13 +116,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     allowedHeaders: ['Content-Type', 'X-Expiry', 'X-Burn-After-Read', 'X-Filename', 'X-PoW-Token', 'X-PoW-Solution', 'X-Request-ID', 'Range'],
     maxAge: 600,
   });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Sealbin', version: ctx.version, description: 'Encrypted paste, file-drop and short-link server.' },
-      servers: ctx.config.publicUrl ? [{ url: `${ctx.config.publicUrl}${ctx.config.urlPrefix}` }] : [],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await registerOpenApi(app, ctx);
 
   await app.register(
     async (scope) => {

@@ -1,6 +1,7 @@
 // The proof-of-work round trip: fetch a challenge, solve it (spinner after a second), send the
 // request with X-PoW-Token / X-PoW-Solution; on POW_INVALID (stale: expired, used, or the difficulty
 // rose) fetch a fresh challenge and try again, at most MAX_POW_RETRIES times.
+import type { ChallengeJson } from './api-types.js';
 import { ApiError, CliError } from './errors.js';
 import type { HttpClient } from './http-client.js';
 import { solvePow } from './pow-solver.js';
@@ -9,13 +10,7 @@ import { startSpinner } from './progress.js';
 export type PowPurpose = 'paste' | 'short' | 'register';
 export const MAX_POW_RETRIES = 5;
 
-export interface Challenge {
-  enabled: boolean;
-  difficulty: number;
-  nonce: string | null;
-  expires: number | null;
-  token: string | null;
-}
+export type Challenge = ChallengeJson;
 
 export type PowHeaders = Record<string, string>;
 

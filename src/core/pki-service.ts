@@ -7,6 +7,8 @@ import type * as Certificates from '../crypto/x509/certificates.js';
 import type { CaMaterial } from '../crypto/x509/certificates.js';
 import { fingerprint1, fingerprint256 } from '../crypto/x509/fingerprint.js';
 import type * as Pkcs12 from '../crypto/x509/pkcs12.js';
+// The JSON it returns is the wire shape (src/api/pki.ts); types only, so core/ loads no zod.
+import type { CertificateJson, IssuedCertificateJson, PkiStatusJson } from '../api/pki.js';
 import type { AuditEvent, AuditLog, CertRecord, PkiStore } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
@@ -40,37 +42,6 @@ export interface IssueInput {
   days: number;
   admin: boolean;
   csr?: string | undefined;
-}
-
-export interface IssuedCertificate {
-  serial: string;
-  fingerprint: string;
-  certificate: string;
-  /** Only when the server generated the key pair; shown once, never stored. */
-  private_key?: string;
-  pkcs12?: string;
-  pkcs12_password?: string;
-}
-
-export interface CertView {
-  serial: string;
-  fingerprint: string;
-  common_name: string;
-  admin: boolean;
-  issued_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  status: 'valid' | 'revoked' | 'expired';
-}
-
-export interface PkiStatus {
-  enabled: boolean;
-  ca_exists: boolean;
-  fingerprint: string | null;
-  common_name: string | null;
-  expires_at: number | null;
-  issued: number;
-  revoked: number;
 }
 
 export interface PkiServiceDeps {
@@ -120,7 +91,7 @@ export class PkiService {
     return (await this.deps.store.getCa()) !== null;
   }
 
-  async status(): Promise<PkiStatus> {
+  async status(): Promise<PkiStatusJson> {
     const record = await this.deps.store.getCa();
     const certs = await this.deps.store.listCerts();
     return {
@@ -134,7 +105,7 @@ export class PkiService {
     };
   }
 
-  async createCa(commonName: string, days: number, actor: string, requestId: string): Promise<PkiStatus> {
+  async createCa(commonName: string, days: number, actor: string, requestId: string): Promise<PkiStatusJson> {
     const now = this.deps.clock.now();
     if (await this.caExists()) throw new AppError('CA_EXISTS');
     const { certs } = await pkiLibraries();
@@ -160,7 +131,7 @@ export class PkiService {
     return record.certificatePem;
   }
 
-  async issue(input: IssueInput, actor: string, requestId: string, event: 'issued' | 'registered'): Promise<IssuedCertificate> {
+  async issue(input: IssueInput, actor: string, requestId: string, event: 'issued' | 'registered'): Promise<IssuedCertificateJson> {
     const ca = await this.requireCa();
     const now = this.deps.clock.now();
     const { certs, pkcs12 } = await pkiLibraries();
@@ -192,7 +163,7 @@ export class PkiService {
     };
     await this.deps.store.insertCert(record);
     await this.audit({ event, serial: record.serial, fingerprint: record.fingerprint, common_name: record.commonName, actor, request_id: requestId });
-    const result: IssuedCertificate = { serial: record.serial, fingerprint: record.fingerprint, certificate: record.certificatePem };
+    const result: IssuedCertificateJson = { serial: record.serial, fingerprint: record.fingerprint, certificate: record.certificatePem };
     if (generated) {
       const password = randomBytes(18).toString('base64url');
       result.private_key = certs.toPem(generated.pkcs8, 'PRIVATE KEY');
@@ -203,7 +174,7 @@ export class PkiService {
     return result;
   }
 
-  async listCerts(): Promise<CertView[]> {
+  async listCerts(): Promise<CertificateJson[]> {
     const now = this.deps.clock.now();
     return (await this.deps.store.listCerts()).map((cert) => ({
       serial: cert.serial,
@@ -217,7 +188,7 @@ export class PkiService {
     }));
   }
 
-  async revoke(serial: string, actor: string, requestId: string): Promise<CertView> {
+  async revoke(serial: string, actor: string, requestId: string): Promise<CertificateJson> {
     const normal = serial.toLowerCase();
     if (!/^[0-9a-f]{1,40}$/.test(normal)) throw new AppError('NOT_FOUND');
     const before = await this.deps.store.getCertBySerial(normal);

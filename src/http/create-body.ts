@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
+import { createJsonBody } from '../api/items.js';
 import { normalizeClaimedType } from '../core/content-type.js';
 import { AppError } from '../core/errors.js';
 import { exceedsJsonDepth } from './json-depth.js';
@@ -116,9 +117,9 @@ function abortedError(error: Error): Error {
 
 function readJson(body: unknown, maxSize: number, filename: string | null): CreateBody {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('INVALID_JSON', 'Expected a JSON object {"content": "..."}.');
-  const content = (body as Record<string, unknown>)['content'];
-  if (typeof content !== 'string') throw new AppError('INVALID_JSON', 'The "content" field must be a string.');
-  const bytes = Buffer.from(content, 'utf8');
+  const parsed = createJsonBody.safeParse(body);
+  if (!parsed.success) throw new AppError('INVALID_JSON', 'The "content" field must be a string.');
+  const bytes = Buffer.from(parsed.data.content, 'utf8');
   if (bytes.length > Math.min(maxSize, JSON_CONTENT_LIMIT)) throw new AppError('TOO_LARGE', `JSON content is limited to ${Math.min(maxSize, JSON_CONTENT_LIMIT)} bytes; send larger content as a raw or multipart body.`);
   return { stream: Readable.from([bytes]), claimedType: 'text/plain', filename };
 }

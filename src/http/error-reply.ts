@@ -1,15 +1,12 @@
 // The contract's JSON error shape, for every failure: ours, Fastify's, and the parser's.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { ErrorJson } from '../api/error.js';
 import { AppError, ERRORS } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { API_CSP } from './security-headers.js';
 
-export interface ErrorBody {
-  error_code: ErrorCode;
-  message: string;
-  request_id: string;
-  [extra: string]: unknown;
-}
+/** The wire shape (src/api/error.ts), narrowed to the catalogue's codes. */
+export type ErrorBody = ErrorJson & { error_code: ErrorCode };
 
 export function errorBody(error: AppError, requestId: string): ErrorBody {
   return { ...error.extra, error_code: error.code, message: error.message, request_id: requestId };

@@ -1,199 +1,235 @@
-// Route schemas (zod), used for OpenAPI and to keep responses to the contract's shape. Ids and keys
-// are plain strings here on purpose: a malformed one must be a 404 from the handler, not a 400.
+// Route schemas: which wire shape (src/api/) each route answers with, its parameters and headers,
+// and what GET /openapi.json says about it. Fastify validates params, querystring and headers and
+// serialises responses through these. Ids and keys are plain strings here on purpose: a malformed
+// one must be a 404 from the handler, not a 400.
+//
+// `requestBody` and `responseHeaders` are documentation only (see openapi-route.ts): creation bodies
+// are streamed (raw, multipart) or parsed by the handlers with the same src/api definitions, after
+// the checks that must come first (identity, proof of work).
 import { z } from 'zod';
+import { challengeJson } from '../api/challenge.js';
+import { errorJson } from '../api/error.js';
+import { createJsonBody, createdItemJson, itemJson, itemListJson, sharePreviewJson, shareStatusJson } from '../api/items.js';
+import { caRequestJson, certificateJson, certificateListJson, issuedCertificateJson, issueRequestJson, pkiStatusJson, registerRequestJson } from '../api/pki.js';
+import { healthJson, serverInfoJson } from '../api/server-info.js';
+import { shortenJsonBody, shortLinkInfoJson, shortLinkJson, shortLinkListJson } from '../api/short-links.js';
 
-export const errorSchema = z.object({
-  error_code: z.string(),
-  message: z.string(),
-  request_id: z.string(),
-}).passthrough();
+/** Media types of a documented request body (documentation only). */
+export interface RequestBodyDoc {
+  description: string;
+  content: Record<string, z.ZodType>;
+}
 
-const item = z.object({
-  id: z.string().describe('32 lowercase hex characters'),
-  url: z.string().describe('the metadata view (never burns)'),
-  raw: z.string(),
-  size: z.number().int(),
-  mime_type: z.string(),
-  sha256: z.string(),
-  created_at: z.number().int(),
-  expires_at: z.number().int().nullable(),
-  burn_after_read: z.boolean(),
-  owner: z.string().nullable(),
-  filename: z.string().optional(),
-});
+/** Response headers worth knowing, per status: name -> description (documentation only). */
+export type ResponseHeadersDoc = Record<number, Record<string, string>>;
 
-const created = item.extend({
-  delete_token: z.string().optional().describe('anonymous items only; shown once'),
-  key: z.string().optional(),
-  download_url: z.string().optional(),
-});
+/** Security requirements (names from openapi.ts). `{}` = anonymous allowed. */
+type Security = readonly Readonly<Record<string, readonly string[]>>[];
+const ANONYMOUS_OR_CERTIFICATE: Security = [{}, { clientCertificate: [] }];
+const CERTIFICATE: Security = [{ clientCertificate: [] }];
+const OWNER_OR_DELETE_TOKEN: Security = [{ clientCertificate: [] }, { deleteToken: [] }];
 
-const status = z.object({
-  size: z.number().int(),
-  mime_type: z.string(),
-  created_at: z.number().int(),
-  expires_at: z.number().int().nullable(),
-  downloads: z.number().int(),
-  burn_after_read: z.boolean(),
-  filename: z.string().optional(),
-});
+const binary = z.string().meta({ format: 'binary' });
 
-const idParams = z.object({ id: z.string() });
+/** Any byte content: a paste's raw body, a download, the CLI bundle. */
+const anyContent = (description: string) => ({ description, content: { '*/*': { schema: binary } } });
+// HEAD answers and 204/302 have no body; HEAD errors keep the error schema (the same headers as GET).
+const noBody = (description: string) => z.null().describe(description);
+
+const idParams = z.object({ id: z.string().describe('32 lowercase hex characters') });
 const keyParams = z.object({ key: z.string().describe('six diceware words joined by -') });
+const shortIdParams = z.object({ id: z.string().describe('8 base62 characters') });
+
+const powHeaders = {
+  'x-pow-token': z.string().optional().describe('the token of a solved GET /challenge (required while proof of work is on)'),
+  'x-pow-solution': z.string().optional().describe('the decimal solution s'),
+};
 
 const createHeaders = z.object({
-  'x-expiry': z.string().optional().describe('seconds from now, ≥ 1; clamped to the maximum'),
-  'x-burn-after-read': z.string().optional().describe('1|true'),
-  'x-filename': z.string().optional(),
+  'x-expiry': z.string().optional().describe('seconds from now, ≥ 1; clamped to the maximum; absent = the default expiry'),
+  'x-burn-after-read': z.string().optional().describe('1|true (burn after the first read) or 0|false'),
+  'x-filename': z.string().optional().describe('a filename (sanitised)'),
+  ...powHeaders,
 });
 
-const errors = { 400: errorSchema, 404: errorSchema, 413: errorSchema, 500: errorSchema };
+const contentBody: RequestBodyDoc = {
+  description: 'The content: raw bytes (any Content-Type), a multipart "file" part, or JSON {"content": "..."}',
+  content: {
+    '*/*': binary,
+    'multipart/form-data': z.object({ file: binary }),
+    'application/json': createJsonBody,
+  },
+};
 
-const pkiStatus = z.object({
-  enabled: z.boolean(),
-  ca_exists: z.boolean(),
-  fingerprint: z.string().nullable(),
-  common_name: z.string().nullable(),
-  expires_at: z.number().int().nullable(),
-  issued: z.number().int(),
-  revoked: z.number().int(),
-});
+const rangeHeaders = z.object({ range: z.string().optional().describe('bytes=start-end (one range)') });
 
-const issued = z.object({
-  serial: z.string(),
-  fingerprint: z.string(),
-  certificate: z.string(),
-  private_key: z.string().optional(),
-  pkcs12: z.string().optional().describe('base64 PKCS#12 (AES-256, HMAC-SHA256)'),
-  pkcs12_password: z.string().optional(),
-});
+const errors = { 400: errorJson, 404: errorJson, 413: errorJson, 500: errorJson };
+const authErrors = { 401: errorJson, 403: errorJson };
 
-const certView = z.object({
-  serial: z.string(),
-  fingerprint: z.string(),
-  common_name: z.string(),
-  admin: z.boolean(),
-  issued_at: z.number().int(),
-  expires_at: z.number().int(),
-  revoked_at: z.number().int().nullable(),
-  status: z.enum(['valid', 'revoked', 'expired']),
-});
+const CONTENT_HEADERS = {
+  'Content-Disposition': 'inline (text, PNG/JPEG/GIF/WebP) or attachment, with the sanitised filename (RFC 6266)',
+  ETag: 'the quoted SHA-256 of the content',
+  'X-Content-SHA256': 'the SHA-256 of the whole content',
+  'Accept-Ranges': 'bytes, or none for a burn-after-read item',
+};
+const contentHeaders: ResponseHeadersDoc = { 200: CONTENT_HEADERS, 206: { ...CONTENT_HEADERS, 'Content-Range': 'bytes start-end/size' } };
+const headContentHeaders: ResponseHeadersDoc = { 200: { ...CONTENT_HEADERS, 'Content-Length': 'the size of the content' } };
+const createdHeaders: ResponseHeadersDoc = { 201: { Location: 'the item\'s metadata URL (never burns)' } };
+const CLIENT_HEADERS = { 'Content-Disposition': 'attachment; filename=fpaste', 'X-Content-SHA256': 'the SHA-256 of the bundle (check with sha256sum)', ETag: 'the quoted SHA-256 of the bundle' };
 
-const challenge = z.object({ enabled: z.boolean(), difficulty: z.number().int(), nonce: z.string().nullable(), expires: z.number().int().nullable(), token: z.string().nullable() });
-
-const shortLink = z.object({
-  id: z.string(),
-  short_url: z.string(),
-  target: z.string(),
-  created_at: z.number().int(),
-  expires_at: z.number().int().nullable(),
-  owner: z.string().nullable(),
-});
-
-const authErrors = { 401: errorSchema, 403: errorSchema };
+const rawContent = {
+  200: anyContent('The content (Content-Type is the detected, safe type; ETag and X-Content-SHA256 are its SHA-256)'),
+  206: anyContent('The requested range'),
+};
 
 export const schemas = {
   createPaste: {
+    operationId: 'createPaste',
     summary: 'Create a paste from a raw body, a multipart "file" part or JSON {"content": ...}',
     tags: ['pastes'],
+    security: ANONYMOUS_OR_CERTIFICATE,
     headers: createHeaders,
-    response: { 201: created, ...errors },
+    requestBody: contentBody,
+    responseHeaders: createdHeaders,
+    response: { 201: createdItemJson, ...errors },
   },
-  updatePaste: { summary: 'Replace content and/or metadata (owner or admin)', tags: ['pastes'], params: idParams, headers: createHeaders, response: { 200: item, 401: errorSchema, 403: errorSchema, 404: errorSchema, 413: errorSchema } },
-  getPaste: { summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: item, 404: errorSchema } },
-  headPaste: { summary: 'Paste metadata headers', tags: ['pastes'], params: idParams },
-  getRaw: { summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, response: { 404: errorSchema, 416: errorSchema, 500: errorSchema } },
-  headRaw: { summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams },
+  updatePaste: {
+    operationId: 'updatePaste',
+    summary: 'Replace content and/or metadata (owner or admin)',
+    tags: ['pastes'],
+    security: CERTIFICATE,
+    params: idParams,
+    headers: createHeaders,
+    requestBody: { ...contentBody, description: `${contentBody.description}; without a body only the headers apply` },
+    response: { 200: itemJson, 400: errorJson, ...authErrors, 404: errorJson, 413: errorJson },
+  },
+  getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: itemJson, 404: errorJson } },
+  headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
+  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
   deletePaste: {
+    operationId: 'deletePaste',
     summary: 'Delete and shred (X-Delete-Token, owner or admin)',
     tags: ['pastes'],
+    security: OWNER_OR_DELETE_TOKEN,
     params: idParams,
-    headers: z.object({ 'x-delete-token': z.string().optional() }),
-    response: { 204: z.null().describe('deleted'), 401: errorSchema, 403: errorSchema, 404: errorSchema },
+    response: { 204: noBody('Deleted'), ...authErrors, 404: errorJson },
   },
-  upload: { summary: 'Share a file; returns a diceware download key', tags: ['files'], headers: createHeaders, response: { 201: created, ...errors } },
-  download: { summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, response: { 404: errorSchema, 500: errorSchema } },
-  headDownload: { summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams },
-  preview: { summary: 'Safe preview: metadata and up to 1 KiB of text (never burns)', tags: ['files'], params: keyParams, response: { 200: status.extend({ text: z.string().nullable() }), 404: errorSchema } },
-  status: { summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: status, 404: errorSchema } },
-  info: {
-    summary: 'Server information',
-    tags: ['operations'],
-    response: {
-      200: z.object({
-        name: z.string(),
-        version: z.string(),
-        endpoints: z.record(z.string(), z.string()),
-        limits: z.object({ max_size: z.number().int(), default_expiry: z.number().int(), max_expiry: z.number().int() }),
-        pow: z.object({ enabled: z.boolean(), difficulty: z.number().int() }),
-        encryption_required: z.boolean(),
-      }),
-    },
+  upload: {
+    operationId: 'uploadFile',
+    summary: 'Share a file; returns a diceware download key',
+    tags: ['files'],
+    security: ANONYMOUS_OR_CERTIFICATE,
+    headers: createHeaders,
+    requestBody: { description: 'The file: a multipart "file" part, or the raw body', content: { 'multipart/form-data': z.object({ file: binary }), '*/*': binary } },
+    responseHeaders: createdHeaders,
+    response: { 201: createdItemJson, ...errors },
   },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
+  preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
+  status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
+  info: { operationId: 'serverInfo', summary: 'Server information', tags: ['operations'], response: { 200: serverInfoJson } },
   health: {
+    operationId: 'health',
     summary: 'Health of the server and its backends',
     tags: ['operations'],
     response: {
-      200: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }),
+      200: healthJson,
       // 503 is either the health body naming the failing check, or an error (e.g. the counter backend refused).
-      503: z.union([z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }), errorSchema]),
+      503: z.union([healthJson, errorJson]).describe('A backend is down (the health body names it), or BACKEND_UNAVAILABLE'),
     },
   },
-  openapi: { summary: 'This OpenAPI document', tags: ['operations'] },
-  metrics: { summary: 'Prometheus metrics (SEALBIN_METRICS_ALLOW only)', tags: ['operations'], response: { 403: errorSchema } },
-  pkiCa: { summary: 'Create the CA (admin, or loopback while none exists)', tags: ['pki'], body: z.object({ common_name: z.string().optional(), days: z.number().int().optional() }).optional(), response: { 201: pkiStatus, 400: errorSchema, ...authErrors, 409: errorSchema } },
-  pkiStatus: { summary: 'PKI status', tags: ['pki'], response: { 200: pkiStatus } },
-  pkiPem: { summary: 'PEM document (CA certificate or CRL)', tags: ['pki'], response: { 409: errorSchema } },
+  openapi: { operationId: 'openapi', summary: 'This OpenAPI document', tags: ['operations'], response: { 200: z.looseObject({ openapi: z.string() }).describe('OpenAPI 3.1 document') } },
+  metrics: {
+    operationId: 'metrics',
+    summary: 'Prometheus metrics (SEALBIN_METRICS_ALLOW only)',
+    tags: ['operations'],
+    response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } }, 403: errorJson },
+  },
+  client: { operationId: 'getClient', summary: 'The fpaste command-line client as one file (runs on Node.js 20+)', tags: ['operations'], responseHeaders: { 200: CLIENT_HEADERS }, response: { 200: anyContent('application/octet-stream: the bundled fpaste.js (X-Content-SHA256: its SHA-256)'), 500: errorJson } },
+  headClient: { operationId: 'headClient', summary: 'Headers of GET /client', tags: ['operations'], responseHeaders: { 200: CLIENT_HEADERS }, response: { 200: noBody('Headers of GET /client'), 500: errorJson } },
+  pkiCa: {
+    operationId: 'createCa',
+    summary: 'Create the CA (admin, or loopback while none exists)',
+    tags: ['pki'],
+    security: ANONYMOUS_OR_CERTIFICATE,
+    requestBody: { description: 'Optional; defaults: "Sealbin CA", 3650 days', content: { 'application/json': caRequestJson } },
+    response: { 201: pkiStatusJson, 400: errorJson, ...authErrors, 409: errorJson },
+  },
+  pkiStatus: { operationId: 'pkiStatus', summary: 'PKI status', tags: ['pki'], response: { 200: pkiStatusJson } },
+  caCertificate: {
+    operationId: 'caCertificate',
+    summary: 'The CA certificate',
+    tags: ['pki'],
+    response: { 200: { description: 'PEM', content: { 'application/x-pem-file': { schema: z.string() } } }, 409: errorJson },
+  },
+  crl: {
+    operationId: 'crl',
+    summary: 'The current certificate revocation list',
+    tags: ['pki'],
+    response: { 200: { description: 'PEM', content: { 'application/x-pem-file': { schema: z.string() } } }, 409: errorJson },
+  },
   pkiIssue: {
+    operationId: 'issueCertificate',
     summary: 'Issue a client certificate (admin); with a CSR no private key exists on the server',
     tags: ['pki'],
-    body: z.object({ common_name: z.string(), days: z.number().int().optional(), admin: z.boolean().optional(), csr: z.string().optional() }),
-    response: { 201: issued, 400: errorSchema, ...authErrors, 409: errorSchema },
+    security: CERTIFICATE,
+    requestBody: { description: 'The certificate to issue', content: { 'application/json': issueRequestJson } },
+    response: { 201: issuedCertificateJson, 400: errorJson, ...authErrors, 409: errorJson },
   },
-  pkiCerts: { summary: 'Every issued certificate (admin)', tags: ['pki'], response: { 200: z.object({ certificates: z.array(certView) }), ...authErrors } },
-  pkiRevoke: { summary: 'Revoke a certificate (admin)', tags: ['pki'], params: z.object({ serial: z.string() }), response: { 200: certView, ...authErrors, 404: errorSchema } },
-  registerChallenge: { summary: 'A registration proof-of-work challenge', tags: ['pki'], response: { 200: challenge } },
+  pkiCerts: { operationId: 'listCertificates', summary: 'Every issued certificate (admin)', tags: ['pki'], security: CERTIFICATE, response: { 200: certificateListJson, ...authErrors } },
+  pkiRevoke: {
+    operationId: 'revokeCertificate',
+    summary: 'Revoke a certificate (admin)',
+    tags: ['pki'],
+    security: CERTIFICATE,
+    params: z.object({ serial: z.string().describe('lowercase hex') }),
+    response: { 200: certificateJson, ...authErrors, 404: errorJson },
+  },
+  registerChallenge: { operationId: 'registerChallenge', summary: 'A registration proof-of-work challenge', tags: ['pki'], response: { 200: challengeJson } },
   register: {
+    operationId: 'register',
     summary: 'Self-registration with a solved challenge: a non-admin certificate',
     tags: ['pki'],
-    body: z.object({ common_name: z.string(), csr: z.string().optional() }),
-    response: { 201: issued, 400: errorSchema, 409: errorSchema, 429: errorSchema },
+    headers: z.object(powHeaders),
+    requestBody: { description: 'The certificate to issue', content: { 'application/json': registerRequestJson } },
+    response: { 201: issuedCertificateJson, 400: errorJson, 409: errorJson, 429: errorJson },
   },
   listPastes: {
+    operationId: 'listPastes',
     summary: 'List own items (admin: all=1 lists everyone\'s)',
     tags: ['pastes'],
+    security: CERTIFICATE,
     querystring: z.object({
       type: z.string().optional().describe('MIME glob, e.g. image/*'),
-      after: z.string().optional(),
-      before: z.string().optional(),
+      after: z.string().optional().describe('Unix seconds'),
+      before: z.string().optional().describe('Unix seconds'),
       limit: z.string().optional().describe('1..200, default 50'),
-      cursor: z.string().optional(),
-      all: z.string().optional(),
+      cursor: z.string().optional().describe('next_cursor of the previous page'),
+      all: z.string().optional().describe('1|true: every owner\'s items (admin)'),
     }),
-    response: { 200: z.object({ pastes: z.array(item), next_cursor: z.string().nullable() }), 400: errorSchema, ...authErrors },
+    response: { 200: itemListJson, 400: errorJson, ...authErrors },
   },
   createShort: {
+    operationId: 'createShortLink',
     summary: 'Shorten an http(s) URL: JSON {"url"} or the URL as text',
     tags: ['short'],
-    response: { 201: shortLink, 400: errorSchema, 429: errorSchema },
+    security: ANONYMOUS_OR_CERTIFICATE,
+    headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], ...powHeaders }),
+    requestBody: { description: 'The URL', content: { 'application/json': shortenJsonBody, 'text/plain': z.string().describe('the URL (one trailing newline allowed)') } },
+    responseHeaders: { 201: { Location: 'the short URL' } },
+    response: { 201: shortLinkJson, 400: errorJson, 429: errorJson },
   },
-  listShort: { summary: 'Own short links', tags: ['short'], response: { 200: z.object({ links: z.array(shortLink.extend({ clicks: z.number().int() })) }), ...authErrors } },
-  redirectShort: { summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: z.object({ id: z.string() }), response: { 302: z.null().describe('Location: the target'), 404: errorSchema } },
-  infoShort: {
-    summary: 'Short link details',
-    tags: ['short'],
-    params: z.object({ id: z.string() }),
-    response: { 200: z.object({ id: z.string(), target: z.string(), clicks: z.number().int(), created_at: z.number().int(), expires_at: z.number().int().nullable() }), 404: errorSchema },
-  },
-  deleteShort: { summary: 'Delete a short link (owner or admin)', tags: ['short'], params: z.object({ id: z.string() }), response: { 204: z.null(), ...authErrors, 404: errorSchema } },
+  listShort: { operationId: 'listShortLinks', summary: 'Own short links', tags: ['short'], security: CERTIFICATE, response: { 200: shortLinkListJson, ...authErrors } },
+  redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 302: noBody('Location: the target'), 404: errorJson } },
+  infoShort: { operationId: 'shortLinkInfo', summary: 'Short link details', tags: ['short'], params: shortIdParams, response: { 200: shortLinkInfoJson, 404: errorJson } },
+  deleteShort: { operationId: 'deleteShortLink', summary: 'Delete a short link (owner or admin)', tags: ['short'], security: CERTIFICATE, params: shortIdParams, response: { 204: noBody('Deleted'), ...authErrors, 404: errorJson } },
   challenge: {
+    operationId: 'getChallenge',
     summary: 'A proof-of-work challenge: find s with SHA-256(nonce + ":" + s) having `difficulty` leading zero bits',
     tags: ['abuse'],
-    querystring: z.object({ purpose: z.string().optional().describe('paste (default) or short') }),
-    response: {
-      200: challenge,
-      400: errorSchema,
-      429: errorSchema,
-    },
+    querystring: z.object({ purpose: z.string().optional().describe('optional and ignored: one token serves any creation ("create"; "paste" and "short" are accepted aliases)') }),
+    response: { 200: challengeJson, 400: errorJson, 429: errorJson },
   },
 };

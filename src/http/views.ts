@@ -1,22 +1,9 @@
-// The JSON shapes of items, as the contract names them (snake_case, Unix seconds).
+// Items as the contract names them (snake_case, Unix seconds); the shapes are defined in src/api/items.ts.
+import type { ItemJson, ShareStatusJson } from '../api/items.js';
 import type { ItemRecord } from '../storage/ports.js';
 
-export interface ItemView {
-  id: string;
-  url: string;
-  raw: string;
-  size: number;
-  mime_type: string;
-  sha256: string;
-  created_at: number;
-  expires_at: number | null;
-  burn_after_read: boolean;
-  owner: string | null;
-  filename?: string;
-}
-
-export function itemView(item: ItemRecord, base: string): ItemView {
-  const view: ItemView = {
+export function itemView(item: ItemRecord, base: string): ItemJson {
+  const view: ItemJson = {
     id: item.id,
     url: `${base}/${item.id}`,
     raw: `${base}/${item.id}/raw`,
@@ -32,18 +19,8 @@ export function itemView(item: ItemRecord, base: string): ItemView {
   return view;
 }
 
-export interface StatusView {
-  size: number;
-  mime_type: string;
-  created_at: number;
-  expires_at: number | null;
-  downloads: number;
-  burn_after_read: boolean;
-  filename?: string;
-}
-
-export function statusView(item: ItemRecord): StatusView {
-  const view: StatusView = {
+export function statusView(item: ItemRecord): ShareStatusJson {
+  const view: ShareStatusJson = {
     size: item.size,
     mime_type: item.mimeType,
     created_at: item.createdAt,

@@ -1,6 +1,7 @@
 // Proof of work: signed, expiring, single-use challenges. A client must find s such that
 // SHA-256(nonce + ":" + s) has at least `difficulty` leading zero bits. Verification is one hash.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ChallengeJson } from '../api/challenge.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import type { CounterStore } from '../storage/ports.js';
@@ -15,13 +16,8 @@ export const POW_PURPOSES: readonly PowPurpose[] = ['create', 'register'];
 /** Long enough to solve the hardest challenge on a slow machine, short enough that stockpiles go stale. */
 export const CHALLENGE_TTL_SECONDS = 600;
 
-export interface Challenge {
-  enabled: boolean;
-  difficulty: number;
-  nonce: string | null;
-  expires: number | null;
-  token: string | null;
-}
+/** The wire shape of a challenge (src/api/challenge.ts). */
+export type Challenge = ChallengeJson;
 
 interface TokenPayload {
   v: 1;

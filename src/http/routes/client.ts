@@ -5,10 +5,9 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
-import { errorSchema } from '../schemas.js';
+import { schemas } from '../schemas.js';
 
 export interface ClientRouteOptions {
   /** Where the bundle is; default: next to the running server bundle, else dist/ from the source tree. */
@@ -26,12 +25,6 @@ interface BundleFacts {
   mtimeMs: number;
   sha256: string;
 }
-
-const schema = {
-  summary: 'The fpaste command-line client as one file (runs on Node.js 20+)',
-  tags: ['operations'],
-  response: { 500: errorSchema, 429: errorSchema, 200: z.any().describe('application/octet-stream: the bundled fpaste.js') },
-};
 
 export async function clientRoutes(app: FastifyInstance, _ctx: AppContext, options: ClientRouteOptions = {}): Promise<void> {
   const candidates = options.bundlePath ? [options.bundlePath] : defaultCandidates();
@@ -68,6 +61,6 @@ export async function clientRoutes(app: FastifyInstance, _ctx: AppContext, optio
     return reply.code(200).send(createReadStream(bundle.path));
   };
 
-  app.get('/client', { schema, config: { rateGroup: 'read' } }, (request, reply) => serve(request, reply, false));
-  app.head('/client', { schema: { ...schema, summary: 'Headers of GET /client' }, config: { rateGroup: 'read' } }, (request, reply) => serve(request, reply, true));
+  app.get('/client', { schema: schemas.client, config: { rateGroup: 'read' } }, (request, reply) => serve(request, reply, false));
+  app.head('/client', { schema: schemas.headClient, config: { rateGroup: 'read' } }, (request, reply) => serve(request, reply, true));
 }

@@ -1,5 +1,6 @@
 // Pastes: POST /, GET|HEAD /{id}, GET|HEAD /{id}/raw, PUT /{id}, DELETE /{id}.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CreatedItemJson } from '../../api/items.js';
 import { AppError } from '../../core/errors.js';
 import { ItemService } from '../../core/item-service.js';
 import { requireIdentity } from '../identity.js';
@@ -45,10 +46,10 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   ctx.metrics.bytesIn.inc(created.record.size);
   const base = baseUrl(ctx.config, request);
   const view = itemView(created.record, base);
-  const payload: Record<string, unknown> = { ...view, delete_token: created.deleteToken ?? undefined };
+  const payload: CreatedItemJson = { ...view, delete_token: created.deleteToken ?? undefined };
   if (created.key !== null) {
-    payload['key'] = created.key;
-    payload['download_url'] = `${base}/download/${created.key}`;
+    payload.key = created.key;
+    payload.download_url = `${base}/download/${created.key}`;
   }
   return reply.code(201).header('location', view.url).send(payload);
 }

@@ -1,26 +1,11 @@
 // The built-in PKI over HTTP: CA bootstrap, status, CA certificate, CRL, issue, list, revoke.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { caRequestJson, issueRequestJson } from '../../api/pki.js';
 import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { actorOf, isDirectLoopback, requireAdmin } from '../identity.js';
 import { schemas } from '../schemas.js';
-
-export const commonName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  // Certificates end up in logs, UIs and terminals: printable text only.
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'common_name must be printable text');
-
-export const caBody = z.object({ common_name: commonName.default('Sealbin CA'), days: z.number().int().min(1).max(7300).default(3650) });
-export const issueBody = z.object({
-  common_name: commonName,
-  days: z.number().int().min(1).max(3650).default(365),
-  admin: z.boolean().default(false),
-  csr: z.string().max(16_384).optional(),
-});
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
@@ -45,24 +30,24 @@ export async function pkiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   };
 
   app.post('/pki/ca', { schema: schemas.pkiCa, preValidation: mayCreateCa }, async (request: FastifyRequest, reply) => {
-    const body = parse(caBody, request.body);
+    const body = parse(caRequestJson, request.body);
     if (await pki.caExists()) throw new AppError('CA_EXISTS');
     return reply.code(201).send(await pki.createCa(body.common_name, body.days, actorOf(request), request.id));
   });
 
   app.get('/pki/status', { schema: schemas.pkiStatus }, async () => pki.status());
 
-  app.get('/pki/ca.crt', { schema: schemas.pkiPem }, async (_request, reply) =>
+  app.get('/pki/ca.crt', { schema: schemas.caCertificate }, async (_request, reply) =>
     reply.type('application/x-pem-file').header('content-disposition', 'attachment; filename="sealbin-ca.crt"').send(await pki.caPem()),
   );
 
-  app.get('/pki/crl', { schema: schemas.pkiPem }, async (_request, reply) =>
+  app.get('/pki/crl', { schema: schemas.crl }, async (_request, reply) =>
     reply.type('application/x-pem-file').header('content-disposition', 'attachment; filename="sealbin.crl"').send(await pki.crlPem()),
   );
 
   app.post('/pki/issue', { schema: schemas.pkiIssue }, async (request, reply) => {
     requireAdmin(request);
-    const body = parse(issueBody, request.body);
+    const body = parse(issueRequestJson, request.body);
     const issued = await pki.issue({ commonName: body.common_name, days: body.days, admin: body.admin, csr: body.csr }, actorOf(request), request.id, 'issued');
     return reply.code(201).send(issued);
   });

@@ -1,13 +1,10 @@
 // Self-registration: anyone who solves a (harder) proof of work gets a non-admin client certificate.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import { registerRequestJson } from '../../api/pki.js';
 import { AppError } from '../../core/errors.js';
 import type { AppContext } from '../context.js';
 import { actorOf } from '../identity.js';
 import { schemas } from '../schemas.js';
-import { commonName } from './pki.js';
-
-const registerBody = z.object({ common_name: commonName, csr: z.string().max(16_384).optional() });
 
 export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/register/challenge', { schema: schemas.registerChallenge, config: { rateGroup: 'read' } }, async () => {
@@ -18,7 +15,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   // Mass registration: each certificate costs a register-purpose proof of work (checked from the headers).
   app.post('/register', { schema: schemas.register, config: { rateGroup: 'create', pow: 'register' } }, async (request, reply) => {
-    const parsed = registerBody.safeParse(request.body ?? {});
+    const parsed = registerRequestJson.safeParse(request.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new AppError('INVALID_REQUEST', `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);

@@ -1,5 +1,7 @@
 // URL shortener: POST /s, GET /s, GET /s/{id} (302), GET /s/{id}/info, DELETE /s/{id}.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { shortenJsonBody } from '../../api/short-links.js';
+import type { ShortLinkJson } from '../../api/short-links.js';
 import { AppError } from '../../core/errors.js';
 import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
@@ -12,17 +14,15 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 const BODY_LIMIT = 8 * 1024;
 const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
 
-function linkView(link: ShortLinkRecord, base: string) {
+function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
   return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
 }
 
 /** The URL from {"url": "..."} or a plain-text body (one trailing newline allowed, as `echo` adds). */
 function targetFrom(body: unknown): string {
   if (typeof body === 'string') return body.replace(/\r?\n$/, '');
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const url = (body as Record<string, unknown>)['url'];
-    if (typeof url === 'string') return url;
-  }
+  const parsed = shortenJsonBody.safeParse(body);
+  if (parsed.success) return parsed.data.url;
   throw new AppError('INVALID_URL', 'Send {"url": "..."} as JSON or the URL as the text body.');
 }
 

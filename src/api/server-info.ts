@@ -1,0 +1,20 @@
+// GET / (server info) and GET /health.
+import { z } from 'zod';
+
+export const serverInfoJson = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    endpoints: z.record(z.string(), z.string()).describe('name -> "METHOD /path"'),
+    limits: z.object({ max_size: z.number().int(), default_expiry: z.number().int(), max_expiry: z.number().int() }),
+    pow: z.object({ enabled: z.boolean(), difficulty: z.number().int() }),
+    encryption_required: z.boolean().describe('true when an entropy floor only lets ciphertext through'),
+  })
+  .meta({ id: 'ServerInfo', description: 'What this server is and its limits' });
+
+export const healthJson = z
+  .object({ status: z.string().describe('ok | unavailable'), checks: z.record(z.string(), z.string()).describe('backend -> ok | failed') })
+  .meta({ id: 'Health', description: 'The server\'s health per backend' });
+
+export type ServerInfoJson = z.infer<typeof serverInfoJson>;
+export type HealthJson = z.infer<typeof healthJson>;
