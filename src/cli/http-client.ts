@@ -8,7 +8,7 @@ import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { ApiError, CliError, NetworkError } from './errors.js';
+import { ApiError, CliError, NetworkError, plainHttpIdentityHint } from './errors.js';
 import type { ErrorBody } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -77,8 +77,14 @@ class PinnedAgent extends HttpsAgent {
   }
 }
 
+/** OpenSSL's words when the other end answered a TLS hello with plain HTTP. */
+const PLAIN_HTTP_ANSWER = /wrong version number|packet length too long|http request/i;
+
 function describeNetworkError(error: NodeJS.ErrnoException, url: URL): string {
   const host = url.host;
+  if (url.protocol === 'https:' && error.code === 'EPROTO' && PLAIN_HTTP_ANSWER.test(error.message)) {
+    return `TLS: ${host} answered in plain HTTP, not TLS: this server runs without TLS on that port. Use http://${host} (nothing is encrypted in transit then, and no client certificate can be presented), or give the server TLS (docs/identity.md, "TLS on your own machine")`;
+  }
   switch (error.code) {
     case 'ECONNREFUSED':
       return `cannot connect to ${host}: connection refused (is the server running, is the URL right?)`;
@@ -166,7 +172,10 @@ export class HttpClient {
   async ok(method: string, path: string, options: SendOptions = {}): Promise<Response> {
     const response = await this.send(method, path, options);
     if (response.status >= 200 && response.status < 300) return response;
-    throw await errorFrom(response);
+    const error = await errorFrom(response);
+    // Over plain HTTP no client certificate can travel: "get a certificate" would be wrong advice.
+    if (!this.https && error instanceof ApiError && error.code === 'AUTH_REQUIRED') throw new CliError(plainHttpIdentityHint(this.base));
+    throw error;
   }
 
   async json<T>(method: string, path: string, options: SendOptions = {}): Promise<T> {
