@@ -33,7 +33,7 @@ describe('usage', () => {
     for (const command of ['create', 'get', 'delete', 'info', 'list', 'search', 'update', 'export', 'upload', 'download', 'shorten', 'register', 'config']) {
       expect(expectExit(await user.run([command, '--help']), 0).out, command).toContain(`Usage: fpaste ${command}`);
     }
-    for (const sub of ['status', 'issue', 'download']) expect(expectExit(await user.run(['pki', sub, '--help']), 0).out).toContain(`Usage: fpaste pki ${sub}`);
+    for (const sub of ['status', 'issue', 'download', 'list', 'revoke']) expect(expectExit(await user.run(['pki', sub, '--help']), 0).out).toContain(`Usage: fpaste pki ${sub}`);
   });
 
   it('unknown options, missing arguments, bad values and no server: exit 2', async () => {

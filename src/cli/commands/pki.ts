@@ -7,7 +7,7 @@ import type { CertView } from '../../core/pki-service.js';
 import type { IssuedJson, PkiStatusJson } from '../api-types.js';
 import { writeConfig } from '../config.js';
 import type { Context } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { ApiError, CliError, UsageError } from '../errors.js';
 import { readAll } from '../http-client.js';
 import { safeFilename, writePrivateFile } from '../output.js';
 import { configDir, ensurePrivateDir } from '../paths.js';
@@ -122,7 +122,13 @@ export async function pkiListCommand(ctx: Context, options: { json?: boolean }):
 export async function pkiRevokeCommand(ctx: Context, serialText: string, options: { json?: boolean }): Promise<void> {
   const serial = normalizeSerial(serialText);
   ctx.requireIdentity('revoking certificates (admins only)');
-  const revoked = await ctx.client().json<CertView>('POST', `/pki/revoke/${serial}`);
+  let revoked: CertView;
+  try {
+    revoked = await ctx.client().json<CertView>('POST', `/pki/revoke/${serial}`);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'NOT_FOUND') throw new CliError(`not found: no certificate with serial ${serial} was issued by this server (see fpaste pki list)`);
+    throw error;
+  }
   if (options.json) return void process.stdout.write(`${JSON.stringify(revoked, null, 2)}\n`);
   process.stdout.write(`revoked ${revoked.serial} (${revoked.common_name}, identity ${revoked.fingerprint}) at ${formatTime(revoked.revoked_at)}: the server refuses it from its next request on\n`);
 }
