@@ -80,7 +80,7 @@ describe('TLS on your own machine (docs/identity.md)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('is not a host name or IP address');
     expect(existsSync(join(tlsDir, 'x'))).toBe(false);
-  });
+  }, 90_000);
 
   it('the server starts over https:// with it; fpaste trusts it with --ca, registers and lists', async () => {
     server = await startServer({ dataDir, env: { ...TLS_ENV, SEALBIN_TLS_CERT: join(tlsDir, 'server.crt'), SEALBIN_TLS_KEY: join(tlsDir, 'server.key') } });
@@ -97,7 +97,7 @@ describe('TLS on your own machine (docs/identity.md)', () => {
     const listed = JSON.parse(expectExit(await alice.run(['list', '--json']), 0).out) as { id: string; owner: string }[];
     expect(listed.map((item) => item.id)).toEqual([url.split('/').pop()?.split('#')[0]]);
     expect(expectExit(await alice.run(['get', url]), 0).out).toBe('over TLS');
-  });
+  }, 90_000);
 
   it('the server certificate is no client identity', async () => {
     const thief = new FpasteUser();
@@ -154,7 +154,7 @@ describe('update keeps a plain paste plain', () => {
     expect(newUrl.startsWith(`${bare}#`)).toBe(true);
     expect(newUrl).not.toBe(url);
     expect(expectExit(await alice.run(['get', newUrl]), 0).out).toBe('secret v2');
-  });
+  }, 90_000);
 });
 
 describe('revocation: fpaste pki revoke', () => {
@@ -178,7 +178,7 @@ describe('revocation: fpaste pki revoke', () => {
     const colons = aliceSerial.toUpperCase().match(/../g)?.join(':') as string;
     const revoked = expectExit(await admin.run([...at, 'pki', 'revoke', colons]), 0);
     expect(revoked.out).toContain(`revoked ${aliceSerial} (alice,`);
-  });
+  }, 90_000);
 
   it('the revoked certificate is refused on its next request; others keep working', async () => {
     const at = ['--server', localhostUrl()];
