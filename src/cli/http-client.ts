@@ -173,8 +173,12 @@ export class HttpClient {
     const response = await this.send(method, path, options);
     if (response.status >= 200 && response.status < 300) return response;
     const error = await errorFrom(response);
-    // Over plain HTTP no client certificate can travel: "get a certificate" would be wrong advice.
-    if (!this.https && error instanceof ApiError && error.code === 'AUTH_REQUIRED') throw new CliError(plainHttpIdentityHint(this.base));
+    // Over plain HTTP no client certificate can travel: "get one with fpaste register" would send
+    // the user round in circles (registering works, the certificate is never presented).
+    if (!this.https && error instanceof ApiError && error.code === 'AUTH_REQUIRED') {
+      const message = typeof error.body.message === 'string' && error.body.message !== '' ? error.body.message.replace(/\.$/, '') : 'This needs a client certificate';
+      throw new CliError(`${message}; but ${plainHttpIdentityHint(this.base)}`);
+    }
     throw error;
   }
 

@@ -51,6 +51,16 @@ describe('a client certificate over plain HTTP', () => {
     const refused = expectExit(await user.run(['update', url, '--expiry', '1h']), 1);
     expect(refused.stderr).toContain('is plain HTTP, so no client certificate can be presented');
   });
+
+  it('a 401 from the server over plain HTTP explains why a certificate cannot help there', async () => {
+    // Not remembered, so no delete token: the server asks for a token or a certificate.
+    const url = printedUrl(expectExit(await user.run(['--no-save'], { input: 'no token here' }), 0));
+    const refused = expectExit(await user.run(['delete', url]), 1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('delete token');
+    expect(refused.stderr).toContain('is plain HTTP, so no client certificate can be presented');
+    expect(refused.stderr).not.toContain('get one with');
+  });
 });
 
 describe('https:// against a plain-HTTP server', () => {
