@@ -37,7 +37,8 @@ Examples:
   fpaste --burn secret.txt              readable once, then destroyed
   fpaste get 'https://host/ID#KEY' -o out.txt
   fpaste upload photo.jpg               share under a six-word download key
-  fpaste register --configure           get a client certificate (for list, search, update, export)
+  fpaste register --configure           get a client certificate (for list, search, update, export;
+                                        the server must be https://, see docs/identity.md)
 
 Settings: flags override FPASTE_SERVER, FPASTE_CERT, FPASTE_KEY, FPASTE_CA, FPASTE_FINGERPRINT
 (and FPASTE_CONFIG for the file), which override the config file
