@@ -100,7 +100,7 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: URL): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `TLS: the certificate of ${host} is not trusted (${error.code}); give its CA with --ca FILE or pin it with --fingerprint SHA256`;
+      return `TLS: the certificate of ${host} is not trusted (${error.code}); give its CA with --ca FILE or pin it with --fingerprint SHA256 (for a certificate from sealbin issue-server-cert: --ca with the ca.crt written next to it)`;
     case 'CERT_HAS_EXPIRED':
       return `TLS: the certificate of ${host} has expired`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':

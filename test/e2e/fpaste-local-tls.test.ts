@@ -86,7 +86,7 @@ describe('TLS on your own machine (docs/identity.md)', () => {
     server = await startServer({ dataDir, env: { ...TLS_ENV, SEALBIN_TLS_CERT: join(tlsDir, 'server.crt'), SEALBIN_TLS_KEY: join(tlsDir, 'server.key') } });
     expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     // Without the CA, fpaste refuses the server (and says how to fix it).
-    expect(expectExit(await alice.run(['--server', localhostUrl(), 'info']), 1).stderr).toContain('--ca FILE');
+    expect(expectExit(await alice.run(['--server', localhostUrl(), 'info']), 1).stderr).toContain('--ca with the ca.crt written next to it');
     const ca = join(tlsDir, 'ca.crt');
     const registered = expectExit(await alice.run(['--server', localhostUrl(), '--ca', ca, 'register', '--configure', '-n', 'alice']), 0);
     expect(registered.stderr).not.toContain('warning');
