@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
 import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
+import { issueServerCert, parseIssueServerCertArgs } from './ops/issue-server-cert.js';
 import { openServer, StartupError } from './server.js';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 
@@ -98,11 +99,44 @@ async function rotate(): Promise<void> {
   }
 }
 
+/** An IPv6 address needs brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** `sealbin issue-server-cert --host NAME... --out DIR`: TLS for the server from its own CA. */
+async function issueCert(args: string[]): Promise<void> {
+  let options;
+  try {
+    options = parseIssueServerCertArgs(args);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  process.umask(0o077);
+  const config = configOrFail();
+  const logger = createLogger(config.logLevel);
+  const report = await issueServerCert(config, logger, options);
+  const lines = [
+    ...(report.caCreated ? [`created the CA "${options.caName}"`] : []),
+    `server certificate for ${options.hosts.join(', ')} (valid until ${report.notAfter.toISOString().slice(0, 10)}, SHA-256 ${report.fingerprint})`,
+    `  ${report.certPath}`,
+    `  ${report.keyPath} (private, mode 0600)`,
+    `CA certificate for clients: ${report.caPath} (also served at GET /pki/ca.crt)`,
+    'start the server with:',
+    `  SEALBIN_TLS_CERT=${report.certPath} SEALBIN_TLS_KEY=${report.keyPath}`,
+    'and let fpaste trust it with:',
+    `  fpaste --server https://${urlHost(options.hosts[0] as string)}:PORT --ca ${report.caPath} register --configure`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 const command = process.argv[2];
 if (command === undefined) {
   main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else if (command === 'rotate-master-key') {
   rotate().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'issue-server-cert') {
+  issueCert(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else {
-  fail(`unknown command "${command}" (commands: rotate-master-key; no command starts the server)`);
+  fail(`unknown command "${command}" (commands: rotate-master-key, issue-server-cert; no command starts the server)`);
 }

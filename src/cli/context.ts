@@ -1,8 +1,9 @@
 // What every command gets: the resolved settings and HTTP clients built from them.
 import { readFileSync } from 'node:fs';
+import type { ServerInfoJson } from './api-types.js';
 import { loadSettings } from './config.js';
 import type { SettingName, Settings } from './config.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, plainHttpIdentityHint, UsageError } from './errors.js';
 import { HttpClient } from './http-client.js';
 import type { TlsOptions } from './http-client.js';
 
@@ -31,6 +32,7 @@ function isLoopback(host: string): boolean {
 export class Context {
   private readonly clients = new Map<string, HttpClient>();
   private warned = false;
+  private info: Promise<ServerInfoJson> | null = null;
 
   constructor(readonly settings: Settings) {}
 
@@ -58,6 +60,20 @@ export class Context {
     const { cert, key } = this.settings.values;
     if ((cert === undefined) !== (key === undefined)) throw new UsageError('a client certificate needs both --cert and --key (or cert and key in the config)');
     return cert !== undefined;
+  }
+
+  /** The configured server is reached over plain http:// (no client certificate can be presented). */
+  isPlainHttp(): boolean {
+    return this.server.startsWith('http:');
+  }
+
+  /**
+   * Fails early, with the reason, when `what` needs a client certificate: none configured, or a
+   * plain-HTTP server that could never receive it.
+   */
+  requireIdentity(what: string): void {
+    if (this.isPlainHttp()) throw new CliError(`${what} needs your client certificate, but ${plainHttpIdentityHint(this.server)}`);
+    if (!this.hasIdentity()) throw new CliError(`${what} needs your client certificate: run fpaste register --configure (or pass --cert and --key)`);
   }
 
   private tlsFor(base: string): TlsOptions {
@@ -88,6 +104,12 @@ export class Context {
       this.clients.set(target, client);
     }
     return client;
+  }
+
+  /** The configured server's GET / (limits, proof of work), asked once per run. */
+  serverInfo(): Promise<ServerInfoJson> {
+    this.info ??= this.client().json<ServerInfoJson>('GET', '/');
+    return this.info;
   }
 
   close(): void {

@@ -72,6 +72,14 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/**
+ * Why identity features fail against an http:// server: a client certificate is presented in the
+ * TLS handshake, and plain HTTP has none, so a configured certificate is never sent.
+ */
+export function plainHttpIdentityHint(server: string): string {
+  return `${server} is plain HTTP, so no client certificate can be presented (certificates travel only inside TLS): use the server's https:// URL, or run the server with TLS (sealbin issue-server-cert; see docs/identity.md)`;
+}
+
 /** One line per contract error code; the server's own message where it says more than the code. */
 export function describeApiError(status: number, code: string, body: ErrorBody, retryAfter: number | null): string {
   const message = text(body.message);

@@ -8,7 +8,7 @@ import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { ApiError, CliError, NetworkError } from './errors.js';
+import { ApiError, CliError, NetworkError, plainHttpIdentityHint } from './errors.js';
 import type { ErrorBody } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -77,8 +77,14 @@ class PinnedAgent extends HttpsAgent {
   }
 }
 
+/** OpenSSL's words when the other end answered a TLS hello with plain HTTP. */
+const PLAIN_HTTP_ANSWER = /wrong version number|packet length too long|http request/i;
+
 function describeNetworkError(error: NodeJS.ErrnoException, url: URL): string {
   const host = url.host;
+  if (url.protocol === 'https:' && error.code === 'EPROTO' && PLAIN_HTTP_ANSWER.test(error.message)) {
+    return `TLS: ${host} answered in plain HTTP, not TLS: this server runs without TLS on that port. Use http://${host} (nothing is encrypted in transit then, and no client certificate can be presented), or give the server TLS (docs/identity.md, "TLS on your own machine")`;
+  }
   switch (error.code) {
     case 'ECONNREFUSED':
       return `cannot connect to ${host}: connection refused (is the server running, is the URL right?)`;
@@ -94,7 +100,7 @@ function describeNetworkError(error: NodeJS.ErrnoException, url: URL): string {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
-      return `TLS: the certificate of ${host} is not trusted (${error.code}); give its CA with --ca FILE or pin it with --fingerprint SHA256`;
+      return `TLS: the certificate of ${host} is not trusted (${error.code}); give its CA with --ca FILE or pin it with --fingerprint SHA256 (for a certificate from sealbin issue-server-cert: --ca with the ca.crt written next to it)`;
     case 'CERT_HAS_EXPIRED':
       return `TLS: the certificate of ${host} has expired`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
@@ -166,7 +172,14 @@ export class HttpClient {
   async ok(method: string, path: string, options: SendOptions = {}): Promise<Response> {
     const response = await this.send(method, path, options);
     if (response.status >= 200 && response.status < 300) return response;
-    throw await errorFrom(response);
+    const error = await errorFrom(response);
+    // Over plain HTTP no client certificate can travel: "get one with fpaste register" would send
+    // the user round in circles (registering works, the certificate is never presented).
+    if (!this.https && error instanceof ApiError && error.code === 'AUTH_REQUIRED') {
+      const message = typeof error.body.message === 'string' && error.body.message !== '' ? error.body.message.replace(/\.$/, '') : 'This needs a client certificate';
+      throw new CliError(`${message}; but ${plainHttpIdentityHint(this.base)}`);
+    }
+    throw error;
   }
 
   async json<T>(method: string, path: string, options: SendOptions = {}): Promise<T> {

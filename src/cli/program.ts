@@ -8,7 +8,7 @@ import { createCommand } from './commands/create.js';
 import { downloadCommand, getCommand } from './commands/get.js';
 import { exportCommand, listCommand } from './commands/list.js';
 import { deleteCommand, infoCommand, updateCommand } from './commands/manage.js';
-import { pkiDownloadCommand, pkiIssueCommand, pkiStatusCommand, registerCommand } from './commands/pki.js';
+import { pkiDownloadCommand, pkiIssueCommand, pkiListCommand, pkiRevokeCommand, pkiStatusCommand, registerCommand } from './commands/pki.js';
 import { shortenCommand } from './commands/shorten.js';
 import { setQuiet } from './progress.js';
 import { VERSION } from './version.js';
@@ -37,7 +37,8 @@ Examples:
   fpaste --burn secret.txt              readable once, then destroyed
   fpaste get 'https://host/ID#KEY' -o out.txt
   fpaste upload photo.jpg               share under a six-word download key
-  fpaste register --configure           get a client certificate (for list, search, update, export)
+  fpaste register --configure           get a client certificate (for list, search, update, export;
+                                        the server must be https://, see docs/identity.md)
 
 Settings: flags override FPASTE_SERVER, FPASTE_CERT, FPASTE_KEY, FPASTE_CA, FPASTE_FINGERPRINT
 (and FPASTE_CONFIG for the file), which override the config file
@@ -132,13 +133,14 @@ export function buildProgram(): Command {
   program
     .command('update <ref> [file]')
     .description('replace the content (FILE, or - for stdin) and/or metadata of a paste you own')
-    .option('-E, --no-encrypt', 'send the new content plain')
+    .option('--encrypt', 'encrypt the new content end to end (default: as the item was; a new key when its key is not known here)')
+    .option('-E, --no-encrypt', 'send the new content plain (default: as the item was)')
     .option('--expiry <duration>', EXPIRY_HELP)
     .option('--burn', 'make it burn after reading')
     .option('--no-burn', 'make it stay after reading')
     .option('--name <name>', 'file name')
     .option('--json', 'print the server response as JSON')
-    .action(async (ref: string, file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; name?: string; json?: boolean }, command: Command) => {
+    .action(async (ref: string, file: string | undefined, options: { encrypt?: boolean; expiry?: string; burn?: boolean; name?: string; json?: boolean }, command: Command) => {
       await updateCommand(context(command), ref, file, options);
     });
 
@@ -196,6 +198,20 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (options: { name: string; admin?: boolean; days?: string; outDir?: string; force?: boolean; json?: boolean }, command: Command) => {
       await pkiIssueCommand(context(command), options);
+    });
+  pki
+    .command('list')
+    .description('admins: every issued certificate with its serial, status and holder')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      await pkiListCommand(context(command), options);
+    });
+  pki
+    .command('revoke <serial>')
+    .description('admins: revoke a certificate by its serial (see pki list); refused by the server from its next request on')
+    .option('--json', 'print JSON')
+    .action(async (serial: string, options: { json?: boolean }, command: Command) => {
+      await pkiRevokeCommand(context(command), serial, options);
     });
   pki
     .command('download')

@@ -9,6 +9,7 @@ import { fingerprint1, fingerprint256 } from '../crypto/x509/fingerprint.js';
 import type * as Pkcs12 from '../crypto/x509/pkcs12.js';
 // The JSON it returns is the wire shape (src/api/pki.ts); types only, so core/ loads no zod.
 import type { CertificateJson, IssuedCertificateJson, PkiStatusJson } from '../api/pki.js';
+import type { ServerCertificate } from '../crypto/x509/server-certificate.js';
 import type { AuditEvent, AuditLog, CertRecord, PkiStore } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 import { AppError } from './errors.js';
@@ -172,6 +173,18 @@ export class PkiService {
       generated.pkcs8.fill(0);
     }
     return result;
+  }
+
+  /**
+   * A TLS server certificate for `hosts`, signed by the CA (`sealbin issue-server-cert`). Audited,
+   * but deliberately not recorded as an issued certificate: it is no client identity.
+   */
+  async issueServerCertificate(hosts: readonly string[], days: number, actor: string, requestId: string): Promise<ServerCertificate> {
+    const ca = await this.requireCa();
+    const { issueServerCertificate } = await import('../crypto/x509/server-certificate.js');
+    const issued = await issueServerCertificate(ca, hosts, days, new Date(this.deps.clock.now() * 1000));
+    await this.audit({ event: 'issued', serial: issued.serial, fingerprint: issued.fingerprint, common_name: hosts.join(','), actor, request_id: requestId, reason: 'TLS server certificate' });
+    return issued;
   }
 
   async listCerts(): Promise<CertificateJson[]> {

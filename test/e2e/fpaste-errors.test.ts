@@ -34,7 +34,10 @@ describe('usage', () => {
       expect(expectExit(await user.run([command, '--help']), 0).out, command).toContain(`Usage: fpaste ${command}`);
     }
     for (const sub of ['status', 'issue', 'download']) expect(expectExit(await user.run(['pki', sub, '--help']), 0).out).toContain(`Usage: fpaste pki ${sub}`);
-  });
+    const pki = expectExit(await user.run(['pki', '--help']), 0).out;
+    for (const sub of [/^ {2}list /m, /^ {2}revoke \[options\] <serial> /m]) expect(pki).toMatch(sub);
+    // About twenty CLI processes one after another: give a loaded 2-core machine room.
+  }, 90_000);
 
   it('unknown options, missing arguments, bad values and no server: exit 2', async () => {
     expect(expectExit(await user.run(['get', '--bogus', 'x']), 2).stderr).toContain("unknown option '--bogus'");

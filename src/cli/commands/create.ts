@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { pipeline } from 'node:stream';
 import { encodeKey } from '../../crypto/e2e-format.js';
 import { newE2eKey } from '../../crypto/e2e-stream.js';
-import type { ItemJson, ServerInfoJson } from '../api-types.js';
+import type { ItemJson } from '../api-types.js';
 import { fileBody, isPlainAsciiName, multipartBody, stdinBody } from '../body.js';
 import type { BodySource, Encryption } from '../body.js';
 import type { Context } from '../context.js';
@@ -28,6 +28,8 @@ export interface CreateOptions {
 
 export interface PreparedBody {
   source: BodySource;
+  /** Bytes the server stores and checks against its max_size (the file part of a multipart body). */
+  itemLength: number;
   headers: Record<string, string>;
   encryption: Encryption | null;
 }
@@ -43,6 +45,7 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
     source.dispose();
     throw new CliError('nothing to send: the input is empty');
   }
+  const itemLength = source.length;
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
   // Plain uploads name themselves in the clear (the server shows the name); encrypted ones never do.
   if (!encryption && name) {
@@ -53,7 +56,28 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
       headers['content-type'] = multipart.contentType;
     }
   }
-  return { source, headers, encryption };
+  return { source, itemLength, headers, encryption };
+}
+
+/** Bodies at least this large are checked against the server's limit first; smaller ones cost no more to send than to ask. */
+const PRECHECK_BYTES = 1024 * 1024;
+
+/**
+ * Refuses, before a single byte of content is sent, a body larger than the server accepts (GET /
+ * limits.max_size): otherwise a 200 MiB upload starts only to be cut off by a 413.
+ */
+export async function refuseOverLimit(ctx: Context, body: PreparedBody): Promise<void> {
+  if (body.itemLength < PRECHECK_BYTES) return;
+  let max: number;
+  try {
+    max = (await ctx.serverInfo()).limits.max_size;
+  } catch (error) {
+    if (error instanceof NetworkError) throw error;
+    return; // No usable answer (an old server, a proxy): the upload itself gets the server's verdict.
+  }
+  if (typeof max !== 'number' || body.itemLength <= max) return;
+  const what = body.encryption ? `${formatBytes(body.itemLength)} once encrypted` : formatBytes(body.itemLength);
+  throw new CliError(`too large: ${what}, and the server accepts at most ${formatBytes(max)} per item; nothing was sent`);
 }
 
 export function expiryHeaders(options: { expiry?: string | undefined; burn?: boolean | undefined }): Record<string, string> {
@@ -65,6 +89,7 @@ export function expiryHeaders(options: { expiry?: string | undefined; burn?: boo
 
 /** Sends a prepared body (again on every attempt); resolves with the server's JSON. */
 export async function sendBody<T>(ctx: Context, method: 'POST' | 'PUT', path: string, body: PreparedBody, headers: Record<string, string>, label: string): Promise<T> {
+  await refuseOverLimit(ctx, body);
   const client = ctx.client();
   const attempt = (extra: Record<string, string>) => {
     const tap = pipeline(body.source.open(), new ProgressTap(label, body.source.length), () => undefined);
@@ -73,7 +98,7 @@ export async function sendBody<T>(ctx: Context, method: 'POST' | 'PUT', path: st
   try {
     // Updates need the owner's certificate and no proof of work.
     if (method === 'PUT') return await attempt({});
-    return await withProofOfWork(client, 'paste', attempt, { tryWithout: ctx.hasIdentity() });
+    return await withProofOfWork(client, 'paste', attempt, { tryWithout: ctx.hasIdentity() && !ctx.isPlainHttp() });
   } catch (error) {
     throw await diagnoseCutUpload(ctx, error, body.source.length);
   }
@@ -87,7 +112,7 @@ export async function sendBody<T>(ctx: Context, method: 'POST' | 'PUT', path: st
 async function diagnoseCutUpload(ctx: Context, error: unknown, length: number): Promise<unknown> {
   if (!(error instanceof NetworkError) || (error.code !== 'ECONNRESET' && error.code !== 'EPIPE')) return error;
   try {
-    const info = await ctx.client().json<ServerInfoJson>('GET', '/');
+    const info = await ctx.serverInfo();
     if (length > info.limits.max_size) return new CliError(`too large: ${formatBytes(length)} to send, and the server accepts at most ${formatBytes(info.limits.max_size)}`);
   } catch {
     // The original error says more than a failed diagnosis.

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { decodeKey, E2eFormatError } from '../../crypto/e2e-format.js';
 import type { Context } from '../context.js';
+import type { Response } from '../http-client.js';
 import { CliError, UsageError } from '../errors.js';
 import { lookup } from '../item-store.js';
 import { fileOutput, safeFilename, stdoutOutput } from '../output.js';
@@ -49,6 +50,22 @@ function chooseOutput(options: GetOptions, fallbackName: string | null): Output 
   return stdoutOutput();
 }
 
+/**
+ * A failed read of a burn-after-read item (wrong key, no key, a cut) still destroyed it on the
+ * server: say so, or the reader retries with another key and gets a puzzling "not found".
+ */
+async function burnAware(response: Response, read: Promise<unknown>): Promise<void> {
+  try {
+    await read;
+  } catch (error) {
+    // The server serves burn-after-read items whole only, and says so with Accept-Ranges: none.
+    if (error instanceof CliError && response.header('accept-ranges') === 'none') {
+      throw new CliError(`${error.message}. It was a burn-after-read item, and this read destroyed it on the server: it is gone (ask the sender to send it again)`);
+    }
+    throw error;
+  }
+}
+
 export async function getCommand(ctx: Context, refText: string, options: GetOptions): Promise<void> {
   const ref = parsePasteRef(refText);
   const base = ref.base ?? ctx.server;
@@ -64,7 +81,7 @@ export async function getCommand(ctx: Context, refText: string, options: GetOpti
     throw error;
   }
   if (options.remoteName) output.retarget?.(join(process.cwd(), safeFilename(dispositionName(response.header('content-disposition')), ref.id)));
-  await receive({
+  await burnAware(response, receive({
     response,
     key,
     raw: options.raw === true,
@@ -74,7 +91,7 @@ export async function getCommand(ctx: Context, refText: string, options: GetOpti
     onMetadata: (metadata) => {
       if (options.remoteName) output.retarget?.(join(process.cwd(), safeFilename(metadata.name, ref.id)));
     },
-  });
+  }));
   if (options.remoteName && options.output === undefined) console.error(`saved ${output.label}`);
 }
 
@@ -93,7 +110,7 @@ export async function downloadCommand(ctx: Context, refText: string, options: Ge
     response.body.destroy();
     throw error;
   }
-  await receive({
+  await burnAware(response, receive({
     response,
     key,
     raw: options.raw === true,
@@ -103,6 +120,6 @@ export async function downloadCommand(ctx: Context, refText: string, options: Ge
     onMetadata: (metadata) => {
       if (options.output === undefined && metadata.name) output.retarget?.(join(process.cwd(), safeFilename(metadata.name, serverName)));
     },
-  });
+  }));
   if (!toStdout) console.error(`saved ${output.label}`);
 }

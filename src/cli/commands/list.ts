@@ -42,7 +42,7 @@ export async function fetchAll(ctx: Context, options: ListOptions): Promise<Item
   }
   // Arguments first (usage errors, exit 2), then the identity.
   query(options, null, 1);
-  if (!ctx.hasIdentity()) throw new CliError('listing your items needs your client certificate: run fpaste register --configure (or pass --cert and --key)');
+  ctx.requireIdentity('listing your items');
   const items: ItemJson[] = [];
   let cursor: string | null = null;
   do {

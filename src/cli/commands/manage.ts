@@ -86,17 +86,36 @@ export async function infoCommand(ctx: Context, refText: string | undefined, opt
     ['max expiry', info.limits.max_expiry === 0 ? 'none' : formatSeconds(info.limits.max_expiry)],
     ['proof of work', info.pow.enabled ? `on, difficulty ${info.pow.difficulty} bits` : 'off'],
     ['encryption required', info.encryption_required ? 'yes' : 'no'],
-    ['identity', ctx.hasIdentity() ? `client certificate ${ctx.settings.values.cert}` : 'anonymous'],
+    ['identity', ctx.hasIdentity() ? `client certificate ${ctx.settings.values.cert}${ctx.isPlainHttp() ? ' (never presented: the server is plain HTTP)' : ''}` : 'anonymous'],
   ];
   for (const [label, value] of lines) process.stdout.write(`${`${label}:`.padEnd(22)}${value}\n`);
 }
 
 export interface UpdateOptions {
-  encrypt: boolean;
+  /** true: --encrypt, false: -E/--no-encrypt, undefined: keep the item's kind. */
+  encrypt?: boolean;
   expiry?: string;
   burn?: boolean;
   name?: string;
   json?: boolean;
+}
+
+/** What fpaste knows of an item's current encryption: its key, plain, or nothing. */
+type Kind = { encrypted: true; key: Buffer } | { encrypted: false } | { encrypted: 'unknown' };
+
+/**
+ * Whether new content should be encrypted, without ever flipping a plain paste to encrypted (its
+ * readers would get ciphertext) or an encrypted one to plain (its content would be published).
+ */
+async function currentKind(ctx: Context, id: string, keyText: string | undefined, remembered: boolean): Promise<Kind> {
+  const key = keyFrom(keyText);
+  if (key) return { encrypted: true, key };
+  // Created or updated here without a key: fpaste always remembers the key of what it encrypts.
+  if (remembered) return { encrypted: false };
+  // End-to-end ciphertext is always stored nameless as application/octet-stream.
+  const item = await ctx.client().json<ItemJson>('GET', `/${id}`);
+  if (item.filename !== undefined || item.mime_type !== 'application/octet-stream') return { encrypted: false };
+  return { encrypted: 'unknown' };
 }
 
 /** Replaces content and/or metadata of an item you own (PUT; needs your client certificate). */
@@ -106,15 +125,26 @@ export async function updateCommand(ctx: Context, refText: string, file: string 
   if (base !== ctx.server) throw new UsageError(`${refText} is on another server than the configured one (${ctx.server}); updates need your identity there`);
   const headers = expiryHeaders(options);
   if (file === undefined && Object.keys(headers).length === 0 && options.name === undefined) throw new UsageError('nothing to update: give a FILE (or - for stdin), --expiry, --burn/--no-burn or --name');
+  ctx.requireIdentity('updating a paste');
   const known = lookup(ref.id, base);
   let key: Buffer | null;
   let item: ItemJson;
   if (file !== undefined) {
+    const kind = await currentKind(ctx, ref.id, ref.key ?? known?.key, known !== undefined);
+    let encrypt = options.encrypt;
+    if (encrypt === undefined) {
+      if (kind.encrypted === 'unknown') {
+        throw new UsageError(
+          `cannot tell whether ${ref.id} is end-to-end encrypted (no key for it here, and the server sees only binary data): give its URL with #KEY to keep it encrypted under the same key, -E to replace it with plain content, or --encrypt to encrypt under a new key (links already shared will not open it)`,
+        );
+      }
+      encrypt = kind.encrypted;
+    }
     // Keep the item's key when known, so links already shared still open the new content.
-    const existing = options.encrypt ? keyFrom(ref.key ?? known?.key) : null;
-    if (options.encrypt && !existing) console.error('fpaste: the key of this item is not known here: the new content gets a new key (old links will not open it)');
+    const existing = encrypt && kind.encrypted === true ? kind.key : null;
+    if (encrypt && !existing) console.error(`fpaste: ${kind.encrypted === false ? 'this item was plain: the new content is encrypted under a new key' : 'the key of this item is not known here: the new content gets a new key'} (old links will not open it)`);
     // The remembered name was encrypted: reuse it only inside new ciphertext, never publish it with -E.
-    const body = await prepareBody(file, { encrypt: options.encrypt, name: options.name ?? (options.encrypt ? known?.name : undefined), key: existing ?? (options.encrypt ? newE2eKey() : undefined) });
+    const body = await prepareBody(file, { encrypt, name: options.name ?? (encrypt ? known?.name : undefined), key: existing ?? (encrypt ? newE2eKey() : undefined) });
     key = body.encryption?.key ?? null;
     try {
       item = await sendBody<ItemJson>(ctx, 'PUT', `/${ref.id}`, body, headers, 'uploading');

@@ -12,7 +12,7 @@ export async function shortenCommand(ctx: Context, target: string, options: { ex
   const headers = { 'content-type': 'application/json', ...expiryHeaders({ expiry: options.expiry }) };
   let created: ShortJson;
   try {
-    created = await withProofOfWork(client, 'short', (pow) => client.json<ShortJson>('POST', '/s', { headers: { ...headers, ...pow }, body: JSON.stringify({ url: target }) }), { tryWithout: ctx.hasIdentity() });
+    created = await withProofOfWork(client, 'short', (pow) => client.json<ShortJson>('POST', '/s', { headers: { ...headers, ...pow }, body: JSON.stringify({ url: target }) }), { tryWithout: ctx.hasIdentity() && !ctx.isPlainHttp() });
   } catch (error) {
     if (error instanceof ApiError && error.code === 'NOT_FOUND') throw new CliError(`${client.base} has no URL shortener (it needs a newer Sealbin)`);
     throw error;

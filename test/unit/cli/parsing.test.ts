@@ -1,6 +1,7 @@
 // What users type: item references, durations and times, server URLs, fingerprints, config files,
 // and the one-line descriptions of contract errors.
 import { describe, expect, it } from 'vitest';
+import { normalizeSerial } from '../../../src/cli/commands/pki.js';
 import { normalizeFingerprint, normalizeServer, parseConfigText } from '../../../src/cli/config.js';
 import { describeApiError, UsageError } from '../../../src/cli/errors.js';
 import { looksBinary, safeFilename } from '../../../src/cli/output.js';
@@ -93,5 +94,13 @@ describe('contract errors in one line', () => {
     expect(describeApiError(413, 'TOO_LARGE', { message: 'The content is larger than 10 bytes.' }, null)).toBe('too large: The content is larger than 10 bytes.');
     expect(describeApiError(500, 'INTEGRITY_CHECK_FAILED', { integrity_report: { detail: 'chunk 3: chunk failed authentication' } }, null)).toContain('chunk 3');
     expect(describeApiError(418, 'SOMETHING_NEW', { message: 'New.', request_id: 'r1' }, null)).toBe('New. [SOMETHING_NEW] (request r1)');
+  });
+});
+
+describe('certificate serials (pki revoke)', () => {
+  it('hex as listed, or with colons and capitals as openssl prints it', () => {
+    expect(normalizeSerial('5f3ac1')).toBe('5f3ac1');
+    expect(normalizeSerial('5F:3A:C1')).toBe('5f3ac1');
+    for (const bad of ['', 'xyz', '5f3a-c1', 'a'.repeat(41), '../5f']) expect(() => normalizeSerial(bad), bad).toThrow(UsageError);
   });
 });
