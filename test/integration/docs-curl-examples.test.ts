@@ -26,7 +26,13 @@ const PYTHON3 = hasPython3();
  * example fails the discovery test, so the list stays true. None today: the TLS and proxy examples
  * of identity.md/operations.md are nginx and openssl configuration, not curl lines.
  */
-const NOT_RUN: readonly { file: string; contains: string; reason: string }[] = [];
+const NOT_RUN: readonly { file: string; contains: string; reason: string }[] = [
+  {
+    file: 'docs/api.md',
+    contains: 'npx redocly lint',
+    reason: 'runs the project-local Redocly from a checkout (npx would download it in a temp dir); the same lint of the served document runs in test/integration/openapi-lint.test.ts',
+  },
+];
 
 /**
  * The README's "quick local try" (`SEALBIN_POW_DIFFICULTY=0 npm start`) with every other setting at
