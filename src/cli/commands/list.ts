@@ -82,7 +82,8 @@ interface IndexEntry {
   file: string | null;
   size: number;
   mime_type: string;
-  sha256: string;
+  /** null for a burn-after-read item: the server keeps its digest back until it is read. */
+  sha256: string | null;
   created_at: number;
   expires_at: number | null;
   burn_after_read: boolean;
