@@ -13,6 +13,7 @@ import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
 import { detectMagic } from './core/detect-type.js';
 import { ItemService } from './core/item-service.js';
+import { DigestSeal } from './crypto/digest-seal.js';
 import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
 import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
@@ -26,6 +27,8 @@ import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import { SealedDigestStore } from './storage/sealed-digest-store.js';
+import { sealLegacyDigests } from './ops/seal-legacy-digests.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
@@ -64,15 +67,18 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     throw new StartupError((error as Error).message);
   }
   const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
-  const { metadata } = stores;
   let keyring: Keyring;
   try {
-    keyring = await openKeyring(keys, metadata, logger);
+    keyring = await openKeyring(keys, stores.metadata, logger);
   } catch (error) {
-    await metadata.close();
+    await stores.metadata.close();
     if (error instanceof KeyError) throw new StartupError(error.message);
     throw error;
   }
+  const digests = new DigestSeal(keyring.digestKey);
+  const sealed = await sealLegacyDigests(stores.keys, digests);
+  if (sealed > 0) logger.info({ sealed }, 'sealed the plain content digests of an older database');
+  const metadata = new SealedDigestStore(stores.metadata, digests);
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
 
@@ -109,7 +115,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
   const links = new ShortLinkService(stores.links, clock, config);
-  const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
+  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
     pki.onCaCreated = async () => {

@@ -10,7 +10,7 @@ export const itemJson = z
     raw: z.string().describe('the content (burns a burn-after-read item)'),
     size: z.number().int(),
     mime_type: z.string(),
-    sha256: z.string(),
+    sha256: z.string().nullable().describe('SHA-256 of the content; null for burn-after-read items until read (see Deviations in docs/api.md)'),
     created_at: unixTime,
     expires_at: expiresAt,
     burn_after_read: z.boolean(),
@@ -45,7 +45,11 @@ export const shareStatusJson = z
   .meta({ id: 'ShareStatus', description: 'A file share\'s metadata' });
 
 /** GET /preview/{key}: the status plus up to 1 KiB of text (null for other types). */
-export const sharePreviewJson = shareStatusJson.extend({ text: z.string().nullable() }).meta({ id: 'SharePreview', description: 'A file share\'s metadata and the start of its text' });
+export const sharePreviewJson = shareStatusJson
+  .extend({
+    text: z.string().nullable(),
+    text_withheld: z.literal('burn_after_read').optional().describe('present when text is null because showing it would be a read that never burns'),
+  }).meta({ id: 'SharePreview', description: 'A file share\'s metadata and the start of its text' });
 
 /** The JSON alternative of a create body (Content-Type: application/json). */
 export const createJsonBody = z.object({ content: z.string() }).meta({ id: 'CreateJson', description: 'The content as a JSON string' });

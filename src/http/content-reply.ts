@@ -9,6 +9,7 @@ import type { ItemRecord } from '../storage/ports.js';
 import type { AppContext } from './context.js';
 import { parseRange } from './range.js';
 import { CONTENT_CSP } from './security-headers.js';
+import { withholdsDigest } from './views.js';
 
 export interface ServeOptions {
   /** Always download (file shares); otherwise inline for text and safe images. */
@@ -17,13 +18,20 @@ export interface ServeOptions {
   headOnly: boolean;
 }
 
-function setContentHeaders(reply: FastifyReply, item: ItemRecord, options: ServeOptions): void {
+function etagOf(ctx: AppContext, item: ItemRecord): string {
+  return `"${ctx.digests.etag(item.id, item.sha256)}"`;
+}
+
+function setContentHeaders(ctx: AppContext, reply: FastifyReply, item: ItemRecord, options: ServeOptions): void {
   const kind = options.attachment ? 'attachment' : dispositionKind(item.mimeType);
   reply.header('content-type', servedType(item.mimeType));
   reply.header('content-disposition', contentDisposition(kind, item.filename ?? (kind === 'attachment' ? item.id : null)));
   reply.header('content-security-policy', CONTENT_CSP);
-  reply.header('etag', `"${item.sha256}"`);
-  reply.header('x-content-sha256', item.sha256);
+  // Offline hash oracle: the ETag is keyed, never the plaintext SHA-256 of guessable content.
+  reply.header('etag', etagOf(ctx, item));
+  // A burn item's digest goes only to its one reader, with the content (see serveContent): sent on
+  // HEAD or the 0-0 probe it would let anyone confirm guesses without spending the read.
+  if (!withholdsDigest(item)) reply.header('x-content-sha256', item.sha256);
   // A burn-after-read item is only ever served whole (bar the 0-0 probe), so it must not advertise ranges.
   reply.header('accept-ranges', item.burnAfterRead ? 'none' : 'bytes');
 }
@@ -33,13 +41,13 @@ function isProbe(range: ReturnType<typeof parseRange>): boolean {
 }
 
 export async function serveContent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, item: ItemRecord, options: ServeOptions): Promise<FastifyReply> {
-  setContentHeaders(reply, item, options);
+  setContentHeaders(ctx, reply, item, options);
   if (options.headOnly) {
     reply.header('content-length', String(item.size));
     return reply.code(200).send();
   }
   const ifRange = request.headers['if-range'];
-  let range = ifRange === undefined || ifRange === `"${item.sha256}"` ? parseRange(request.headers.range, item.size) : ({ kind: 'none' } as const);
+  let range = ifRange === undefined || ifRange === etagOf(ctx, item) ? parseRange(request.headers.range, item.size) : ({ kind: 'none' } as const);
   // Burn-after-read: only the 1-byte probe is served without burning; any other range would let
   // a reader fetch everything piecewise without ever burning it, so it is ignored (full read, burns).
   if (item.burnAfterRead && !isProbe(range)) range = { kind: 'none' };
@@ -62,6 +70,8 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
       ctx.items.remove(claimed.id).catch((error: unknown) => request.log.error({ err: error }, 'removing a burned item failed'));
     });
   }
+  // The read is spent: its one reader gets the digest to check the content against.
+  if (withholdsDigest(claimed)) reply.header('x-content-sha256', claimed.sha256);
   reply.header('content-length', String(claimed.size));
   ctx.metrics.itemsServed.inc({ kind: claimed.kind });
   ctx.metrics.bytesOut.inc(claimed.size);

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { ContentReader } from '../core/content-reader.js';
+import type { DigestSeal } from '../crypto/digest-seal.js';
 import type { ItemService } from '../core/item-service.js';
 import type { PkiService } from '../core/pki-service.js';
 import type { ShortLinkService } from '../core/short-link-service.js';
@@ -14,6 +15,8 @@ export interface AppContext {
   clock: Clock;
   items: ItemService;
   reader: ContentReader;
+  /** ETags of content (keyed, so they are no hash oracle). */
+  digests: DigestSeal;
   metadata: MetadataStore;
   blobs: BlobStore;
   abuse: AbuseControls;

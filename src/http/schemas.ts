@@ -68,8 +68,8 @@ const authErrors = { 401: errorJson, 403: errorJson };
 
 const CONTENT_HEADERS = {
   'Content-Disposition': 'inline (text, PNG/JPEG/GIF/WebP) or attachment, with the sanitised filename (RFC 6266)',
-  ETag: 'the quoted SHA-256 of the content',
-  'X-Content-SHA256': 'the SHA-256 of the whole content',
+  ETag: 'a quoted keyed tag of the item and its content (not its SHA-256)',
+  'X-Content-SHA256': 'the SHA-256 of the whole content; for a burn-after-read item only on the GET that spends the read',
   'Accept-Ranges': 'bytes, or none for a burn-after-read item',
 };
 const contentHeaders: ResponseHeadersDoc = { 200: CONTENT_HEADERS, 206: { ...CONTENT_HEADERS, 'Content-Range': 'bytes start-end/size' } };
@@ -78,7 +78,7 @@ const createdHeaders: ResponseHeadersDoc = { 201: { Location: 'the item\'s metad
 const CLIENT_HEADERS = { 'Content-Disposition': 'attachment; filename=fpaste', 'X-Content-SHA256': 'the SHA-256 of the bundle (check with sha256sum)', ETag: 'the quoted SHA-256 of the bundle' };
 
 const rawContent = {
-  200: anyContent('The content (Content-Type is the detected, safe type; ETag and X-Content-SHA256 are its SHA-256)'),
+  200: anyContent('The content (Content-Type is the detected, safe type; X-Content-SHA256 is its SHA-256)'),
   206: anyContent('The requested range'),
 };
 
@@ -127,7 +127,7 @@ export const schemas = {
   },
   download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
-  preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
+  preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns; no text for burn-after-read shares)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
   info: { operationId: 'serverInfo', summary: 'Server information', tags: ['operations'], response: { 200: serverInfoJson } },
   health: {

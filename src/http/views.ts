@@ -1,15 +1,27 @@
 // Items as the contract names them (snake_case, Unix seconds); the shapes are defined in src/api/items.ts.
-import type { ItemJson, ShareStatusJson } from '../api/items.js';
+import type { ItemJson, SharePreviewJson, ShareStatusJson } from '../api/items.js';
+import { isPlainDigest } from '../crypto/digest-seal.js';
 import type { ItemRecord } from '../storage/ports.js';
 
-export function itemView(item: ItemRecord, base: string): ItemJson {
+/**
+ * Items whose reads are limited (burn after read; download limits when they exist) keep their
+ * digest and content back until a read is spent: the SHA-256 of short content is reversed by
+ * hashing every candidate, and a preview is a free read.
+ */
+export function withholdsDigest(item: ItemRecord): boolean {
+  return item.burnAfterRead;
+}
+
+/** `creator`: the 201 of the create that made the item (its uploader knows the content anyway). */
+export function itemView(item: ItemRecord, base: string, options: { creator?: boolean } = {}): ItemJson {
+  const shown = (options.creator === true || !withholdsDigest(item)) && isPlainDigest(item.sha256);
   const view: ItemJson = {
     id: item.id,
     url: `${base}/${item.id}`,
     raw: `${base}/${item.id}/raw`,
     size: item.size,
     mime_type: item.mimeType,
-    sha256: item.sha256,
+    sha256: shown ? item.sha256 : null,
     created_at: item.createdAt,
     expires_at: item.expiresAt,
     burn_after_read: item.burnAfterRead,
@@ -30,4 +42,13 @@ export function statusView(item: ItemRecord): ShareStatusJson {
   };
   if (item.filename !== null) view.filename = item.filename;
   return view;
+}
+
+/** Why a preview carries no text although the type is textual; see docs/api.md. */
+export const PREVIEW_WITHHELD = 'burn_after_read';
+
+export function previewView(item: ItemRecord, text: string | null): SharePreviewJson {
+  // A burn share's preview would be a read that never burns: metadata only, and say why.
+  if (withholdsDigest(item)) return { ...statusView(item), text: null, text_withheld: PREVIEW_WITHHELD };
+  return { ...statusView(item), text };
 }

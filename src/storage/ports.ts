@@ -19,7 +19,10 @@ export interface ItemRecord {
   size: number;
   mimeType: string;
   filename: string | null;
-  /** SHA-256 (hex) of the plaintext, recorded at upload, checked on read. */
+  /**
+   * SHA-256 (hex) of the plaintext, recorded at upload, checked on read. Stores see it sealed
+   * (see crypto/digest-seal.ts and storage/sealed-digest-store.ts), the rest of the server in clear.
+   */
   sha256: string;
   createdAt: number;
   expiresAt: number | null;
@@ -290,4 +293,8 @@ export interface KeyRotationStore {
   replaceWrappedKey(id: string, old: Buffer, next: Buffer): Promise<boolean>;
   /** Replaces the CA's sealed private key only if it is still `old`. */
   replaceCaSealedKey(old: Buffer, next: Buffer): Promise<boolean>;
+  /** Item ids and stored content digests in id order, after `afterId` (sealing legacy plain digests). */
+  listDigests(afterId: string, limit: number): Promise<{ id: string; digest: string }[]>;
+  /** Replaces a stored digest only if it is still `old` (a concurrent PUT wrote a new one already). */
+  replaceDigest(id: string, old: string, next: string): Promise<boolean>;
 }

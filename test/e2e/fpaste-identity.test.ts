@@ -170,7 +170,14 @@ describe('register and owner commands', () => {
     const burnEntry = byId.get(burn.split('/').pop()?.split('#')[0] as string);
     expect(burnEntry?.skipped).toContain('burn after read');
     expect(burnEntry?.file).toBeNull();
+    // The server keeps a burn item's digest back until its read (issue 11, hash oracle).
+    expect(burnEntry?.sha256).toBeNull();
     expect(expectExit(await alice.run(['get', burn]), 0).out).toBe('burn me');
+    // Exported anyway (--include-burn): the digest comes with the read, and the export holds it.
+    const burnAgain = printedUrl(expectExit(await alice.run(['--burn'], { input: 'burn me too' }), 0)).split('/').pop()?.split('#')[0] as string;
+    expectExit(await alice.run(['export', '-o', 'backup-burn', '--include-burn']), 0);
+    const burnIndex = JSON.parse(readFileSync(join(alice.work, 'backup-burn', 'index.json'), 'utf8')) as { items: { id: string; sha256: string | null; file: string | null }[] };
+    expect(burnIndex.items.find((item) => item.id === burnAgain)?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(readdirSync(dir).filter((name) => name.endsWith('.part'))).toEqual([]);
   });

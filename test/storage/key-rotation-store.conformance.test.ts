@@ -63,4 +63,18 @@ conformance('KeyRotationStore', metadataAdapters, (current) => {
     expect(await stores.pki.getCa()).toEqual({ ...record, sealedKey: next });
     expect(await stores.keys.replaceCaSealedKey(record.sealedKey, randomBytes(120))).toBe(false);
   });
+
+  it('listDigests / replaceDigest: every stored digest in id order; replaced only while still the old one', async () => {
+    const items = Array.from({ length: 5 }, () => item());
+    for (const i of items) await stores.metadata.insertItem(i);
+    const expected = items.map((i) => ({ id: i.id, digest: i.sha256 })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    expect(await stores.keys.listDigests('', 3)).toEqual(expected.slice(0, 3));
+    expect(await stores.keys.listDigests(expected[2]?.id as string, 3)).toEqual(expected.slice(3));
+    const target = items[0] as (typeof items)[number];
+    expect(await stores.keys.replaceDigest(target.id, target.sha256, 'sd1:sealed')).toBe(true);
+    expect((await stores.metadata.getLive(target.id, 1500))?.sha256).toBe('sd1:sealed');
+    // A PUT wrote a new digest meanwhile: the stale conversion must not overwrite it.
+    expect(await stores.keys.replaceDigest(target.id, target.sha256, 'sd1:stale')).toBe(false);
+    expect((await stores.metadata.getLive(target.id, 1500))?.sha256).toBe('sd1:sealed');
+  });
 });

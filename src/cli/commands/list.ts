@@ -82,7 +82,8 @@ interface IndexEntry {
   file: string | null;
   size: number;
   mime_type: string;
-  sha256: string;
+  /** null for a burn-after-read item: the server keeps its digest back until it is read. */
+  sha256: string | null;
   created_at: number;
   expires_at: number | null;
   burn_after_read: boolean;
@@ -132,6 +133,8 @@ export async function exportCommand(ctx: Context, options: { output: string; inc
     const output = fileOutput(join(options.output, entry.file), { existing: 'overwrite', mode: 0o600 });
     try {
       const response = await ctx.client().ok('GET', `/${item.id}/raw`);
+      // A burn item's listing has no digest (the server keeps it back until the read): the read carries it.
+      entry.sha256 ??= response.header('x-content-sha256') ?? null;
       const received = await receive({
         response,
         key,

@@ -65,7 +65,7 @@ export async function infoCommand(ctx: Context, refText: string | undefined, opt
       ['url', item.url],
       ['size', `${formatBytes(item.size)} (${item.size} bytes)`],
       ['type', item.mime_type],
-      ['sha256', item.sha256],
+      ['sha256', item.sha256 ?? 'withheld until read (burn after read)'],
       ['created', formatTime(item.created_at)],
       ['expires', formatTime(item.expires_at)],
       ['burn after read', item.burn_after_read ? 'yes' : 'no'],

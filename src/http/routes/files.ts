@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isTextual } from '../../core/content-type.js';
 import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
-import { statusView } from '../views.js';
+import { previewView, statusView, withholdsDigest } from '../views.js';
 import { creationScope, handleCreate } from './pastes.js';
 import { schemas } from '../schemas.js';
 
@@ -28,14 +28,15 @@ export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise
   app.get('/preview/:key', { schema: schemas.preview, config: { rateGroup: 'read', bruteAction: 'preview' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     let text: string | null = null;
-    if (isTextual(item.mimeType)) {
+    // Free reads of a burn share: no content is decrypted for it at all (previewView says why).
+    if (isTextual(item.mimeType) && !withholdsDigest(item)) {
       const stream = await ctx.reader.stream(item, { start: 0, end: Math.min(item.size, PREVIEW_BYTES) - 1 });
       const decoder = new StringDecoder('utf8');
       text = '';
       // The decoder keeps a multi-byte character cut at the 1 KiB boundary out of the preview.
       for await (const part of stream) text += decoder.write(part as Buffer);
     }
-    return reply.send({ ...statusView(item), text });
+    return reply.send(previewView(item, text));
   });
   app.get('/status/:key', { schema: schemas.status, config: { rateGroup: 'read', bruteAction: 'status' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);

@@ -45,7 +45,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
   const base = baseUrl(ctx.config, request);
-  const view = itemView(created.record, base);
+  const view = itemView(created.record, base, { creator: true });
   const payload: CreatedItemJson = { ...view, delete_token: created.deleteToken ?? undefined };
   if (created.key !== null) {
     payload.key = created.key;

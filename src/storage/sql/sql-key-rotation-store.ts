@@ -21,4 +21,14 @@ export class SqlKeyRotationStore implements KeyRotationStore {
     const result = await this.db.updateTable('pki_ca').set({ sealed_key: next }).where('id', '=', 'ca').where('sealed_key', '=', old).executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
+
+  async listDigests(afterId: string, limit: number): Promise<{ id: string; digest: string }[]> {
+    const rows = await this.db.selectFrom('items').select(['id', 'sha256']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({ id: row.id, digest: row.sha256 }));
+  }
+
+  async replaceDigest(id: string, old: string, next: string): Promise<boolean> {
+    const result = await this.db.updateTable('items').set({ sha256: next }).where('id', '=', id).where('sha256', '=', old).executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
 }

@@ -5,6 +5,7 @@ import { createCipheriv, createHash, createHmac, hkdfSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chunkOffset, DecryptStream, EncryptStream, finalChunkIndex, HEADER_LENGTH, newHeader, TAG_LENGTH } from '../../../src/crypto/at-rest-format.js';
 import { unwrapKey, WRAPPED_KEY_LENGTH } from '../../../src/crypto/key-wrap.js';
+import { DigestSeal } from '../../../src/crypto/digest-seal.js';
 import { deriveKeyring } from '../../../src/crypto/keyring.js';
 import { hashDicewareKey, isDicewareKey } from '../../../src/core/diceware.js';
 import { deleteTokenMatches, hashDeleteToken } from '../../../src/core/delete-token.js';
@@ -180,16 +181,34 @@ describe('docs/formats.md test vectors', () => {
     expect(ring.wrapKey.toString('hex')).toBe(text(fields, 'wrap subkey'));
     expect(ring.dicewareKey.toString('hex')).toBe(text(fields, 'diceware subkey'));
     expect(ring.powKey.toString('hex')).toBe(text(fields, 'pow subkey'));
+    expect(ring.digestKey.toString('hex')).toBe(text(fields, 'digest subkey'));
     const labels = [...DOC.matchAll(/^\|\s*`(sealbin\/v1\/[a-z]+)`\s*\|/gm)].map((match) => match[1] as string);
-    expect(labels.sort()).toEqual(['sealbin/v1/check', 'sealbin/v1/diceware', 'sealbin/v1/pow', 'sealbin/v1/wrap']);
+    expect(labels.sort()).toEqual(['sealbin/v1/check', 'sealbin/v1/diceware', 'sealbin/v1/digest', 'sealbin/v1/pow', 'sealbin/v1/wrap']);
     const subkey = (label: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), label, 32)).toString('hex');
     expect(subkey('sealbin/v1/wrap')).toBe(text(fields, 'wrap subkey'));
     expect(subkey('sealbin/v1/diceware')).toBe(text(fields, 'diceware subkey'));
     expect(subkey('sealbin/v1/pow')).toBe(text(fields, 'pow subkey'));
+    expect(subkey('sealbin/v1/digest')).toBe(text(fields, 'digest subkey'));
     expect(subkey('sealbin/v1/check')).toBe(text(fields, 'check subkey'));
     const fingerprint = createHmac('sha256', hex(fields, 'check subkey')).update('sealbin master key check').digest('hex').slice(0, 32);
     expect(fingerprint).toBe(text(fields, 'master key fingerprint (utf-8)'));
     expect(ring.check).toBe(text(fields, 'master key fingerprint (utf-8)'));
+  });
+
+  it('content digest vector: the documented sealed digest opens to the SHA-256, and the ETag matches', () => {
+    const fields = vector('Content digest vector');
+    const digestKey = hex(fields, 'digest subkey');
+    const id = text(fields, 'item id');
+    const digest = createHash('sha256').update(text(fields, 'content (utf-8)'), 'utf8').digest();
+    expect(digest.toString('hex')).toBe(text(fields, 'sha256'));
+    const sealKey = createHmac('sha256', digestKey).update('sealbin/digest/seal').digest();
+    expect(sealKey.toString('hex')).toBe(text(fields, 'seal key'));
+    const nonce = hex(fields, 'seal nonce');
+    const stored = text(fields, 'stored');
+    expect(stored).toBe(`sd1:${Buffer.concat([Buffer.from([1]), nonce, gcmSeal(sealKey, nonce, Buffer.from(`sealbin:secret:v1:item-digest:${id}`, 'utf8'), digest)]).toString('base64url')}`);
+    const seal = new DigestSeal(digestKey);
+    expect(seal.open(id, stored)).toBe(digest.toString('hex'));
+    expect(seal.etag(id, digest.toString('hex'))).toBe(text(fields, 'etag'));
   });
 
   it('diceware key hash vector: HMAC-SHA256 under the diceware subkey', () => {
