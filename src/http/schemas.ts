@@ -105,7 +105,7 @@ export const schemas = {
   },
   getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: itemJson, 404: errorJson } },
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
-  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste, except for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
   deletePaste: {
     operationId: 'deletePaste',
@@ -125,7 +125,7 @@ export const schemas = {
     responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
-  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share, except for link-preview bots)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
   preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
