@@ -219,7 +219,7 @@ export const schemas = {
     headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], ...powHeaders }),
     requestBody: { description: 'The URL', content: { 'application/json': shortenJsonBody, 'text/plain': z.string().describe('the URL (one trailing newline allowed)') } },
     responseHeaders: { 201: { Location: 'the short URL' } },
-    response: { 201: shortLinkJson, 400: errorJson, 429: errorJson },
+    response: { 201: shortLinkJson, 400: errorJson, 415: errorJson, 429: errorJson },
   },
   listShort: { operationId: 'listShortLinks', summary: 'Own short links', tags: ['short'], security: CERTIFICATE, response: { 200: shortLinkListJson, ...authErrors } },
   redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 302: noBody('Location: the target'), 404: errorJson } },

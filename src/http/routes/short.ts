@@ -13,6 +13,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const BODY_LIMIT = 8 * 1024;
 const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
+const SHORTEN_TYPES = 'POST /s reads JSON {"url": "..."} (Content-Type: application/json) or the URL as text (Content-Type: text/plain).';
 
 function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
   return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
@@ -28,8 +29,15 @@ function targetFrom(body: unknown): string {
 
 export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(async (scope) => {
-    // Anything that is not JSON is taken as the URL in text, within a small limit.
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // Only JSON and text/plain are read. A form post (urlencoded or multipart) is what a cross-site
+    // HTML form can send without a preflight, and guessing at other types invites confusion about
+    // what was shortened: both are refused (only ever 8 KiB is read). No Content-Type at all
+    // (a hand-written request; browsers always send one) is read as text.
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+      if (request.headers['content-type'] === undefined) return done(null, body);
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', SHORTEN_TYPES), undefined);
+    });
     scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const owner = request.identity?.owner ?? null;
       const expiry = request.headers['x-expiry'];
