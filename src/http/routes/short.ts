@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { shortenJsonBody } from '../../api/short-links.js';
 import type { ShortLinkJson } from '../../api/short-links.js';
 import { AppError } from '../../core/errors.js';
+import type { SelfNames } from '../../core/self-link.js';
 import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { requireIdentity } from '../identity.js';
@@ -17,6 +18,13 @@ const SHORTEN_TYPES = 'POST /s reads JSON {"url": "..."} (Content-Type: applicat
 
 function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
   return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
+}
+
+/** Every name this server answers to: the public URL, the request's Host (direct or forwarded), the listen address. */
+function selfNames(ctx: AppContext, request: FastifyRequest, base: string): SelfNames {
+  const hosts = [new URL(base).host, request.headers.host ?? '', ctx.config.host];
+  if (ctx.config.publicUrl) hosts.push(new URL(ctx.config.publicUrl).host);
+  return { hosts, pathPrefix: ctx.config.urlPrefix };
 }
 
 /** The URL from {"url": "..."} or a plain-text body (one trailing newline allowed, as `echo` adds). */
@@ -43,8 +51,7 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const expiry = request.headers['x-expiry'];
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
       const base = baseUrl(ctx.config, request);
-      const ownPrefixes = [`${base}/s/`, ...(ctx.config.publicUrl ? [`${ctx.config.publicUrl}${ctx.config.urlPrefix}/s/`] : [])];
-      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, ownPrefixes);
+      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, selfNames(ctx, request, base));
       await ctx.abuse.flood.recordCreation();
       ctx.metrics.itemsCreated.inc({ kind: 'short' });
       const view = linkView(link, base);
