@@ -7,6 +7,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { createJsonBody } from '../api/items.js';
 import { normalizeClaimedType } from '../core/content-type.js';
 import { AppError } from '../core/errors.js';
+import { filenameFromHeaders } from './filename-header.js';
 import { exceedsJsonDepth } from './json-depth.js';
 import { TOO_DEEP } from './json-parser.js';
 import { SlowBodyGuard } from './slow-body.js';
@@ -73,7 +74,7 @@ export function registerCreateParsers(app: FastifyInstance, maxSize: number): vo
 }
 
 export async function readCreateBody(request: FastifyRequest, maxSize: number): Promise<CreateBody> {
-  const headerName = typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : null;
+  const headerName = filenameFromHeaders(request.headers);
   if (request.headers['content-length'] === '0') throw new AppError('EMPTY');
   if (isMultipart(request)) {
     const part = await readMultipart(request, maxSize, headerName);

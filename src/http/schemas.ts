@@ -48,7 +48,8 @@ const powHeaders = {
 const createHeaders = z.object({
   'x-expiry': z.string().optional().describe('seconds from now, ≥ 1; clamped to the maximum; absent = the default expiry'),
   'x-burn-after-read': z.string().optional().describe('1|true (burn after the first read) or 0|false'),
-  'x-filename': z.string().optional().describe('a filename (sanitised)'),
+  'x-filename': z.string().optional().describe('a filename (sanitised); percent-encoded UTF-8 is decoded'),
+  'x-filename*': z.string().optional().describe("RFC 8187 filename, e.g. UTF-8''gr%C3%BC%C3%9Fe.txt; wins over X-Filename"),
   ...powHeaders,
 });
 
