@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { createWriteStream } from 'node:fs';
+import { sanitizeFilename } from '../core/filename.js';
 import { CliError } from './errors.js';
 
 const pendingFiles = new Set<string>();
@@ -162,12 +163,14 @@ export class BinaryGate extends Transform {
  * A file name from the server or from encrypted metadata, made safe to create in the current
  * directory: no path (traversal), no control characters, no leading dot (hidden/special files).
  */
+/**
+ * A received name (from the server's Content-Disposition or inside a sender's encryption) made
+ * safe to write: the server's own sanitiser, so both drop exactly the same things (path parts,
+ * C0/C1 controls, bidi overrides that disguise "exe" as "pdf", hidden-file dots); `fallback`
+ * when nothing usable is left.
+ */
 export function safeFilename(name: string | undefined | null, fallback: string): string {
-  if (!name) return fallback;
-  const last = name.split(/[\\/]/).pop() ?? '';
-  // eslint-disable-next-line no-control-regex
-  const clean = last.replace(/[\u0000-\u001f\u007f]/g, '').replace(/^[.\s]+/, '').trim().slice(0, 200);
-  return clean === '' ? fallback : clean;
+  return sanitizeFilename(name) ?? fallback;
 }
 
 /** Writes a secret (private key) that must never be readable by others; refuses to overwrite. */

@@ -23,6 +23,7 @@ export const ERRORS = {
   CA_MISSING: { status: 409, message: 'No CA exists yet; an admin must create it first (POST /pki/ca).' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   TYPE_NOT_ALLOWED: { status: 415, message: 'This type of content is not accepted here.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'This endpoint does not read a body of this Content-Type.' },
   RANGE_NOT_SATISFIABLE: { status: 416, message: 'The requested range is outside the content.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry after the time in Retry-After.' },
   BLOCKED: { status: 429, message: 'Too many failed lookups from your address; blocked for a while.' },

@@ -7,6 +7,7 @@ import { AppError } from './errors.js';
 import type { ExpiryPolicy } from './expiry.js';
 import { resolveExpiry } from './expiry.js';
 import type { Identity } from './identity.js';
+import type { SelfNames } from './self-link.js';
 import { isShortId, newShortId, normalizeTarget } from './short-url.js';
 
 const ID_ATTEMPTS = 5;
@@ -18,10 +19,10 @@ export class ShortLinkService {
     private readonly expiry: ExpiryPolicy,
   ) {}
 
-  async create(input: string, owner: string | null, expiryHeader: string | undefined, ownLinkPrefixes: readonly string[]): Promise<ShortLinkRecord> {
+  async create(input: string, owner: string | null, expiryHeader: string | undefined, self: SelfNames): Promise<ShortLinkRecord> {
     const now = this.clock.now();
     const expiresAt = resolveExpiry(expiryHeader, this.expiry, lifetimeStart(this.clock));
-    const target = normalizeTarget(input, ownLinkPrefixes);
+    const target = normalizeTarget(input, self);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const link: ShortLinkRecord = { id: newShortId(), target, owner, createdAt: now, expiresAt, clicks: 0 };
       // A collision is retried with a fresh id, never silently merged with another link.

@@ -2,10 +2,14 @@
 // become an open-redirect, script or header-injection vector, and redirect to its serialisation.
 import { randomInt } from 'node:crypto';
 import { AppError } from './errors.js';
+import { pointsAtOwnShortLink } from './self-link.js';
+import type { SelfNames } from './self-link.js';
 
 export const MAX_URL_BYTES = 2048;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 export const SHORT_ID_LENGTH = 8;
+/** For callers with no server around (tests, tools): nothing counts as our own link. */
+export const NO_SELF: SelfNames = { hosts: [], pathPrefix: '' };
 
 /** 8 uniform base62 characters (~47.6 bits); uniqueness is the store's job (retry on conflict). */
 export function newShortId(): string {
@@ -24,10 +28,10 @@ function invalid(reason: string): AppError {
 
 /**
  * Returns the normalised target, or throws INVALID_URL.
- * `ownLinkPrefixes` are this server's short-link bases (e.g. "https://paste.example/s/"): no loops.
- * @example normalizeTarget('HTTPS://Example.org/a b', []) === 'https://example.org/a%20b'
+ * `self` names this server's hosts and URL prefix: its own short links are refused (no loops).
+ * @example normalizeTarget('HTTPS://Example.org/a b', NO_SELF) === 'https://example.org/a%20b'
  */
-export function normalizeTarget(input: string, ownLinkPrefixes: readonly string[]): string {
+export function normalizeTarget(input: string, self: SelfNames): string {
   if (Buffer.byteLength(input, 'utf8') > MAX_URL_BYTES) throw invalid(`longer than ${MAX_URL_BYTES} bytes`);
   // Scheme smuggling ("\tjavascript:", " data:") and header splitting: no control characters anywhere,
   // no leading or trailing spaces (inner spaces are percent-encoded by the parser).
@@ -50,8 +54,7 @@ export function normalizeTarget(input: string, ownLinkPrefixes: readonly string[
   const target = url.href;
   if (Buffer.byteLength(target, 'utf8') > MAX_URL_BYTES) throw invalid(`longer than ${MAX_URL_BYTES} bytes once normalised`);
   if (/%0[ad]/i.test(target)) throw invalid('it contains an encoded line break');
-  // Redirect loops through our own short links.
-  const lowered = target.toLowerCase();
-  if (ownLinkPrefixes.some((prefix) => lowered.startsWith(prefix.toLowerCase()))) throw invalid('it points at one of this server\'s own short links');
+  // Redirect loops and chains through our own short links, under any spelling of host and path.
+  if (pointsAtOwnShortLink(url, self)) throw invalid('it points at one of this server\'s own short links');
   return target;
 }

@@ -7,6 +7,7 @@ import { AppError } from '../core/errors.js';
 import { contentDisposition } from '../core/filename.js';
 import type { ItemRecord } from '../storage/ports.js';
 import type { AppContext } from './context.js';
+import { isPreviewAgent } from './preview-agents.js';
 import { parseRange } from './range.js';
 import { CONTENT_CSP } from './security-headers.js';
 import { withholdsDigest } from './views.js';
@@ -40,7 +41,15 @@ function isProbe(range: ReturnType<typeof parseRange>): boolean {
   return range.kind === 'range' && range.start === 0 && range.end === 0;
 }
 
+/** What a link-preview bot gets instead of a burn-after-read item: no content, no content headers. */
+export const BURN_NOTICE = 'This is a burn-after-read share: it can be read once, and only by the person it was sent to. Open the link yourself; link previews never read it.\n';
+
 export async function serveContent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, item: ItemRecord, options: ServeOptions): Promise<FastifyReply> {
+  // Chat apps unfurling the link would spend the one read (and the person would get 404): a
+  // known preview agent gets a neutral notice, never the content, and nothing is claimed.
+  if (item.burnAfterRead && !options.headOnly && isPreviewAgent(request.headers['user-agent'])) {
+    return reply.code(200).type('text/plain; charset=utf-8').send(BURN_NOTICE);
+  }
   setContentHeaders(ctx, reply, item, options);
   if (options.headOnly) {
     reply.header('content-length', String(item.size));

@@ -1,12 +1,13 @@
 // Reading a creation request: raw body (any Content-Type), multipart `file` part, or JSON
 // {"content": "..."}. The result is always a stream plus what the client claimed about it.
 import { isUtf8 } from 'node:buffer';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipartFile } from '@fastify/multipart';
 import { createJsonBody } from '../api/items.js';
 import { normalizeClaimedType } from '../core/content-type.js';
 import { AppError } from '../core/errors.js';
+import { filenameFromHeaders } from './filename-header.js';
 import { exceedsJsonDepth } from './json-depth.js';
 import { TOO_DEEP } from './json-parser.js';
 import { SlowBodyGuard } from './slow-body.js';
@@ -73,7 +74,7 @@ export function registerCreateParsers(app: FastifyInstance, maxSize: number): vo
 }
 
 export async function readCreateBody(request: FastifyRequest, maxSize: number): Promise<CreateBody> {
-  const headerName = typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : null;
+  const headerName = filenameFromHeaders(request.headers);
   if (request.headers['content-length'] === '0') throw new AppError('EMPTY');
   if (isMultipart(request)) {
     const part = await readMultipart(request, maxSize, headerName);
@@ -125,26 +126,61 @@ function readJson(body: unknown, maxSize: number, filename: string | null): Crea
 }
 
 async function readMultipart(request: FastifyRequest, maxSize: number, headerName: string | null): Promise<CreateBody> {
-  let parts: AsyncIterableIterator<unknown>;
+  let parts: AsyncIterator<unknown>;
   try {
-    parts = request.parts({
+    parts = (request.parts({
       limits: { fileSize: maxSize + 1, files: 1, fields: MULTIPART_FIELDS, fieldSize: MULTIPART_FIELD_LIMIT, parts: MULTIPART_FIELDS + 1, headerPairs: 32 },
-    }) as AsyncIterableIterator<unknown>;
-    for await (const part of parts) {
-      const file = part as Partial<MultipartFile> & { type?: string; fieldname: string };
+    }) as AsyncIterableIterator<unknown>)[Symbol.asyncIterator]();
+    for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
+      const file = next.value as Partial<MultipartFile> & { type?: string; fieldname: string };
       if (file.type === 'file' && file.fieldname === 'file' && file.file) {
-        return { stream: file.file, claimedType: normalizeClaimedType(file.mimetype), filename: headerName ?? file.filename ?? null };
+        return { stream: endAfterTheLastPart(file.file, parts), claimedType: normalizeClaimedType(file.mimetype), filename: headerName ?? file.filename ?? null };
       }
       if (file.type === 'file' && file.file) file.file.resume();
     }
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('TOO_LARGE');
-    throw new AppError('INVALID_MULTIPART', 'The multipart body is malformed.');
+    throw multipartFailure(error);
   }
   // Busboy also drops file parts whose filename holds line breaks: the same answer covers both.
   throw new AppError('INVALID_MULTIPART', 'The multipart body has no usable "file" part (a part named "file" whose filename has no line breaks).');
+}
+
+const SECOND_FILE = 'The multipart body has more than one file part; send exactly one "file" part per upload.';
+
+function multipartFailure(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('TOO_LARGE');
+  if (code === 'FST_FILES_LIMIT') return new AppError('INVALID_MULTIPART', SECOND_FILE);
+  return new AppError('INVALID_MULTIPART', 'The multipart body is malformed.');
+}
+
+/**
+ * The contract allows one file part. A second one arrives only after the first has been streamed,
+ * so the end of the first is held back until the rest of the body has been read: a second file part
+ * (which busboy reports as its files limit) fails the stream, and nothing is stored, instead of the
+ * server silently keeping the first and dropping the rest of what the client meant to upload.
+ */
+function endAfterTheLastPart(file: Readable, rest: AsyncIterator<unknown>): Readable {
+  const out = new Transform({
+    transform: (chunk: Buffer, _encoding, callback) => callback(null, chunk),
+    flush: (callback) => {
+      checkNoOtherFile(rest).then(() => callback(), (error: unknown) => callback(multipartFailure(error)));
+    },
+  });
+  file.once('error', (error: Error) => out.destroy(error));
+  file.pipe(out);
+  return out;
+}
+
+async function checkNoOtherFile(rest: AsyncIterator<unknown>): Promise<void> {
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) {
+    const part = next.value as Partial<MultipartFile> & { type?: string };
+    if (part.type === 'file') {
+      part.file?.resume();
+      throw new AppError('INVALID_MULTIPART', SECOND_FILE);
+    }
+  }
 }
 
 /** How long the rest of a refused body is read and discarded before the connection is cut. */

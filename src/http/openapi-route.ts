@@ -33,6 +33,7 @@ const STATUS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   404: 'Not found: missing, expired, burned or deleted are indistinguishable (NOT_FOUND)',
   409: 'Conflicts with the current state (e.g. CA_EXISTS, CA_MISSING)',
   413: 'Too large (TOO_LARGE) or over a quota (QUOTA_EXCEEDED)',
+  415: 'The Content-Type is not read here (UNSUPPORTED_MEDIA_TYPE) or the content type is refused (TYPE_NOT_ALLOWED)',
   416: 'The range lies outside the content (RANGE_NOT_SATISFIABLE)',
   429: 'RATE_LIMITED or BLOCKED, with Retry-After',
   500: 'Integrity check failed (INTEGRITY_CHECK_FAILED) or an internal error',

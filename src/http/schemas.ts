@@ -48,7 +48,8 @@ const powHeaders = {
 const createHeaders = z.object({
   'x-expiry': z.string().optional().describe('seconds from now, ≥ 1; clamped to the maximum; absent = the default expiry'),
   'x-burn-after-read': z.string().optional().describe('1|true (burn after the first read) or 0|false'),
-  'x-filename': z.string().optional().describe('a filename (sanitised)'),
+  'x-filename': z.string().optional().describe('a filename (sanitised); percent-encoded UTF-8 is decoded'),
+  'x-filename*': z.string().optional().describe("RFC 8187 filename, e.g. UTF-8''gr%C3%BC%C3%9Fe.txt; wins over X-Filename"),
   ...powHeaders,
 });
 
@@ -105,7 +106,7 @@ export const schemas = {
   },
   getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: itemJson, 404: errorJson } },
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
-  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste, except for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
   deletePaste: {
     operationId: 'deletePaste',
@@ -125,7 +126,7 @@ export const schemas = {
     responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
-  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share, except for link-preview bots)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
   preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns; no text for burn-after-read shares)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
@@ -219,7 +220,7 @@ export const schemas = {
     headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], ...powHeaders }),
     requestBody: { description: 'The URL', content: { 'application/json': shortenJsonBody, 'text/plain': z.string().describe('the URL (one trailing newline allowed)') } },
     responseHeaders: { 201: { Location: 'the short URL' } },
-    response: { 201: shortLinkJson, 400: errorJson, 429: errorJson },
+    response: { 201: shortLinkJson, 400: errorJson, 415: errorJson, 429: errorJson },
   },
   listShort: { operationId: 'listShortLinks', summary: 'Own short links', tags: ['short'], security: CERTIFICATE, response: { 200: shortLinkListJson, ...authErrors } },
   redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 302: noBody('Location: the target'), 404: errorJson } },

@@ -123,6 +123,31 @@ describe('malformed multipart', () => {
     await expectError(await post('/', multipartBody([...files, filePart('x')]), multipartType()), 400, 'INVALID_MULTIPART');
   });
 
+  it('two "file" parts (or a second file part of any name after it) → 400 INVALID_MULTIPART, nothing stored', async () => {
+    const shapes = [
+      [filePart('first file', 'one.txt'), filePart('second file', 'two.txt')],
+      [filePart('first file', 'one.txt'), filePart('another file', 'two.txt', 'other')],
+      // The first one spills to disk before the second arrives.
+      [filePart(Buffer.alloc(300 * 1024, 0x61), 'big.txt'), filePart('second file', 'two.txt')],
+      [filePart('first file', 'one.txt'), { disposition: 'form-data; name="note"', content: 'a field' }, filePart('second file', 'two.txt')],
+    ];
+    for (const parts of shapes) {
+      for (const path of PATHS) {
+        const body = await expectError(await post(path, multipartBody(parts), multipartType()), 400, 'INVALID_MULTIPART');
+        expect(body.message).toMatch(/more than one file part/);
+      }
+    }
+    expectNothingStored();
+  });
+
+  it('one "file" part followed by text fields is still accepted (fields are ignored)', async () => {
+    const body = multipartBody([filePart('the file', 'one.txt'), { disposition: 'form-data; name="note"', content: 'a field' }]);
+    const response = await post('/upload', body, multipartType());
+    expect(response.status).toBe(201);
+    const created = (await response.json()) as { raw: string };
+    expect(await (await fetch(created.raw)).text()).toBe('the file');
+  });
+
   it('leaves nothing stored and the server working', async () => {
     expectNothingStored();
     const created = await createPaste(server.url, 'fine afterwards');

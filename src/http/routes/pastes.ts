@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js';
 import { serveContent } from '../content-reply.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
+import { filenameFromHeaders } from '../filename-header.js';
 import { limitKey } from '../limits.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
@@ -64,7 +65,7 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   // Multipart leaves request.body empty (the parts are read lazily), so ask the request itself.
   const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
-  const filename = body?.filename ?? (typeof request.headers['x-filename'] === 'string' ? request.headers['x-filename'] : undefined);
+  const filename = body?.filename ?? filenameFromHeaders(request.headers) ?? undefined;
   const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   return reply.send(itemView(updated, baseUrl(ctx.config, request)));
 }

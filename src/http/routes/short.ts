@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { shortenJsonBody } from '../../api/short-links.js';
 import type { ShortLinkJson } from '../../api/short-links.js';
 import { AppError } from '../../core/errors.js';
+import type { SelfNames } from '../../core/self-link.js';
 import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { requireIdentity } from '../identity.js';
@@ -13,9 +14,17 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const BODY_LIMIT = 8 * 1024;
 const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
+const SHORTEN_TYPES = 'POST /s reads JSON {"url": "..."} (Content-Type: application/json) or the URL as text (Content-Type: text/plain).';
 
 function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
   return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
+}
+
+/** Every name this server answers to: the public URL, the request's Host (direct or forwarded), the listen address. */
+function selfNames(ctx: AppContext, request: FastifyRequest, base: string): SelfNames {
+  const hosts = [new URL(base).host, request.headers.host ?? '', ctx.config.host];
+  if (ctx.config.publicUrl) hosts.push(new URL(ctx.config.publicUrl).host);
+  return { hosts, pathPrefix: ctx.config.urlPrefix };
 }
 
 /** The URL from {"url": "..."} or a plain-text body (one trailing newline allowed, as `echo` adds). */
@@ -28,15 +37,21 @@ function targetFrom(body: unknown): string {
 
 export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(async (scope) => {
-    // Anything that is not JSON is taken as the URL in text, within a small limit.
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // Only JSON and text/plain are read. A form post (urlencoded or multipart) is what a cross-site
+    // HTML form can send without a preflight, and guessing at other types invites confusion about
+    // what was shortened: both are refused (only ever 8 KiB is read). No Content-Type at all
+    // (a hand-written request; browsers always send one) is read as text.
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+      if (request.headers['content-type'] === undefined) return done(null, body);
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', SHORTEN_TYPES), undefined);
+    });
     scope.post('/s', { schema: schemas.createShort, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: BODY_LIMIT }, async (request, reply) => {
       const owner = request.identity?.owner ?? null;
       const expiry = request.headers['x-expiry'];
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
       const base = baseUrl(ctx.config, request);
-      const ownPrefixes = [`${base}/s/`, ...(ctx.config.publicUrl ? [`${ctx.config.publicUrl}${ctx.config.urlPrefix}/s/`] : [])];
-      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, ownPrefixes);
+      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, selfNames(ctx, request, base));
       await ctx.abuse.flood.recordCreation();
       ctx.metrics.itemsCreated.inc({ kind: 'short' });
       const view = linkView(link, base);

@@ -77,6 +77,11 @@ describe('output safety', () => {
     expect(safeFilename('/', 'fallback')).toBe('fallback');
   });
 
+  it('is the server sanitiser: bidi overrides and C1 controls go too', () => {
+    expect(safeFilename('invoice\u202Efdp\u0085\u009b.exe', 'x')).toBe('invoicefdp.exe');
+    expect(safeFilename('\u202E\u0085', 'fallback')).toBe('fallback');
+  });
+
   it('binary detection: NUL or invalid UTF-8; a character cut at the sample edge is still text', () => {
     expect(looksBinary(Buffer.from('plain text ✓'), true)).toBe(false);
     expect(looksBinary(Buffer.from([0x61, 0x00, 0x62]), true)).toBe(true);
