@@ -23,6 +23,7 @@ import { metricsRoutes, registerRequestMetrics } from './http/routes/metrics.js'
 import { clientRoutes } from './http/routes/client.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
+import { StorageFaults, storageFault } from './http/storage-faults.js';
 import { requestIdFor } from './http/request-id.js';
 import { applySecurityHeaders } from './http/security-headers.js';
 import { fileRoutes } from './http/routes/files.js';
@@ -93,8 +94,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   registerPowGate(app, ctx);
   registerRequestMetrics(app, ctx);
 
+  const storageFaults = new StorageFaults(ctx.clock);
+  app.addHook('onResponse', async (_request, reply) => {
+    if (reply.statusCode === 201) storageFaults.clear();
+  });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
+    const fault = storageFault(error);
+    if (fault) storageFaults.record(fault);
     if (appError.status >= 500 && appError.code !== 'INTEGRITY_CHECK_FAILED') request.log.error({ err: error }, 'request failed');
     if (appError.code === 'INTEGRITY_CHECK_FAILED') {
       ctx.metrics.integrityFailures.inc();
@@ -120,7 +127,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
 
   await app.register(
     async (scope) => {
-      await opsRoutes(scope, ctx);
+      await opsRoutes(scope, ctx, storageFaults);
       await clientRoutes(scope, ctx);
       await challengeRoutes(scope, ctx);
       await pkiRoutes(scope, ctx);

@@ -6,6 +6,7 @@ import { constants as cryptoConstants } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
+import { proxyTrustWarning } from './http/client-info.js';
 import type { Config } from './config.js';
 import { sweepExpired, sweepOrphans, scheduleCleanup } from './core/cleanup.js';
 import { systemClock } from './core/clock.js';
@@ -116,6 +117,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   };
   const links = new ShortLinkService(stores.links, clock, config);
   const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
+  const proxyWarning = proxyTrustWarning(config);
+  if (proxyWarning) logger.warn(proxyWarning);
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
     pki.onCaCreated = async () => {

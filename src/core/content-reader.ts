@@ -1,6 +1,7 @@
 // Reading content back: unwrap the item key once, decrypt chunk by chunk, and check the recorded
 // SHA-256. Small items are verified completely before the first byte is sent; large ones stream
-// and fail loudly (stream error -> aborted response) if a later chunk or the final hash is wrong.
+// and fail loudly (stream error -> aborted response) if a later chunk or the final hash is wrong;
+// their last chunk is held back until the hash is checked, so a failure never looks complete.
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -26,21 +27,31 @@ function asIntegrityError(item: ItemRecord, error: unknown): unknown {
   return error;
 }
 
+/**
+ * Hashes the plaintext and holds back the last chunk until the hash is checked: a mismatch found
+ * after the last byte would otherwise reach the client as a complete 200 of the declared length.
+ */
 class VerifyStream extends Transform {
   private readonly hash = createHash('sha256');
   private seen = 0;
+  private held: Buffer | null = null;
   constructor(private readonly item: ItemRecord) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (chunk.length === 0) return callback();
     this.hash.update(chunk);
     this.seen += chunk.length;
-    callback(null, chunk);
+    const previous = this.held;
+    this.held = chunk;
+    callback(null, previous ?? undefined);
   }
   override _flush(callback: TransformCallback): void {
     const actual = this.hash.digest('hex');
+    // Silent corruption: the held-back tail goes out only after the digest matched, so a mismatch
+    // always ends the response short of its Content-Length (an abort, never a complete body).
     if (actual !== this.item.sha256 || this.seen !== this.item.size) return callback(integrityFailure(this.item, 'SHA-256 of the content differs from the one recorded at upload', actual));
-    callback();
+    callback(null, this.held ?? undefined);
   }
 }
 
@@ -136,14 +147,16 @@ export class ContentReader {
 
   /**
    * A verified plaintext stream of the whole item, or of an inclusive byte range (chunks are
-   * authenticated individually; the whole-content hash only applies to whole reads). The first
-   * chunk is decrypted before this resolves, so a corrupt start is reported as a JSON error.
+   * authenticated individually; the whole-content hash applies to whole reads, a range covering the
+   * whole item included). The first chunk is decrypted before this resolves, so a corrupt start is
+   * reported as a JSON error.
    */
   async stream(item: ItemRecord, range?: ByteRange): Promise<Readable> {
     try {
       const key = this.itemKey(item);
       let output: Readable;
-      if (!range) {
+      // Verification bypass: a range that covers the whole item (bytes=0-) is a whole read, and checked as one.
+      if (!range || (range.start === 0 && range.end >= item.size - 1)) {
         const source = await this.ciphertext(item);
         output = pipeline(source, new DecryptStream({ key, itemId: item.id, plainSize: item.size }), new VerifyStream(item), () => undefined);
       } else {

@@ -55,8 +55,16 @@ export class SpoolSink extends Writable {
   override _final(callback: (error?: Error | null) => void): void {
     if (!this.writer) return callback();
     const stream = this.writer.stream;
-    stream.once('error', callback);
-    stream.end(() => callback());
+    // A write that fails while the buffer is flushed (ENOSPC) must fail the upload, once: end's
+    // callback also runs on that error, and ignoring its argument made a lost blob look committed.
+    let settled = false;
+    const settle = (error?: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      callback(error ?? stream.errored);
+    };
+    stream.once('error', settle);
+    stream.end((error?: Error | null) => settle(error));
   }
 
   /** Makes the content durable; call after the stream finished. */

@@ -13,6 +13,8 @@ export interface ClientInfo {
   group: string;
   /** The peer is a trusted proxy (and knew the proxy secret, if one is set). */
   viaTrustedProxy: boolean;
+  /** Client-certificate headers may be believed: a trusted proxy that knew SEALBIN_PROXY_SECRET. */
+  certificateHeadersTrusted: boolean;
 }
 
 declare module 'fastify' {
@@ -41,8 +43,21 @@ export function registerClientInfo(app: FastifyInstance, config: Config, trusted
     // Spoofing: X-Forwarded-* from anyone but a configured proxy is ignored entirely.
     const viaTrustedProxy = trusted.has(peer) && (config.proxySecret === undefined || secretMatches(headerValue(request, 'x-proxy-secret'), config.proxySecret));
     const ip = clientAddress(peer, headerValue(request, 'x-forwarded-for'), trusted, viaTrustedProxy);
-    request.client = { ip, group: addressGroup(ip), viaTrustedProxy };
+    // Impersonation: a certificate (and so its SHA-1) is public, and a proxy that passes the client's own
+    // X-SSL-Client-* through would let anyone claim an admin's; only a proxy proven by the secret,
+    // configured to overwrite those headers, is believed about certificates.
+    const certificateHeadersTrusted = viaTrustedProxy && config.proxySecret !== undefined;
+    request.client = { ip, group: addressGroup(ip), viaTrustedProxy, certificateHeadersTrusted };
   });
+}
+
+/**
+ * The start-up warning for trusted proxies without SEALBIN_PROXY_SECRET (their certificate headers are
+ * ignored), or null when there is nothing to warn about.
+ */
+export function proxyTrustWarning(config: Pick<Config, 'trustedProxies' | 'proxySecret'>): string | null {
+  if (config.trustedProxies.length === 0 || config.proxySecret !== undefined) return null;
+  return 'SEALBIN_TRUSTED_PROXIES is set without SEALBIN_PROXY_SECRET: X-SSL-Client-Cert and X-SSL-Client-SHA1 from proxies are ignored (no client-certificate identities through a proxy); X-Forwarded-For, -Proto and -Host are still believed';
 }
 
 /** The scheme the client used: X-Forwarded-Proto counts only from a trusted proxy. */

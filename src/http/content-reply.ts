@@ -70,6 +70,7 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
     reply.header('content-length', String(range.end - range.start + 1));
     ctx.metrics.itemsServed.inc({ kind: item.kind });
     ctx.metrics.bytesOut.inc(range.end - range.start + 1);
+    reportMidStreamFailure(ctx, request, stream);
     return reply.code(206).send(stream);
   }
   const claimed = await ctx.items.claimDownload(item);
@@ -86,10 +87,17 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
   ctx.metrics.bytesOut.inc(claimed.size);
   if (claimed.size <= VERIFY_BEFORE_SEND_LIMIT) return reply.code(200).send(await ctx.reader.readWhole(claimed));
   const stream = await ctx.reader.stream(claimed);
-  // Headers are gone by now: the only honest signal left is aborting the connection (Fastify does on stream error).
+  reportMidStreamFailure(ctx, request, stream);
+  return reply.code(200).send(stream);
+}
+
+/**
+ * Headers are gone once a stream is sent: the only honest signal left is aborting the connection
+ * (Fastify does on stream error, and the reader holds back the end, so it is short of Content-Length).
+ */
+function reportMidStreamFailure(ctx: AppContext, request: FastifyRequest, stream: NodeJS.ReadableStream): void {
   stream.once('error', (error: unknown) => {
     ctx.metrics.integrityFailures.inc();
     request.log.error({ err: error, item_failure: (error as AppError).extra }, 'integrity check failed mid-stream; response aborted');
   });
-  return reply.code(200).send(stream);
 }

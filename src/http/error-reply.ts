@@ -4,6 +4,7 @@ import type { ErrorJson } from '../api/error.js';
 import { AppError, ERRORS } from '../core/errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { API_CSP } from './security-headers.js';
+import { FAULT_RETRY_AFTER, storageFault } from './storage-faults.js';
 
 /** The wire shape (src/api/error.ts), narrowed to the catalogue's codes. */
 export type ErrorBody = ErrorJson & { error_code: ErrorCode };
@@ -15,6 +16,10 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
 /** Maps Fastify's and the HTTP parser's own errors to catalogue codes; anything unknown is INTERNAL_ERROR. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  // A full disk or a locked database is the server's state, not a bug: say so (never a bare 500).
+  const fault = storageFault(error);
+  if (fault === 'disk') return new AppError('INSUFFICIENT_STORAGE', undefined, { retry_after: FAULT_RETRY_AFTER.disk });
+  if (fault === 'database') return new AppError('DATABASE_BUSY', undefined, { retry_after: FAULT_RETRY_AFTER.database });
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -58,5 +63,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   for (const name of ['content-disposition', 'etag', 'x-content-sha256', 'accept-ranges', 'content-length']) reply.removeHeader(name);
   if (error.code !== 'RANGE_NOT_SATISFIABLE') reply.removeHeader('content-range');
   reply.header('content-security-policy', API_CSP);
+  const retryAfter = error.extra['retry_after'];
+  if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(retryAfter));
   return reply.code(ERRORS[error.code].status).type('application/json; charset=utf-8').send(errorBody(error, request.id));
 }

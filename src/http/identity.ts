@@ -1,6 +1,6 @@
-// Identity from client certificates: from our own TLS socket, or from a trusted reverse proxy's
-// X-SSL-Client-Cert (URL-escaped PEM) / X-SSL-Client-SHA1. Checked on every request, so a revocation
-// applies to the next request even on a kept-alive connection.
+// Identity from client certificates: from our own TLS socket, or, only when SEALBIN_PROXY_SECRET is
+// set, from a trusted reverse proxy's X-SSL-Client-Cert (URL-escaped PEM) / X-SSL-Client-SHA1.
+// Checked on every request, so a revocation applies to the next request even on a kept-alive connection.
 import type { TLSSocket } from 'node:tls';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
@@ -38,8 +38,9 @@ function proxiedCertificate(request: FastifyRequest): Buffer | null {
 export async function resolveIdentity(request: FastifyRequest, pki: PkiService): Promise<Identity | null> {
   const direct = peerCertificate(request);
   if (direct) return pki.identify(direct);
-  // Header spoofing: proxy headers count only from a trusted proxy (client-info decides that).
-  if (!request.client.viaTrustedProxy) return null;
+  // Header spoofing and impersonation by a public certificate: certificate headers count only from a
+  // trusted proxy that knew SEALBIN_PROXY_SECRET (client-info decides that).
+  if (!request.client.certificateHeadersTrusted) return null;
   const forwarded = proxiedCertificate(request);
   if (forwarded) return pki.identify(forwarded);
   const sha1 = request.headers['x-ssl-client-sha1'];

@@ -20,6 +20,8 @@ function implicitResponses(route: RouteOptions): Record<string, z.ZodType> {
   // untrusted is refused with 401, on any route.
   const implicit: Record<string, z.ZodType> = { 401: errorJson };
   if (config.rateGroup !== undefined || config.bruteAction !== undefined) Object.assign(implicit, { 429: errorJson, 503: errorJson });
+  // Creations write: a full disk is 507, a database locked by another process 503.
+  if (config.rateGroup === 'create') Object.assign(implicit, { 503: errorJson, 507: errorJson });
   return implicit;
 }
 
@@ -37,7 +39,8 @@ const STATUS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   416: 'The range lies outside the content (RANGE_NOT_SATISFIABLE)',
   429: 'RATE_LIMITED or BLOCKED, with Retry-After',
   500: 'Integrity check failed (INTEGRITY_CHECK_FAILED) or an internal error',
-  503: 'BACKEND_UNAVAILABLE: the shared counter backend is unreachable (limits fail closed)',
+  503: 'BACKEND_UNAVAILABLE: the shared counter backend is unreachable (limits fail closed); DATABASE_BUSY: the database is locked by another process (Retry-After)',
+  507: 'INSUFFICIENT_STORAGE: the disk is full (Retry-After)',
 };
 
 /** A response's description: its own, the shape's (2xx), or what the status means anywhere. */

@@ -1,6 +1,6 @@
 // Tampering with stored data is detected on read: a flipped byte, swapped blobs, swapped inline
 // rows, an altered recorded hash. Small items fail before the first byte (JSON 500); large items
-// abort mid-stream rather than end in a silent truncation that looks complete.
+// abort mid-stream, short of their Content-Length, rather than end in a body that looks complete.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,6 +45,21 @@ async function expectIntegrityError(url: string, sha256: string): Promise<Record
 /** Every detected tampering is logged at error level for the operator: exactly the one line per failed read. */
 async function expectIntegrityLog(sha256: string, message = 'integrity check failed'): Promise<void> {
   await server.expectErrorLog(new RegExp(`"expected":"${sha256}".*"msg":"${message}"`));
+}
+
+/** Reads a response body to its end: whether it completed or was aborted, and how many bytes came. */
+async function drain(response: Response): Promise<{ outcome: 'completed' | 'aborted'; received: number }> {
+  let received = 0;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { outcome: 'completed', received };
+      received += value.length;
+    }
+  } catch {
+    return { outcome: 'aborted', received };
+  }
 }
 
 describe('integrity on read', () => {
@@ -103,6 +118,24 @@ describe('integrity on read', () => {
     await expectIntegrityLog('0'.repeat(64));
   });
 
+  it('a large (streamed) item whose recorded hash no longer matches is aborted short of Content-Length, whole or as bytes=0-', async () => {
+    const size = 5 * 1024 * 1024;
+    const created = await createPaste(server.url, randomBytes(size));
+    const conn = db();
+    conn.prepare('update items set sha256 = ? where id = ?').run('0'.repeat(64), created.id);
+    conn.close();
+    for (const headers of [{}, { range: 'bytes=0-' }] as Record<string, string>[]) {
+      const response = await fetch(created.raw, { headers });
+      expect(response.status, JSON.stringify(headers)).toBe('range' in headers ? 206 : 200);
+      expect(response.headers.get('content-length')).toBe(String(size));
+      const { outcome, received } = await drain(response);
+      // The mismatch is only known after the last byte was decrypted; the end was held back until then.
+      expect(outcome, JSON.stringify(headers)).toBe('aborted');
+      expect(received).toBeLessThan(size);
+      await expectIntegrityLog('0'.repeat(64), 'integrity check failed mid-stream; response aborted');
+    }
+  });
+
   it('corruption late in a large item aborts the response instead of completing it', async () => {
     const size = 5 * 1024 * 1024;
     const created = await createPaste(server.url, randomBytes(size));
@@ -113,19 +146,7 @@ describe('integrity on read', () => {
     const response = await fetch(created.raw);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBe(String(size));
-    let received = 0;
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const outcome = await (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return 'completed';
-          received += value.length;
-        }
-      } catch {
-        return 'aborted';
-      }
-    })();
+    const { outcome, received } = await drain(response);
     expect(outcome).toBe('aborted');
     expect(received).toBeLessThan(size);
     await expectIntegrityLog(created.sha256, 'integrity check failed mid-stream; response aborted');

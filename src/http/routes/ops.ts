@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
+import type { StorageFaults } from '../storage-faults.js';
 
 /** A hung backend must not hang the health check (and the orchestrator waiting on it). */
 const HEALTH_TIMEOUT_MS = 2000;
@@ -14,7 +15,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFaults: StorageFaults): Promise<void> {
   const { config } = ctx;
   app.get('/', { schema: schemas.info }, async () => {
     const difficulty = await ctx.abuse.flood.difficulty();
@@ -61,6 +62,10 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       }
     };
     await Promise.all([probe('database', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping()), probe('counters', () => ctx.abuse.counters.ping())]);
+    // A read-only probe sees neither a full disk nor a lock held by another process: writes that hit
+    // one mark it failed for a while (disk full: "disk"; locked: "database").
+    checks['disk'] = 'ok';
+    for (const fault of storageFaults.recent()) checks[fault] = 'failed';
     const ok = Object.values(checks).every((value) => value === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });

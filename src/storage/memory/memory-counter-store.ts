@@ -9,34 +9,78 @@ interface Entry {
   expiresAt: number;
 }
 
-/** Memory exhaustion by key rotation (e.g. many IPv6 /64s): the oldest entries go first past this. */
-const MAX_ENTRIES = 500_000;
+/** Memory exhaustion by key rotation (e.g. many IPv6 /64s): counters and claims together stay below this. */
+export const MAX_ENTRIES = 500_000;
+
+/** Thrown when the store is full of unexpired single-use claims; fail-closed callers answer 503. */
+export class CounterStoreFullError extends Error {
+  constructor() {
+    super('the in-memory counter store is full of unexpired single-use claims');
+    this.name = 'CounterStoreFullError';
+  }
+}
 
 export class MemoryCounterStore implements CounterStore {
+  /** Counters (rate, brute force, flood, dedup): the oldest is evicted when the store is full. */
   private readonly entries = new Map<string, Entry>();
+  /** Single-use records (`claim`, e.g. used PoW nonces): never evicted before they expire. */
+  private readonly claims = new Map<string, Entry>();
   private readonly limiters = new Map<string, RateLimiterMemory>();
   private readonly sweeper: NodeJS.Timeout;
+  /** When a full store last swept, so a flood of inserts into a full store sweeps once per second, not once per insert. */
+  private lastFullSweep = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly clock: Clock) {
+  /** @example new MemoryCounterStore(systemClock) // maxEntries only lowered in tests */
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
     this.sweeper.unref();
   }
 
+  /** How many records are held (expired ones not yet swept included). */
+  get size(): number {
+    return this.entries.size + this.claims.size;
+  }
+
   private live(key: string): Entry | null {
-    const entry = this.entries.get(key);
-    if (!entry) return null;
-    if (entry.expiresAt <= this.clock.now()) {
-      this.entries.delete(key);
-      return null;
+    for (const map of [this.claims, this.entries]) {
+      const entry = map.get(key);
+      if (!entry) continue;
+      if (entry.expiresAt > this.clock.now()) return entry;
+      map.delete(key);
     }
-    return entry;
+    return null;
+  }
+
+  /** Makes room for one new record: expired ones first, then the oldest counter, never an unexpired claim. */
+  private makeRoom(): void {
+    if (this.size < this.maxEntries) return;
+    const now = this.clock.now();
+    if (now > this.lastFullSweep) {
+      this.lastFullSweep = now;
+      this.sweep();
+      if (this.size < this.maxEntries) return;
+    }
+    const oldest = this.entries.keys().next().value;
+    if (oldest !== undefined) {
+      this.entries.delete(oldest);
+      return;
+    }
+    // PoW replay: evicting a used nonce before its token expires would let the token be spent again,
+    // so with only unexpired claims left the store refuses (fail closed) instead of forgetting one.
+    throw new CounterStoreFullError();
   }
 
   private set(key: string, entry: Entry): void {
-    if (!this.entries.has(key) && this.entries.size >= MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    const claimed = this.claims.get(key);
+    if (claimed) {
+      // A claim key stays a claim: written over in place, never moved to the evictable counters.
+      Object.assign(claimed, entry);
+      return;
     }
+    if (!this.entries.has(key)) this.makeRoom();
     this.entries.set(key, entry);
   }
 
@@ -56,7 +100,8 @@ export class MemoryCounterStore implements CounterStore {
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     if (this.live(key)) return false;
-    this.set(key, { value: 1, expiresAt: this.clock.now() + ttlSeconds });
+    this.makeRoom();
+    this.claims.set(key, { value: 1, expiresAt: this.clock.now() + ttlSeconds });
     return true;
   }
 
@@ -86,7 +131,7 @@ export class MemoryCounterStore implements CounterStore {
 
   private sweep(): void {
     const now = this.clock.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const map of [this.entries, this.claims]) for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
   }
 
   async ping(): Promise<void> {}
@@ -94,6 +139,7 @@ export class MemoryCounterStore implements CounterStore {
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.entries.clear();
+    this.claims.clear();
   }
 }
 

@@ -51,8 +51,17 @@ export class SqlItemStore implements MetadataStore {
     const batch = this.pendingInserts;
     this.pendingInserts = [];
     try {
-      await this.db.transaction().execute(async (tx) => {
-        for (const { item } of batch) await this.insertRow(tx, item);
+      // By hand rather than db.transaction(): SQLite ends the transaction itself when COMMIT fails
+      // (SQLITE_FULL), and Kysely's ROLLBACK that then fails would replace the error that says why.
+      await this.db.connection().execute(async (conn) => {
+        await sql`begin`.execute(conn);
+        try {
+          for (const { item } of batch) await this.insertRow(conn, item);
+          await sql`commit`.execute(conn);
+        } catch (error) {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw error;
+        }
       });
       for (const entry of batch) entry.resolve();
     } catch (error) {

@@ -18,6 +18,7 @@ import { Client, Workdir, createCa, createPasteAs, expectErr, expectStatus, fing
 import type { CertView, ClientCert, Issued, KeyPair } from './support.js';
 
 const DAY = 86_400;
+const PROXY_SECRET = 'expired-certs-proxy-secret';
 
 let work: Workdir;
 let dataDir: string;
@@ -52,6 +53,7 @@ beforeAll(async () => {
     SEALBIN_REGISTER_DIFFICULTY: '0',
     // The TLS client without a certificate below also plays a trusted reverse proxy.
     SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32',
+    SEALBIN_PROXY_SECRET: PROXY_SECRET,
     SEALBIN_MAX_EXPIRY: '0',
     SEALBIN_DEFAULT_EXPIRY: '0',
   });
@@ -138,8 +140,8 @@ describe('expired-certs', () => {
     clock.set(start + 2 * DAY);
     const { issued } = await issueWithCsr('proxied-user', 1);
     const proxy = client();
-    const byPem = { 'x-ssl-client-cert': encodeURIComponent(issued.certificate) };
-    const bySha1 = { 'x-ssl-client-sha1': sha1Of(issued.certificate) };
+    const byPem = { 'x-ssl-client-cert': encodeURIComponent(issued.certificate), 'x-proxy-secret': PROXY_SECRET };
+    const bySha1 = { 'x-ssl-client-sha1': sha1Of(issued.certificate), 'x-proxy-secret': PROXY_SECRET };
     expect((await proxy.get('/pastes', byPem)).status).toBe(200);
     expect((await proxy.get('/pastes', bySha1)).status).toBe(200);
     clock.advance(DAY + 60);

@@ -1,7 +1,8 @@
 // proxy-headers (black box): behind a TLS-terminating reverse proxy the client certificate arrives
 // in X-SSL-Client-Cert (URL-escaped PEM) or X-SSL-Client-SHA1. These headers are believed only from a
-// peer in SEALBIN_TRUSTED_PROXIES that, when SEALBIN_PROXY_SECRET is set, also sends the right
-// X-Proxy-Secret; from anyone else they are ignored (anonymous), however valid the certificate.
+// peer in SEALBIN_TRUSTED_PROXIES that sends the right X-Proxy-Secret, so only when
+// SEALBIN_PROXY_SECRET is set (a certificate and its SHA-1 are public: a proxy passing the client's own
+// header through would let anyone be an admin); from anyone else they are ignored (anonymous).
 // Peers are chosen with localAddress: 127.0.0.1 is the proxy, 127.0.0.2 a direct client.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, createPasteAs, expectErr, expectStatus, fingerprintOf, makeCsr, makeLeaf, makeSelfSigned, register, sha1Of, startIdentityServer } from './support.js';
@@ -13,7 +14,10 @@ const SECRET = 'proxy-secret-0123456789abcdef';
 
 interface Setup {
   s: IdentityServer;
+  /** The proxy as configured: it sends X-Proxy-Secret whenever the server has one. */
   proxy: Client;
+  /** The trusted proxy's address without the secret. */
+  proxyWithoutSecret: Client;
   direct: Client;
   alice: Issued;
 }
@@ -21,25 +25,29 @@ interface Setup {
 async function setup(env: Record<string, string>): Promise<Setup> {
   const s = await startIdentityServer({ tls: false, env: { SEALBIN_REGISTER_DIFFICULTY: '0', ...env } });
   const direct = s.client({ localAddress: DIRECT });
-  const proxy = s.client({ localAddress: PROXY });
+  const secret = env['SEALBIN_PROXY_SECRET'];
+  const proxy = s.client({ localAddress: PROXY, ...(secret ? { headers: { 'x-proxy-secret': secret } } : {}) });
+  const proxyWithoutSecret = s.client({ localAddress: PROXY });
   await createCa(direct);
   const alice = await register(direct, { common_name: 'alice', csr: makeCsr(s.work, 'alice', '/CN=alice').csr });
-  return { s, proxy, direct, alice };
+  return { s, proxy, proxyWithoutSecret, direct, alice };
 }
 
 let open: Setup;
+/** Trusted proxy, no secret: certificate headers are ignored. */
+let bare: Setup;
+/** Trusted proxy with SEALBIN_PROXY_SECRET: the deployment that carries identities. */
 let proxied: Setup;
-let guarded: Setup;
 
 beforeAll(async () => {
-  [open, proxied, guarded] = await Promise.all([
+  [open, bare, proxied] = await Promise.all([
     setup({}),
     setup({ SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32' }),
     setup({ SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32', SEALBIN_PROXY_SECRET: SECRET }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([open, proxied, guarded].filter(Boolean).map((x) => x.s.dispose()));
+  await Promise.all([open, bare, proxied].filter(Boolean).map((x) => x.s.dispose()));
 });
 
 const certHeader = (pem: string) => ({ 'x-ssl-client-cert': encodeURIComponent(pem) });
@@ -49,7 +57,7 @@ async function ownerOf(client: Client, headers: Record<string, string>): Promise
   return (await createPasteAs(client, `owner probe ${Math.random()}`, headers)).owner;
 }
 
-describe('proxy-headers: from a trusted proxy (SEALBIN_TRUSTED_PROXIES)', () => {
+describe('proxy-headers: from a trusted proxy with SEALBIN_PROXY_SECRET', () => {
   it('X-SSL-Client-Cert (URL-escaped PEM) of an issued certificate is that identity', async () => {
     const { proxy, alice } = proxied;
     expect(await ownerOf(proxy, certHeader(alice.certificate))).toBe(fingerprintOf(alice.certificate));
@@ -158,13 +166,13 @@ describe('proxy-headers: from a peer that is not a trusted proxy, the headers ar
 
 describe('proxy-headers: with SEALBIN_PROXY_SECRET', () => {
   it('a trusted peer without X-Proxy-Secret: headers ignored', async () => {
-    const { proxy, alice } = guarded;
+    const { proxyWithoutSecret: proxy, alice } = proxied;
     expect(await ownerOf(proxy, certHeader(alice.certificate))).toBeNull();
     expect(await ownerOf(proxy, sha1Header(alice.certificate))).toBeNull();
   });
 
   it('a trusted peer with a wrong X-Proxy-Secret (same length, shorter, longer, empty): headers ignored', async () => {
-    const { proxy, alice } = guarded;
+    const { proxyWithoutSecret: proxy, alice } = proxied;
     const wrong = [SECRET.slice(0, -1) + (SECRET.endsWith('f') ? 'e' : 'f'), SECRET.slice(0, 8), `${SECRET}x`, '', SECRET.toUpperCase()];
     for (const secret of wrong) {
       expect(await ownerOf(proxy, { ...certHeader(alice.certificate), 'x-proxy-secret': secret }), JSON.stringify(secret)).toBeNull();
@@ -172,21 +180,58 @@ describe('proxy-headers: with SEALBIN_PROXY_SECRET', () => {
   });
 
   it('a trusted peer with the right X-Proxy-Secret: identity', async () => {
-    const { proxy, alice } = guarded;
+    const { proxyWithoutSecret: proxy, alice } = proxied;
     expect(await ownerOf(proxy, { ...certHeader(alice.certificate), 'x-proxy-secret': SECRET })).toBe(alice.fingerprint);
     expect(await ownerOf(proxy, { ...sha1Header(alice.certificate), 'x-proxy-secret': SECRET })).toBe(alice.fingerprint);
   });
 
   it('the right secret from a peer that is not a trusted proxy: headers ignored', async () => {
-    const { direct, alice } = guarded;
+    const { direct, alice } = proxied;
     expect(await ownerOf(direct, { ...certHeader(alice.certificate), 'x-proxy-secret': SECRET })).toBeNull();
   });
 
   it('a revoked certificate with the right secret: CERT_REVOKED; without it: anonymous', async () => {
-    const { proxy, direct, s } = guarded;
+    const { proxyWithoutSecret: proxy, direct, s } = proxied;
     const dave = await register(direct, { common_name: 'dave', csr: makeCsr(s.work, 'dave', '/CN=dave').csr });
     expectStatus(await proxy.post(`/pki/revoke/${dave.serial}`, {}, { ...certHeader(s.externalAdmin.cert), 'x-proxy-secret': SECRET }), 200);
     expectErr(await proxy.paste('x', { ...certHeader(dave.certificate), 'x-proxy-secret': SECRET }), 401, 'CERT_REVOKED');
     expect(await ownerOf(proxy, certHeader(dave.certificate))).toBeNull();
+  });
+});
+
+describe('proxy-headers: a trusted proxy without SEALBIN_PROXY_SECRET (impersonation by a public certificate)', () => {
+  it('says so at start: one warning naming the ignored headers', () => {
+    const warnings = bare.s.server.logLines().filter((line) => line.level === 40 && /X-SSL-Client-SHA1/.test(String(line.msg)));
+    expect(warnings).toHaveLength(1);
+    expect(String(warnings[0]?.msg)).toMatch(/SEALBIN_PROXY_SECRET.*X-SSL-Client-Cert and X-SSL-Client-SHA1 .*ignored/);
+    expect(proxied.s.server.logLines().some((line) => /X-SSL-Client-SHA1/.test(String(line.msg)))).toBe(false);
+    expect(open.s.server.logLines().some((line) => /X-SSL-Client-SHA1/.test(String(line.msg)))).toBe(false);
+  });
+
+  it('X-Forwarded-Proto is still believed from it', async () => {
+    expect((await bare.proxy.get('/', { 'x-forwarded-proto': 'https' })).header('strict-transport-security')).toMatch(/max-age=\d+/);
+  });
+
+  it('with the secret, an admin\'s SHA-1 from the proxy is that admin', async () => {
+    const { proxy, s } = proxied;
+    const issued = await proxy.post('/pki/issue', { common_name: 'root', admin: true }, certHeader(s.externalAdmin.cert));
+    expectStatus(issued, 201);
+    const admin = issued.json<Issued>();
+    const listed = await proxy.get('/pki/certs', sha1Header(admin.certificate));
+    expectStatus(listed, 200);
+    expect(await ownerOf(proxy, sha1Header(admin.certificate))).toBe(admin.fingerprint);
+  });
+
+  it('without it, an admin\'s SHA-1 or certificate forwarded by the proxy is not that admin: anonymous', async () => {
+    const { s, alice } = bare;
+    // alice becomes an admin of this server (her certificate was issued by it, so her SHA-1 is known to it).
+    await s.restart({ SEALBIN_ADMINS: `${fingerprintOf(s.externalAdmin.cert)},${alice.fingerprint}` });
+    const proxy = s.client({ localAddress: PROXY });
+    for (const forged of [sha1Header(alice.certificate), certHeader(alice.certificate), certHeader(s.externalAdmin.cert)]) {
+      expectErr(await proxy.get('/pki/certs', forged), 401, 'AUTH_REQUIRED');
+      expectErr(await proxy.post('/pki/issue', { common_name: 'x', admin: true }, forged), 401, 'AUTH_REQUIRED');
+      expect(await ownerOf(proxy, forged)).toBeNull();
+    }
+    expect(s.server.logLines().filter((line) => /X-SSL-Client-SHA1/.test(String(line.msg)))).toHaveLength(1);
   });
 });

@@ -151,6 +151,8 @@ export interface ClientOptions {
   cert?: ClientCert;
   /** Connect from this local address (127.0.0.0/8 is all loopback): the TCP peer the server sees. */
   localAddress?: string;
+  /** Headers sent with every request (e.g. a proxy's X-Proxy-Secret); a request's own headers win. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -160,12 +162,14 @@ export interface ClientOptions {
 export class Client {
   private readonly agent: HttpAgent;
   private readonly tls: boolean;
+  private readonly defaultHeaders: Record<string, string>;
 
   constructor(
     readonly base: string,
     options: ClientOptions = {},
   ) {
     this.tls = base.startsWith('https:');
+    this.defaultHeaders = options.headers ?? {};
     const common = { keepAlive: true, maxSockets: 1, ...(options.localAddress ? { localAddress: options.localAddress } : {}) };
     this.agent = this.tls
       ? new HttpsAgent({ ...common, ...(options.ca ? { ca: options.ca } : {}), ...(options.cert ? { cert: options.cert.cert, key: options.cert.key } : {}) })
@@ -176,7 +180,7 @@ export class Client {
     const url = new URL(path, `${this.base}/`);
     const send = this.tls ? httpsRequest : httpRequest;
     return new Promise<Reply>((resolve, reject) => {
-      const request = send(url, { method, headers: options.headers ?? {}, agent: this.agent }, (response) => {
+      const request = send(url, { method, headers: { ...this.defaultHeaders, ...options.headers }, agent: this.agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);

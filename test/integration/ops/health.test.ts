@@ -17,7 +17,7 @@ describe('health', () => {
   it('is ok with every check named', async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok', counters: 'ok' } });
+    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok', counters: 'ok', disk: 'ok' } });
   });
 
   it('answers 503 naming the blob store when the data dir cannot be written', async () => {
@@ -30,7 +30,7 @@ describe('health', () => {
       expect(response.status).toBe(503);
       const body = (await response.json()) as { status: string; checks: Record<string, string> };
       expect(body.status).toBe('unavailable');
-      expect(body.checks).toEqual({ database: 'ok', blobs: 'failed', counters: 'ok' });
+      expect(body.checks).toEqual({ database: 'ok', blobs: 'failed', counters: 'ok', disk: 'ok' });
     } finally {
       rmSync(tmp);
       renameSync(`${tmp}.away`, tmp);

@@ -1,5 +1,5 @@
 // Short links belong to their creator: only the owner or an admin lists or deletes them.
-// Identities arrive as certificates forwarded by a trusted proxy (X-SSL-Client-Cert).
+// Identities arrive as certificates forwarded by a trusted proxy (X-SSL-Client-Cert, with the proxy secret).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
@@ -15,10 +15,12 @@ async function register(name: string): Promise<{ certificate: string; fingerprin
   return (await response.json()) as { certificate: string; fingerprint: string };
 }
 
-const as = (certificate: string) => ({ 'x-ssl-client-cert': encodeURIComponent(certificate), 'x-forwarded-for': '198.51.100.7' });
+const PROXY_SECRET = 'short-ownership-proxy-secret';
+const PROXY = { SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32', SEALBIN_PROXY_SECRET: PROXY_SECRET };
+const as = (certificate: string) => ({ 'x-ssl-client-cert': encodeURIComponent(certificate), 'x-forwarded-for': '198.51.100.7', 'x-proxy-secret': PROXY_SECRET });
 
 beforeAll(async () => {
-  server = await startServer({ env: { SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32', SEALBIN_REGISTER_DIFFICULTY: '0' } });
+  server = await startServer({ env: { ...PROXY, SEALBIN_REGISTER_DIFFICULTY: '0' } });
   expect((await fetch(`${server.url}/pki/ca`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(201);
   const [a, b, c] = [await register('alice'), await register('bob'), await register('root')];
   alice = as(a.certificate);
@@ -26,7 +28,7 @@ beforeAll(async () => {
   admin = as(c.certificate);
   // Admins are named by fingerprint at start: restart on the same data with "root" as admin.
   await server.stop();
-  server = await startServer({ dataDir: server.dataDir, env: { SEALBIN_TRUSTED_PROXIES: '127.0.0.1/32', SEALBIN_ADMINS: c.fingerprint } });
+  server = await startServer({ dataDir: server.dataDir, env: { ...PROXY, SEALBIN_ADMINS: c.fingerprint } });
 });
 afterAll(async () => {
   await server.dispose();
