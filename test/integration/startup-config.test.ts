@@ -24,7 +24,8 @@ function freshDir(): string {
 
 /** Runs the server with `env`, expecting a refusal: non-zero exit and one plain line on stderr. */
 async function expectRefusal(env: Record<string, string>, mentions: Array<string | RegExp>): Promise<string> {
-  const result = await runExpectingExit({ SEALBIN_DATA_DIR: freshDir(), ...env }, 20_000);
+  // Generous: six of these start at once, and a loaded 2-core machine can take many seconds per start.
+  const result = await runExpectingExit({ SEALBIN_DATA_DIR: freshDir(), ...env }, 60_000);
   const context = `exit ${String(result.code)}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
   expect(result.code, context).not.toBeNull(); // not killed by the timeout: it exited by itself
   expect(result.code, context).not.toBe(0);
