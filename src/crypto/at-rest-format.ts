@@ -2,7 +2,8 @@
 // CHUNK plaintext bytes. Chunk i uses nonce = prefix(7) || u32be(i) || final(1), and associated data
 // header || item id. So: reordering or dropping chunks fails (index in the nonce), truncation at a
 // chunk boundary fails (the final flag), and swapping two items' blobs fails (the id in the AAD).
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { gcmOpen, gcmSeal } from './aes-gcm.js';
 import { ChunkedOpenStream } from './chunked-open-stream.js';
 import type { FramingFault } from './chunked-open-stream.js';
 import { ChunkedSealStream } from './chunked-seal-stream.js';
@@ -76,24 +77,13 @@ export function chunkOffset(index: number, chunkSize: number): number {
 }
 
 function sealChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, plain: Buffer): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, nonce(header.prefix, index, final));
-  cipher.setAAD(ad);
-  const body = cipher.update(plain);
-  cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return gcmSeal(key, nonce(header.prefix, index, final), ad, plain);
 }
 
 function openChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce(header.prefix, index, final));
-  decipher.setAAD(ad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-  try {
-    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_LENGTH));
-    decipher.final();
-    return plain;
-  } catch {
-    throw new FormatError('chunk failed authentication', index);
-  }
+  const plain = gcmOpen(key, nonce(header.prefix, index, final), ad, sealed);
+  if (!plain) throw new FormatError('chunk failed authentication', index);
+  return plain;
 }
 
 /**

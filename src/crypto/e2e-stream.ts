@@ -1,7 +1,8 @@
 // Node streams over the end-to-end format of e2e-format.ts, using node:crypto's AES-256-GCM (much
 // faster than WebCrypto's promise per chunk). Memory stays at about one chunk whatever the size, so a
 // 2 GiB file streams through in flat memory. Shared by fpaste; no server code may be imported here.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { gcmOpen, gcmSeal } from './aes-gcm.js';
 import type { TransformCallback } from 'node:stream';
 import { ChunkedOpenStream } from './chunked-open-stream.js';
 import type { FramingFault } from './chunked-open-stream.js';
@@ -41,11 +42,7 @@ export function e2eEncryptedLength(contentLength: number, metadata: E2eMetadata 
 }
 
 function seal(key: Buffer, header: E2eHeader, index: number, final: boolean, plain: Buffer): Buffer {
-  const cipher = createCipheriv('aes-256-gcm', key, chunkNonce(header.prefix, index, final));
-  cipher.setAAD(header.raw);
-  const body = cipher.update(plain);
-  cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  return gcmSeal(key, chunkNonce(header.prefix, index, final), header.raw, plain);
 }
 
 /** Content in; header, then sealed chunks out (the metadata record is the start of the plaintext). */
@@ -64,16 +61,9 @@ function checkedKey(key: Buffer): Buffer {
 }
 
 function open(key: Buffer, header: E2eHeader, index: number, final: boolean, sealed: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, chunkNonce(header.prefix, index, final));
-  decipher.setAAD(header.raw);
-  decipher.setAuthTag(sealed.subarray(sealed.length - E2E_TAG_LENGTH));
-  try {
-    const plain = decipher.update(sealed.subarray(0, sealed.length - E2E_TAG_LENGTH));
-    decipher.final();
-    return plain;
-  } catch {
-    throw new E2eFormatError('auth', authMessage(index), index);
-  }
+  const plain = gcmOpen(key, chunkNonce(header.prefix, index, final), header.raw, sealed);
+  if (!plain) throw new E2eFormatError('auth', authMessage(index), index);
+  return plain;
 }
 
 function fault(kind: FramingFault, index: number, buffered: number): E2eFormatError {
