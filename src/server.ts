@@ -63,7 +63,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
+  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
   const { metadata } = stores;
   let keyring: Keyring;
   try {
