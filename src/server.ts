@@ -17,7 +17,7 @@ import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
 import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
 import type { MasterKeys } from './ops/master-keys.js';
-import { prepareDataDir } from './data-dir.js';
+import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { PkiService, pkiLibraries } from './core/pki-service.js';
@@ -63,7 +63,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
+  const stores = await openSqliteStores(join(dataDir, DATABASE_FILE), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
   const { metadata } = stores;
   let keyring: Keyring;
   try {
