@@ -26,6 +26,9 @@ import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import { SealedItemStore } from './storage/sealed/sealed-item-store.js';
+import { SealedShortLinkStore } from './storage/sealed/sealed-short-link-store.js';
+import { sealExistingFields } from './storage/sealed/seal-existing-fields.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
@@ -64,15 +67,19 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     throw new StartupError((error as Error).message);
   }
   const stores = await openSqliteStores(join(dataDir, DATABASE_FILE), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
-  const { metadata } = stores;
   let keyring: Keyring;
   try {
-    keyring = await openKeyring(keys, metadata, logger);
+    keyring = await openKeyring(keys, stores.metadata, logger);
   } catch (error) {
-    await metadata.close();
+    await stores.metadata.close();
     if (error instanceof KeyError) throw new StartupError(error.message);
     throw error;
   }
+  // File names and link targets can be secrets themselves: sealed at rest like content (docs/security.md).
+  const sealedNow = await sealExistingFields(stores.metadata, stores.fields, keyring.metadataKey);
+  if (sealedNow > 0) logger.info({ sealed: sealedNow }, 'sealed file names and link targets stored in clear by an earlier version');
+  const metadata = new SealedItemStore(stores.metadata, keyring.metadataKey);
+  const linkStore = new SealedShortLinkStore(stores.links, keyring.metadataKey);
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
 
@@ -80,7 +87,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const cleanupDeps = {
     metadata,
     blobs,
-    links: stores.links,
+    links: linkStore,
     clock,
     onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
     onRun: (removed: number) => {
@@ -108,7 +115,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'registered') metrics.certificatesIssued.inc({ source: 'register' });
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
-  const links = new ShortLinkService(stores.links, clock, config);
+  const links = new ShortLinkService(linkStore, clock, config);
   const app = await buildApp({ config, clock, items, reader, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
