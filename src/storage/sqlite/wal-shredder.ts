@@ -8,7 +8,7 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 /** The slice of a better-sqlite3 connection the shredder needs (tests pass the real one). */
 export interface CheckpointingConnection {
   readonly inTransaction: boolean;
-  pragma(source: string): unknown;
+  pragma(source: string, options?: { simple: boolean }): unknown;
 }
 
 /** At most this long after a removal, the WAL holding the removed row is truncated. */
@@ -52,7 +52,12 @@ export class WalShredder {
       return false;
     }
     const started = performance.now();
+    // The connection's busy timeout (seconds, for writes) would make a TRUNCATE checkpoint wait that
+    // long for another process's reader (an online backup) with the event loop blocked: do not wait,
+    // retry later instead.
+    const busyTimeout = Number(this.connection.pragma('busy_timeout', { simple: true }));
     try {
+      this.connection.pragma('busy_timeout = 0');
       const [result] = this.connection.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
       const took = performance.now() - started;
       this.stats.runs++;
@@ -68,6 +73,8 @@ export class WalShredder {
       this.onError(error);
       this.schedule(RETRY_MS * 10);
       return false;
+    } finally {
+      this.connection.pragma(`busy_timeout = ${busyTimeout}`);
     }
   }
 

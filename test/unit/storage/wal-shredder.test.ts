@@ -54,6 +54,23 @@ describe('WalShredder', () => {
     sqlite.close();
   });
 
+  it('never blocks on another connection reading the WAL: it answers busy at once and retries', async () => {
+    const sqlite = openWal();
+    sqlite.pragma('busy_timeout = 5000');
+    const reader = new BetterSqlite3(sqlite.name);
+    reader.exec('begin');
+    reader.prepare('select count(*) from t').get();
+    const shredder = new WalShredder(sqlite, undefined, 20);
+    const started = Date.now();
+    expect(shredder.run()).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    reader.exec('commit');
+    reader.close();
+    await waitFor(() => walSize(sqlite) === 0, 'the retried checkpoint');
+    sqlite.close();
+  });
+
   it('waits for an open transaction to end instead of checkpointing inside it', async () => {
     const sqlite = openWal();
     const shredder = new WalShredder(sqlite, undefined, 20);
