@@ -4,6 +4,9 @@ import { constants } from 'node:fs';
 import { access, chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+/** The SQLite database inside the data dir. */
+export const DATABASE_FILE = 'sealbin.db';
+
 export async function prepareDataDir(dir: string): Promise<string> {
   const path = resolve(dir);
   try {

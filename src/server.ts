@@ -19,7 +19,7 @@ import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
 import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
 import type { MasterKeys } from './ops/master-keys.js';
-import { prepareDataDir } from './data-dir.js';
+import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { PkiService, pkiLibraries } from './core/pki-service.js';
@@ -30,6 +30,9 @@ import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 import { SealedDigestStore } from './storage/sealed-digest-store.js';
 import { sealLegacyDigests } from './ops/seal-legacy-digests.js';
+import { SealedItemStore } from './storage/sealed/sealed-item-store.js';
+import { SealedShortLinkStore } from './storage/sealed/sealed-short-link-store.js';
+import { sealExistingFields } from './storage/sealed/seal-existing-fields.js';
 import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
@@ -67,7 +70,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
+  const stores = await openSqliteStores(join(dataDir, DATABASE_FILE), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
   let keyring: Keyring;
   try {
     keyring = await openKeyring(keys, stores.metadata, logger);
@@ -79,7 +82,12 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const digests = new DigestSeal(keyring.digestKey);
   const sealed = await sealLegacyDigests(stores.keys, digests);
   if (sealed > 0) logger.info({ sealed }, 'sealed the plain content digests of an older database');
-  const metadata = new SealedDigestStore(stores.metadata, digests);
+  // File names and link targets can be secrets themselves: sealed at rest like content (docs/security.md).
+  const sealedNow = await sealExistingFields(stores.metadata, stores.fields, keyring.metadataKey);
+  if (sealedNow > 0) logger.info({ sealed: sealedNow }, 'sealed file names and link targets stored in clear by an earlier version');
+  // Two independent wrappers: content digests sealed under the digest key, names under the metadata key.
+  const metadata = new SealedDigestStore(new SealedItemStore(stores.metadata, keyring.metadataKey), digests);
+  const linkStore = new SealedShortLinkStore(stores.links, keyring.metadataKey);
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
 
@@ -87,7 +95,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const cleanupDeps = {
     metadata,
     blobs,
-    links: stores.links,
+    links: linkStore,
     clock,
     onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
     onRun: (removed: number) => {
@@ -115,7 +123,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'registered') metrics.certificatesIssued.inc({ source: 'register' });
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
-  const links = new ShortLinkService(stores.links, clock, config);
+  const links = new ShortLinkService(linkStore, clock, config);
   const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);

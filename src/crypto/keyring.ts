@@ -16,6 +16,11 @@ export interface Keyring {
    * SHA-256 of short content can be reversed offline by hashing every candidate.
    */
   readonly digestKey: Buffer;
+  /**
+   * AES-256-GCM key for metadata sealed at rest (file names, short-link targets). From the root
+   * secret on a server keyring, so a master key rotation leaves sealed metadata readable as it is.
+   */
+  readonly metadataKey: Buffer;
   /** Non-secret fingerprint of the master key, to detect a changed key against existing data. */
   readonly check: string;
 }
@@ -33,6 +38,7 @@ export function deriveKeyring(master: Buffer): Keyring {
     dicewareKey: derive(master, 'diceware'),
     powKey: derive(master, 'pow'),
     digestKey: derive(master, 'digest'),
+    metadataKey: derive(master, 'metadata'),
     check: createHmac('sha256', derive(master, 'check')).update('sealbin master key check').digest('hex').slice(0, 32),
   });
 }
@@ -50,6 +56,7 @@ export function serverKeyring(current: Keyring, previous: Keyring | null, root: 
     dicewareKey: fromRoot.dicewareKey,
     powKey: fromRoot.powKey,
     digestKey: fromRoot.digestKey,
+    metadataKey: fromRoot.metadataKey,
     check: current.check,
   });
 }

@@ -283,6 +283,18 @@ export interface MetadataStores {
   pki: PkiStore;
   links: ShortLinkStore;
   keys: KeyRotationStore;
+  fields: FieldSealingStore;
+}
+
+/** A metadata column sealed at rest (src/crypto/field-seal.ts). */
+export type SealedPlace = 'items.filename' | 'short_links.target';
+
+/** What sealing the metadata of rows written before it was sealed needs (a one-time pass at start). */
+export interface FieldSealingStore {
+  /** Rows whose `place` is not null, in id order after `afterId`, with the stored value. */
+  listFields(place: SealedPlace, afterId: string, limit: number): Promise<{ id: string; value: string }[]>;
+  /** Replaces the stored value only if it is still `old` (a concurrent write wins). */
+  replaceField(place: SealedPlace, id: string, old: string, next: string): Promise<boolean>;
 }
 
 /** What re-wrapping every key under a new master key needs (master key rotation). */

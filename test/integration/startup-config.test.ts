@@ -2,7 +2,7 @@
 // non-zero exit with exactly one line on stderr naming the problem, never a stack trace; a fresh data
 // dir is created 0700 with a 0600 master key file; a good start logs one "listening on" line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExpectingExit, startServer } from '../helpers/server.js';
@@ -108,6 +108,21 @@ describe('a good start', () => {
       expect(await server.stop()).toBe(0);
       // The data dir now belongs to that key: another SEALBIN_MASTER_KEY is refused in one line.
       await expectRefusal({ SEALBIN_DATA_DIR: dir, SEALBIN_MASTER_KEY: '22'.repeat(32) }, [/master key/i]);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a missing master.key beside an existing database is a one-line refusal that creates no new key file', async () => {
+    const dir = freshDir();
+    const server = await startServer({ dataDir: dir });
+    try {
+      await createPaste(server.url, 'written under the first key');
+      expect(await server.stop()).toBe(0);
+      rmSync(join(dir, 'master.key'));
+      // Attack/accident: a fresh key written before the refusal is left beside data it cannot open.
+      await expectRefusal({ SEALBIN_DATA_DIR: dir }, ['master.key', 'is missing', 'SEALBIN_MASTER_KEY']);
+      expect(existsSync(join(dir, 'master.key'))).toBe(false);
     } finally {
       await server.dispose();
     }

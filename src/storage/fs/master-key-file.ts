@@ -3,11 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 
+/** The key file is missing where creating one is not allowed (data written with another key exists). */
+export class MissingKeyError extends Error {
+  override readonly name = 'MissingKeyError';
+  constructor(readonly path: string) {
+    super(`master key file ${path} is missing`);
+  }
+}
+
 /**
- * Reads the 32-byte master key at `path`, creating it on first run.
+ * Reads the 32-byte master key at `path`, creating it on first run (only when `mayCreate`).
  * Refuses a key file that group or others can read: that would leak every item's key.
  */
-export async function loadOrCreateMasterKey(path: string): Promise<{ key: Buffer; created: boolean }> {
+export async function loadOrCreateMasterKey(path: string, mayCreate = true): Promise<{ key: Buffer; created: boolean }> {
   try {
     const info = await stat(path);
     if ((info.mode & 0o077) !== 0) {
@@ -19,6 +27,7 @@ export async function loadOrCreateMasterKey(path: string): Promise<{ key: Buffer
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  if (!mayCreate) throw new MissingKeyError(path);
   const key = randomBytes(32);
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {

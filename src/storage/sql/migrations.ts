@@ -1,5 +1,9 @@
 // Schema migrations, written once for both SQL dialects (the binary column type is the only difference).
+import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** The settings row that says whether rows written before sealing still need it ('pending' / 'done'). */
+export const SEALING_SETTING = 'metadata_sealing';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -80,6 +84,14 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('short_links_owner').on('short_links').columns(['owner', 'created_at']).execute();
         await db.schema.createIndex('short_links_expires_at').on('short_links').column('expires_at').execute();
+      },
+    },
+    // File names and short-link targets are sealed at rest from here on. Sealing needs the master key,
+    // which migrations do not have: this marks the rows as pending and the server seals them at start,
+    // before listening (src/storage/sealed/seal-existing-fields.ts), then marks the job done.
+    '004-sealed-metadata': {
+      async up(db: Kysely<unknown>) {
+        await sql`insert into settings (name, value) values (${SEALING_SETTING}, 'pending')`.execute(db);
       },
     },
   };

@@ -5,21 +5,35 @@ import type { SqliteDatabase } from 'kysely';
 import type { Database } from '../sql/schema.js';
 import { openSqlStores } from '../sql/sql-stores.js';
 import type { MetadataStores } from '../ports.js';
+import { WalShredder, shredAfterRemovals } from './wal-shredder.js';
+
+export interface SqliteOptions {
+  /** Told when a WAL checkpoint fails (it is retried). */
+  onShredError?: (error: unknown) => void;
+}
 
 /**
  * Opens (creating if needed) and migrates the SQLite database, with one store per port over it.
  * @example const { metadata, pki, links } = await openSqliteStores('./data/sealbin.db')
  */
-export async function openSqliteStores(file: string): Promise<MetadataStores> {
+export async function openSqliteStores(file: string, options: SqliteOptions = {}): Promise<MetadataStores> {
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
   sqlite.pragma('synchronous = FULL');
   // Deleted rows (wrapped item keys, small inline items) are zeroed in the file instead of lingering in free pages.
   sqlite.pragma('secure_delete = ON');
+  // A build of SQLite that ignores the pragma (SQLITE_OMIT / a capped SQLITE_SECURE_DELETE) would
+  // silently keep deleted keys in free pages: refuse to run on it rather than promise shredding.
+  if (sqlite.pragma('secure_delete', { simple: true }) !== 1) {
+    sqlite.close();
+    throw new Error('SQLite secure_delete could not be turned on; deleted items would stay recoverable');
+  }
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  // Old frames of deleted rows stay in the WAL until it is truncated: see wal-shredder.ts.
+  const shredder = new WalShredder(sqlite, options.onShredError);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder) }), plugins: [shredAfterRemovals(shredder)] });
   return openSqlStores(db, 'sqlite');
 }
 
@@ -29,10 +43,14 @@ const STATEMENT_CACHE = 256;
  * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
  * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => {
+      // A removal in the last second before shutdown is shredded too, not left for the next start.
+      shredder.flush();
+      sqlite.close();
+    },
     prepare: (sql: string) => {
       let statement = cache.get(sql);
       if (!statement) {

@@ -183,13 +183,15 @@ describe('docs/formats.md test vectors', () => {
     expect(ring.powKey.toString('hex')).toBe(text(fields, 'pow subkey'));
     expect(ring.digestKey.toString('hex')).toBe(text(fields, 'digest subkey'));
     const labels = [...DOC.matchAll(/^\|\s*`(sealbin\/v1\/[a-z]+)`\s*\|/gm)].map((match) => match[1] as string);
-    expect(labels.sort()).toEqual(['sealbin/v1/check', 'sealbin/v1/diceware', 'sealbin/v1/digest', 'sealbin/v1/pow', 'sealbin/v1/wrap']);
+    expect(labels.sort()).toEqual(['sealbin/v1/check', 'sealbin/v1/diceware', 'sealbin/v1/digest', 'sealbin/v1/metadata', 'sealbin/v1/pow', 'sealbin/v1/wrap']);
+    expect(ring.metadataKey.toString('hex')).toBe(text(fields, 'metadata subkey'));
     const subkey = (label: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), label, 32)).toString('hex');
     expect(subkey('sealbin/v1/wrap')).toBe(text(fields, 'wrap subkey'));
     expect(subkey('sealbin/v1/diceware')).toBe(text(fields, 'diceware subkey'));
     expect(subkey('sealbin/v1/pow')).toBe(text(fields, 'pow subkey'));
     expect(subkey('sealbin/v1/digest')).toBe(text(fields, 'digest subkey'));
     expect(subkey('sealbin/v1/check')).toBe(text(fields, 'check subkey'));
+    expect(subkey('sealbin/v1/metadata')).toBe(text(fields, 'metadata subkey'));
     const fingerprint = createHmac('sha256', hex(fields, 'check subkey')).update('sealbin master key check').digest('hex').slice(0, 32);
     expect(fingerprint).toBe(text(fields, 'master key fingerprint (utf-8)'));
     expect(ring.check).toBe(text(fields, 'master key fingerprint (utf-8)'));

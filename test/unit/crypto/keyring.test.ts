@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { deriveKeyring } from '../../../src/crypto/keyring.js';
+import { deriveKeyring, serverKeyring } from '../../../src/crypto/keyring.js';
 
 const MASTER = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
 
@@ -16,12 +16,12 @@ describe('keyring', () => {
 
   it('derives distinct 32-byte subkeys, none equal to the master key', () => {
     const ring = deriveKeyring(MASTER);
-    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey, ring.digestKey];
+    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey, ring.digestKey, ring.metadataKey];
     for (const key of keys) {
       expect(key.length).toBe(32);
       expect(key.equals(MASTER)).toBe(false);
     }
-    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(4);
+    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(5);
     expect(ring.check).toMatch(/^[0-9a-f]{32}$/);
     expect(keys.some((key) => key.toString('hex').startsWith(ring.check))).toBe(false);
   });
@@ -33,6 +33,15 @@ describe('keyring', () => {
     expect(ring.dicewareKey.equals(expand('diceware'))).toBe(true);
     expect(ring.powKey.equals(expand('pow'))).toBe(true);
     expect(ring.digestKey.equals(expand('digest'))).toBe(true);
+    expect(ring.metadataKey.equals(expand('metadata'))).toBe(true);
+  });
+
+  it('takes the metadata key from the root secret: a new master key leaves sealed metadata readable', () => {
+    const root = randomBytes(32);
+    const before = serverKeyring(deriveKeyring(MASTER), null, root);
+    const after = serverKeyring(deriveKeyring(randomBytes(32)), deriveKeyring(MASTER), root);
+    expect(after.metadataKey.equals(before.metadataKey)).toBe(true);
+    expect(before.metadataKey.equals(deriveKeyring(MASTER).metadataKey)).toBe(false);
   });
 
   it('gives a different keyring (and check) for a different master key', () => {
