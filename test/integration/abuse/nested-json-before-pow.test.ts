@@ -43,6 +43,8 @@ describe('nested-json-before-pow', () => {
     const answer = await answerBeforeBody(path);
     expect(answer.status).toBe(400);
     expect(answer.body['error_code']).toBe('POW_REQUIRED');
+    // The message names the challenge that this route takes (registration has its own).
+    expect(String(answer.body['message'])).toContain(path === '/register' ? '/register/challenge' : 'GET /challenge');
   });
 
   it('the server stays responsive and healthy afterwards', async () => {

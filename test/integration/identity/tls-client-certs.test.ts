@@ -68,6 +68,11 @@ describe('tls-client-certs: identities', () => {
     const missing = await anon.get('/0123456789abcdef0123456789abcdef');
     expect(missing.status).toBe(404);
     expect(missing.header('strict-transport-security')).toBe(hsts);
+    // And on the 431 the HTTP parser answers by itself (headers over 16 KiB), written outside Fastify.
+    const oversized = await anon.get('/', { 'x-padding': 'a'.repeat(20 * 1024) });
+    expect(oversized.status).toBe(431);
+    expect(oversized.header('strict-transport-security')).toBe(hsts);
+    expect(oversized.header('cross-origin-resource-policy')).toBe('same-origin');
   });
 
   it('no certificate: anonymous (owner null, a delete token, no listing)', async () => {
