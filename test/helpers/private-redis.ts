@@ -29,6 +29,9 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Kills redis-server (SIGKILL: an outage, not a clean shutdown) and waits for the exit. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but stops answering (a partition). */
+  pause(): void;
+  resume(): void;
 }
 
 export async function privateRedis(): Promise<PrivateRedis> {
@@ -54,12 +57,15 @@ export async function privateRedis(): Promise<PrivateRedis> {
       child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
       await waitFor(answers, `redis-server on port ${port}`, { timeoutMs: 15_000 });
     },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     stop: async () => {
       const running = child;
       child = null;
       if (!running || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
+      running.kill('SIGCONT');
       await exited;
     },
   };
