@@ -8,6 +8,7 @@ import type { UploadFacts } from '../../core/item-service.js';
 import { ENTROPY_MIN_BODY } from '../../security/entropy.js';
 import type { ItemKind } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
+import { recordCreation } from '../record-creation.js';
 import { serveContent } from '../content-reply.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
@@ -42,7 +43,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
   const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
-  await ctx.abuse.flood.recordCreation();
+  await recordCreation(ctx, request);
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
   const base = baseUrl(ctx.config, request);

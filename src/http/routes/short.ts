@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.js';
 import type { SelfNames } from '../../core/self-link.js';
 import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
+import { recordCreation } from '../record-creation.js';
 import { requireIdentity } from '../identity.js';
 import { schemas } from '../schemas.js';
 import { baseUrl } from '../urls.js';
@@ -52,7 +53,7 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
       const base = baseUrl(ctx.config, request);
       const link = await ctx.links.create(targetFrom(request.body), owner, expiry, selfNames(ctx, request, base));
-      await ctx.abuse.flood.recordCreation();
+      await recordCreation(ctx, request);
       ctx.metrics.itemsCreated.inc({ kind: 'short' });
       const view = linkView(link, base);
       return reply.code(201).header('location', view.short_url).send(view);
