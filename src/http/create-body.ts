@@ -197,7 +197,8 @@ export function lingerUnreadBody(reply: FastifyReply): void {
   reply.raw.once('finish', () => {
     if (request.complete) return;
     const socket = request.socket;
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    // Destroying an incomplete request destroys its socket (and works on injected requests, which have no real socket).
+    const timer = setTimeout(() => request.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
     request.once('end', () => clearTimeout(timer));

@@ -18,7 +18,13 @@ export async function metricsRoutes(app: FastifyInstance, ctx: AppContext): Prom
     if (!request.client.viaTrustedProxy && RELAY_HEADERS.some((name) => request.headers[name] !== undefined)) {
       throw new AppError('FORBIDDEN', 'Metrics are not available through an untrusted proxy.');
     }
-    ctx.metrics.powDifficulty.set(await ctx.abuse.flood.difficulty());
+    // The difficulty lives in the counter backend: when that is down the scrape must still work (it is
+    // when operators need it most), so the gauge reads NaN (unknown, as Prometheus spells it) instead of failing the scrape.
+    try {
+      ctx.metrics.powDifficulty.set(await ctx.abuse.flood.difficulty());
+    } catch {
+      ctx.metrics.powDifficulty.set(Number.NaN);
+    }
     return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 }

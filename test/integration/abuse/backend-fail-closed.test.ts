@@ -173,4 +173,19 @@ describe('backend-fail-closed', () => {
     store.down = true;
     expect((await server.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(503);
   });
+
+  it('GET /metrics still answers during an outage (PoW on): the difficulty gauge reads NaN, the scrape works', async () => {
+    const { server, store } = await open(ALL_ON);
+    const before = await server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(before.statusCode).toBe(200);
+    expect(before.body).toMatch(/^sealbin_pow_difficulty 8$/m);
+    store.down = true;
+    const during = await server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(during.statusCode, during.body).toBe(200);
+    expect(during.body).toMatch(/^sealbin_requests_total|^# HELP/m);
+    // prom-client writes NaN as "Nan"; Prometheus parses either spelling.
+    expect(during.body).toMatch(/^sealbin_pow_difficulty NaN$/im);
+    store.down = false;
+    expect((await server.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^sealbin_pow_difficulty 8$/m);
+  });
 });
