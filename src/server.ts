@@ -26,6 +26,7 @@ import { PkiService, pkiLibraries } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
+import { openDiskSpace } from './ops/disk-space.js';
 import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 import { SealedDigestStore } from './storage/sealed-digest-store.js';
@@ -90,8 +91,10 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const linkStore = new SealedShortLinkStore(stores.links, keyring.metadataKey);
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
+  const disk = await openDiskSpace(dataDir, join(dataDir, 'blobs'), config.minFreeBytes, logger);
 
   const metrics = new Metrics();
+  metrics.watchDisk(disk.guard);
   const cleanupDeps = {
     metadata,
     blobs,
@@ -109,7 +112,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
   const reader = new ContentReader(blobs, readKeys(keyring));
-  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id) });
+  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id), reserve: disk.reserve });
   const counters = overrides.counters ?? new MemoryCounterStore(clock);
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
@@ -124,7 +127,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
   const links = new ShortLinkService(linkStore, clock, config);
-  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
+  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, disk: disk.guard, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
   if (https && config.tlsCert && config.tlsKey) {
