@@ -22,6 +22,8 @@ export interface DiskState {
 export const DISK_CACHE_MS = 1000;
 /** Retry-After of a creation refused for space: freeing it takes an operator or an expiry run. */
 export const DISK_RETRY_AFTER = 60;
+/** Free space above the floor that counts as "back" after a write failed for space. */
+export const SPACE_BACK_BYTES = 8 * 1024 * 1024;
 
 /**
  * Whether `free` bytes are too few: under the floor once `incoming` bytes (a declared body size)
@@ -31,6 +33,11 @@ export const DISK_RETRY_AFTER = 60;
 export function isLow(free: number, floor: number, incoming = 0): boolean {
   if (free <= 0) return true;
   return free - incoming < floor;
+}
+
+/** Whether a measurement shows room again: a write that failed for space before it is outlived. */
+export function spaceIsBack(state: DiskState): boolean {
+  return state.free - state.floor >= SPACE_BACK_BYTES;
 }
 
 export class DiskGuard {

@@ -28,6 +28,11 @@ export class StorageFaults {
     this.seen.clear();
   }
 
+  /** One fault is over (e.g. free space measured back well above the floor). */
+  forget(fault: StorageFault): void {
+    this.seen.delete(fault);
+  }
+
   /** Faults hit within the last FAULT_MEMORY_SECONDS. */
   recent(): StorageFault[] {
     const now = this.clock.now();

@@ -1,5 +1,6 @@
 // Operations: GET / (server info), GET /health, GET /openapi.json.
 import type { FastifyInstance } from 'fastify';
+import { spaceIsBack } from '../../core/disk-guard.js';
 import type { DiskState } from '../../core/disk-guard.js';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
@@ -75,9 +76,13 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
     ]);
     // A read-only probe sees no lock held by another process, and SQLite may fail for space before
     // statfs shows none: writes that hit either mark it failed for a while ("disk" / "database").
-    for (const fault of storageFaults.recent()) checks[fault] = 'failed';
-    const ok = Object.values(checks).every((value) => value === 'ok');
     const measured = disk as DiskState | null;
+    for (const fault of storageFaults.recent()) {
+      // Space freed by an operator or by deletes shows in statfs: the health recovers without a creation.
+      if (fault === 'disk' && measured && spaceIsBack(measured)) storageFaults.forget(fault);
+      else checks[fault] = 'failed';
+    }
+    const ok = Object.values(checks).every((value) => value === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, ...(measured ? { disk: { free_bytes: measured.free, min_free_bytes: measured.floor } } : {}) });
   });
 
