@@ -172,7 +172,14 @@ export class ItemService {
     if (input.filename !== undefined) change.filename = sanitizeFilename(input.filename);
     if (input.body) {
       const content = await this.ingest(item.id, input.body, input.claimedType ?? null, input.beforeCommit);
-      const replaced = await metadata.replaceContent(item.id, content, now);
+      let replaced;
+      try {
+        replaced = await metadata.replaceContent(item.id, content, now);
+      } catch (error) {
+        // A row that could not be updated (a full disk) must not leave the new blob behind until the next start.
+        if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+        throw error;
+      }
       if (!replaced) {
         if (content.blobId) await blobs.remove(content.blobId);
         throw new AppError('NOT_FOUND');
