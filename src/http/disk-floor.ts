@@ -17,6 +17,7 @@ export function registerDiskFloor(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.rateGroup !== 'create') return undefined;
     try {
+      // Disk exhaustion: uploads (anyone's, or a flood of them) must not take the space deletes and SQLite need.
       await ctx.disk.admit(declaredLength(request.headers['content-length']));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
