@@ -69,7 +69,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
       probe('blobs', () => ctx.blobs.ping()),
       probe('counters', () => ctx.abuse.counters.ping()),
       // Free space as statfs reports it: under the floor (or none at all) the disk check fails. The
-      // byte count is public like the rest of /health: it tells uploaders no more than a 507 would.
+      // byte count is public like the rest of /health: whoever could fill the disk learns that from 507s anyway.
       probe('disk', async () => {
         disk = await ctx.disk.state();
         if (disk.low) throw new Error(`${disk.free} bytes free, under the floor of ${disk.floor}`);
