@@ -95,10 +95,14 @@ function chunkedBody(bytes: Buffer): ReadableStream<Uint8Array> {
 const mounted = mountTmpfs('40m');
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  if ('dir' in mounted) {
-    spawnSync('umount', [mounted.dir]);
-    rmSync(mounted.dir, { recursive: true, force: true });
+  try {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  } finally {
+    // Also when a server's dispose reports it unhealthy: a failed run must not leave the mount behind.
+    if ('dir' in mounted) {
+      spawnSync('umount', [mounted.dir]);
+      rmSync(mounted.dir, { recursive: true, force: true });
+    }
   }
 });
 
