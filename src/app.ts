@@ -11,6 +11,7 @@ import { registerAccessLog } from './http/access-log.js';
 import { registerClientInfo } from './http/client-info.js';
 import { enforceRate, registerLimits } from './http/limits.js';
 import { registerPowGate } from './http/pow-gate.js';
+import { registerDiskFloor } from './http/disk-floor.js';
 import { registerJsonParser } from './http/json-parser.js';
 import { challengeRoutes } from './http/routes/challenge.js';
 import { registerIdentity } from './http/identity.js';
@@ -90,6 +91,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   });
   registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
+  registerDiskFloor(app, ctx);
   registerLimits(app, ctx.config, ctx.abuse);
   registerPowGate(app, ctx);
   registerRequestMetrics(app, ctx);

@@ -127,6 +127,8 @@ const schema = z.object({
   MASTER_KEY: masterKey.optional(),
   MASTER_KEY_PREVIOUS: masterKey.optional(),
   SHRED_PASSES: intString(0, 10).default(1),
+  // Below this much free space creations get 507 and the rest is kept for deletes, expiry and the database.
+  MIN_FREE_BYTES: byteSize.pipe(z.number().int().min(0)).default(256 * MiB),
   CORS_ORIGINS: origins.default([]),
   // Abuse prevention
   POW_DIFFICULTY: intString(0, 32).default(20),
@@ -181,6 +183,8 @@ export interface Config {
   /** The master key being rotated away from: still accepted for reading until `rotate-master-key` ran. */
   readonly masterKeyPrevious: Buffer | undefined;
   readonly shredPasses: number;
+  /** Free bytes under which creations are refused (507); 0 = no floor. */
+  readonly minFreeBytes: number;
   readonly corsOrigins: readonly string[];
   readonly powDifficulty: number;
   readonly powMax: number;
@@ -299,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     masterKey: parsed.MASTER_KEY,
     masterKeyPrevious: parsed.MASTER_KEY_PREVIOUS,
     shredPasses: parsed.SHRED_PASSES,
+    minFreeBytes: parsed.MIN_FREE_BYTES,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
     powDifficulty: parsed.POW_DIFFICULTY,
     powMax: Math.max(parsed.POW_MAX, parsed.POW_DIFFICULTY),

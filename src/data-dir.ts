@@ -1,7 +1,7 @@
 // The data directory: created 0700 on first run; refused with a clear reason when unusable.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** The SQLite database inside the data dir. */
@@ -30,4 +30,32 @@ export async function prepareDataDir(dir: string): Promise<string> {
     throw new Error(`data directory ${path} is not usable (${reason})`, { cause: error });
   }
   return path;
+}
+
+/** A stored blob: blobs/<2 hex>/<32 hex>. */
+const BLOB_FILE = /^[0-9a-f]{32}$/;
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+}
+
+/**
+ * What in `dir` was written under a master key (the database, its WAL, an encrypted blob), or null
+ * for a fresh data dir: only a fresh one may get a newly generated key.
+ */
+export async function sealedStateIn(dir: string): Promise<string | null> {
+  for (const name of [DATABASE_FILE, `${DATABASE_FILE}-wal`]) if (await exists(join(dir, name))) return name;
+  const blobs = join(dir, 'blobs');
+  if (!(await exists(blobs))) return null;
+  for (const sub of await readdir(blobs, { withFileTypes: true })) {
+    if (!sub.isDirectory() || !/^[0-9a-f]{2}$/.test(sub.name)) continue;
+    if ((await readdir(join(blobs, sub.name))).some((name) => BLOB_FILE.test(name))) return 'blobs/';
+  }
+  return null;
 }

@@ -26,6 +26,7 @@ import { PkiService, pkiLibraries } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
+import { openDiskSpace } from './ops/disk-space.js';
 import type { X509Certificate } from '@peculiar/x509';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 import { SealedDigestStore } from './storage/sealed-digest-store.js';
@@ -91,8 +92,10 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const linkStore = new SealedShortLinkStore(stores.links, keyring.metadataKey);
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
   await blobs.init();
+  const disk = await openDiskSpace(dataDir, join(dataDir, 'blobs'), config.minFreeBytes, logger);
 
   const metrics = new Metrics();
+  metrics.watchDisk(disk.guard);
   const cleanupDeps = {
     metadata,
     blobs,
@@ -110,7 +113,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
   const reader = new ContentReader(blobs, readKeys(keyring));
-  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id) });
+  const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id), reserve: disk.reserve });
   // Redis key names are keyed by the root secret, which every instance sharing the database shares.
   const counters = failClosed(overrides.counters ?? (await openCounters(config, clock, logger, keyring.digestKey)), (error) => logger.error({ err: error }, 'counter backend failed: limited endpoints answer 503 until it is back'), {
     healthFallback: new MemoryCounterStore(clock),
@@ -129,7 +132,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
   const links = new ShortLinkService(linkStore, clock, config);
-  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
+  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, disk: disk.guard, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
   if (https && config.tlsCert && config.tlsKey) {

@@ -13,7 +13,14 @@ export const serverInfoJson = z
   .meta({ id: 'ServerInfo', description: 'What this server is and its limits' });
 
 export const healthJson = z
-  .object({ status: z.string().describe('ok | unavailable'), checks: z.record(z.string(), z.string()).describe('backend -> ok | failed') })
+  .object({
+    status: z.string().describe('ok | unavailable'),
+    checks: z.record(z.string(), z.string()).describe('backend -> ok | failed'),
+    disk: z
+      .object({ free_bytes: z.number().int().describe('free bytes on the fullest filesystem holding data'), min_free_bytes: z.number().int().describe('SEALBIN_MIN_FREE_BYTES; 0 = no floor') })
+      .optional()
+      .describe('absent when free space could not be measured'),
+  })
   .meta({ id: 'Health', description: 'The server\'s health per backend' });
 
 export type ServerInfoJson = z.infer<typeof serverInfoJson>;

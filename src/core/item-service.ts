@@ -19,6 +19,7 @@ import { resolveExpiry } from './expiry.js';
 import { sanitizeFilename } from './filename.js';
 import { newBlobId, newPasteId, isPasteId } from './ids.js';
 import { SpoolSink } from './spool-sink.js';
+import { isDiskFull } from './storage-fault.js';
 import type { DownloadTally } from './download-tally.js';
 
 /** Encrypted content up to this size is stored inline with the metadata: one commit per create. */
@@ -82,6 +83,8 @@ export interface ItemServiceDeps {
   tally?: DownloadTally;
   /** Told when an item is removed (e.g. to drop its cached key). */
   onRemoved?: (id: string) => void;
+  /** Space held back for removals on a full disk (storage/fs/space-reserve.ts); released when one needs it. */
+  reserve?: { release(cause: unknown): Promise<boolean> };
 }
 
 export class ItemService {
@@ -169,7 +172,14 @@ export class ItemService {
     if (input.filename !== undefined) change.filename = sanitizeFilename(input.filename);
     if (input.body) {
       const content = await this.ingest(item.id, input.body, input.claimedType ?? null, input.beforeCommit);
-      const replaced = await metadata.replaceContent(item.id, content, now);
+      let replaced;
+      try {
+        replaced = await metadata.replaceContent(item.id, content, now);
+      } catch (error) {
+        // A row that could not be updated (a full disk) must not leave the new blob behind until the next start.
+        if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+        throw error;
+      }
       if (!replaced) {
         if (content.blobId) await blobs.remove(content.blobId);
         throw new AppError('NOT_FOUND');
@@ -232,7 +242,7 @@ export class ItemService {
       if (token === undefined || token === '') throw new AppError(caller === null ? 'AUTH_REQUIRED' : 'FORBIDDEN');
       if (item.deleteTokenHash === null || !deleteTokenMatches(token, item.deleteTokenHash)) throw new AppError('FORBIDDEN');
     }
-    await this.remove(id);
+    await this.remove(id, item.blobId);
   }
 
   /** Whether `caller` may change `item` (owner or admin). */
@@ -240,11 +250,39 @@ export class ItemService {
     return caller.admin || (item.owner !== null && item.owner === caller.owner);
   }
 
-  /** Removes an item and shreds its content. Idempotent. */
-  async remove(id: string): Promise<void> {
+  /**
+   * Removes an item and shreds its content. Idempotent. `blobId` (the item's blob, when the caller
+   * has the record) lets a removal on a full disk free the blob's space first.
+   */
+  async remove(id: string, blobId: string | null = null): Promise<void> {
     this.deps.onRemoved?.(id);
-    const removed = await this.deps.metadata.deleteItem(id);
+    const removed = await this.deleteRow(id, blobId);
     if (removed) await this.shred(removed);
+  }
+
+  /**
+   * Deletes the row. On a full disk SQLite cannot even append the delete to its journal, so room is
+   * made and the delete retried: first the space reserve, then the item's own blob (shredded before
+   * its row goes; a retry that still fails leaves a row without content, which the client's next
+   * DELETE removes). Other errors, and a disk that stays full, are thrown as they are.
+   */
+  private async deleteRow(id: string, blobId: string | null): Promise<RemovedItem | null> {
+    const { metadata, blobs, reserve } = this.deps;
+    try {
+      return await metadata.deleteItem(id);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      if (reserve && (await reserve.release(error))) {
+        try {
+          return await metadata.deleteItem(id);
+        } catch (again) {
+          if (!isDiskFull(again)) throw again;
+        }
+      }
+      if (!blobId) throw error;
+      await blobs.remove(blobId);
+      return metadata.deleteItem(id);
+    }
   }
 
   async shred(removed: RemovedItem): Promise<void> {

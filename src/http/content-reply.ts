@@ -77,7 +77,7 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
   if (claimed.burnAfterRead) {
     // The reader owns removal: shred as soon as the response is over, however it ended.
     reply.raw.once('close', () => {
-      ctx.items.remove(claimed.id).catch((error: unknown) => request.log.error({ err: error }, 'removing a burned item failed'));
+      ctx.items.remove(claimed.id, claimed.blobId).catch((error: unknown) => request.log.error({ err: error }, 'removing a burned item failed'));
     });
   }
   // The read is spent: its one reader gets the digest to check the content against.

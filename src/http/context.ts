@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Clock } from '../core/clock.js';
 import type { ContentReader } from '../core/content-reader.js';
+import type { DiskGuard } from '../core/disk-guard.js';
 import type { DigestSeal } from '../crypto/digest-seal.js';
 import type { ItemService } from '../core/item-service.js';
 import type { PkiService } from '../core/pki-service.js';
@@ -23,5 +24,7 @@ export interface AppContext {
   pki: PkiService;
   links: ShortLinkService;
   metrics: Metrics;
+  /** Free space and the SEALBIN_MIN_FREE_BYTES floor (creations, /health, the metric). */
+  disk: DiskGuard;
   version: string;
 }

@@ -3,30 +3,15 @@
 // a bug: the client gets 507 / 503 with Retry-After instead of 500, and /health names the failing
 // part for a while, since a read-only health probe cannot see either.
 import type { Clock } from '../core/clock.js';
+import type { StorageFault } from '../core/storage-fault.js';
 
-export type StorageFault = 'disk' | 'database';
+export type { StorageFault } from '../core/storage-fault.js';
+export { storageFault } from '../core/storage-fault.js';
 
 /** How long /health reports a fault after the last write that hit it. */
 export const FAULT_MEMORY_SECONDS = 60;
 /** Retry-After of each fault: space is freed by an operator, a lock is usually gone within seconds. */
 export const FAULT_RETRY_AFTER: Readonly<Record<StorageFault, number>> = { disk: 60, database: 5 };
-
-const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
-
-/**
- * Which fault an error (or an error it wraps, via `cause`) is, or null.
- * @example storageFault(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })) === 'database'
- */
-export function storageFault(error: unknown): StorageFault | null {
-  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (typeof code !== 'string') continue;
-    if (DISK_FULL.has(code)) return 'disk';
-    // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED, SQLITE_LOCKED_SHAREDCACHE ...
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'database';
-  }
-  return null;
-}
 
 /** The faults recent writes ran into, for /health. */
 export class StorageFaults {
@@ -41,6 +26,11 @@ export class StorageFaults {
   /** A write went through (a creation answered 201): the disk and database take writes again. */
   clear(): void {
     this.seen.clear();
+  }
+
+  /** One fault is over (e.g. free space measured back well above the floor). */
+  forget(fault: StorageFault): void {
+    this.seen.delete(fault);
   }
 
   /** Faults hit within the last FAULT_MEMORY_SECONDS. */

@@ -1,14 +1,13 @@
 // Opening the server's keys: the master key (env or key file), an optional previous one during a
 // rotation, the check value that detects a wrong key, and the sealed random root secret.
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { openSecretAny, sealSecret } from '../crypto/key-wrap.js';
 import { deriveKeyring, serverKeyring } from '../crypto/keyring.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { DATABASE_FILE } from '../data-dir.js';
+import { sealedStateIn } from '../data-dir.js';
 import { MissingKeyError, loadOrCreateMasterKey } from '../storage/fs/master-key-file.js';
 import type { MetadataStore } from '../storage/ports.js';
 
@@ -31,16 +30,17 @@ export async function loadMasterKeys(config: Config, dataDir: string, logger: Lo
     master = config.masterKey;
   } else {
     const path = join(dataDir, 'master.key');
-    const database = join(dataDir, DATABASE_FILE);
-    // A fresh key beside existing data opens nothing and would be left behind by the refusal that
-    // follows, where an operator (or a restore script) might later take it for the real one.
-    const mayCreate = !existsSync(database);
+    let sealed: string | null = null;
     try {
-      const loaded = await loadOrCreateMasterKey(path, mayCreate);
+      // Checked before any key is written: a fresh key beside existing data opens nothing and would
+      // be left behind by the refusal that follows, where an operator (or a restore script) might
+      // later take it for the real one, and a new database beside old blobs would shred them as orphans.
+      sealed = await sealedStateIn(dataDir);
+      const loaded = await loadOrCreateMasterKey(path, sealed === null);
       if (loaded.created) logger.warn({ path }, 'created a new master key file; back it up: without it no stored item can be read');
       master = loaded.key;
     } catch (error) {
-      if (error instanceof MissingKeyError) throw new KeyError(`${path} is missing but ${database} holds data written with a master key: restore the key file (mode 0600) or set SEALBIN_MASTER_KEY; no new key was created`);
+      if (error instanceof MissingKeyError) throw new KeyError(`${path} is missing but ${join(dataDir, sealed ?? '')} holds data written with a master key: restore the key file (mode 0600) or set SEALBIN_MASTER_KEY; no new key was created`);
       throw new KeyError((error as Error).message);
     }
   }

@@ -2,6 +2,7 @@
 // never share or clash. Label values are only route templates, kinds, purposes, groups and status
 // classes: never ids, keys or addresses (cardinality and privacy).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DiskGuard } from '../core/disk-guard.js';
 
 /**
  * prom-client's default metrics include three gauges named `*_total`, a suffix Prometheus reserves
@@ -59,6 +60,26 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'sealbin_' });
       for (const [from, to, help] of RENAMED_GAUGES) renameGauge(this.registry, from, to, help);
     }
+  }
+
+  /**
+   * Free space per storage location (`data`, and `blobs` when on another filesystem), measured by
+   * statfs when scraped (cached for about a second), and the floor under which creations get 507.
+   */
+  watchDisk(disk: DiskGuard): void {
+    new Gauge({ name: 'sealbin_disk_min_free_bytes', help: 'SEALBIN_MIN_FREE_BYTES: free bytes under which creations are refused (0 = no floor)', registers: [this.registry] }).set(disk.floor);
+    new Gauge({
+      name: 'sealbin_disk_free_bytes',
+      help: 'Free bytes on the filesystem holding each storage location, as statfs reports them',
+      labelNames: ['location'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        // An unmeasurable disk leaves the series absent rather than failing the whole scrape.
+        const state = await disk.state().catch(() => null);
+        for (const [location, free] of Object.entries(state?.perLocation ?? {})) this.set({ location }, free);
+      },
+    });
   }
 
   static statusClass(status: number): string {

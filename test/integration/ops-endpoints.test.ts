@@ -62,9 +62,12 @@ describe('with a custom configuration', () => {
   });
 
   it('GET /health is {"status": "ok", "checks": {...}} with every check ok', async () => {
-    const { response, body } = await json<{ status: string; checks: Record<string, string> }>(`${server.url}/health`);
+    const { response, body } = await json<{ status: string; checks: Record<string, string>; disk: { free_bytes: number; min_free_bytes: number } }>(`${server.url}/health`);
     expectSecurityHeaders(response.headers);
-    expect(Object.keys(body).sort()).toEqual(['checks', 'status']);
+    // `disk` is an addition (docs/api.md): the free bytes statfs measured and the floor.
+    expect(Object.keys(body).sort()).toEqual(['checks', 'disk', 'status']);
+    expect(body.disk.free_bytes).toBeGreaterThan(0);
+    expect(body.disk.min_free_bytes).toBe(0);
     expect(body.status).toBe('ok');
     expect(typeof body.checks).toBe('object');
     expect(Object.keys(body.checks).length).toBeGreaterThan(0);

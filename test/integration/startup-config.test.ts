@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExpectingExit, startServer } from '../helpers/server.js';
 import { createPaste } from '../helpers/http.js';
+import { blobFiles } from '../helpers/data-dir.js';
+import { randomBytes } from 'node:crypto';
 
 let scratch: string;
 beforeAll(() => {
@@ -127,6 +129,26 @@ describe('a good start', () => {
       // Attack/accident: a fresh key written before the refusal is left beside data it cannot open.
       await expectRefusal({ SEALBIN_DATA_DIR: dir }, ['master.key', 'is missing', 'SEALBIN_MASTER_KEY']);
       expect(existsSync(join(dir, 'master.key'))).toBe(false);
+    } finally {
+      await server.dispose();
+    }
+  });
+
+  it('a missing master.key and database beside encrypted blobs is a refusal too: no key written, no blob shredded', async () => {
+    const dir = freshDir();
+    const server = await startServer({ dataDir: dir });
+    try {
+      await createPaste(server.url, randomBytes(200_000));
+      expect(await server.stop()).toBe(0);
+      const blobs = blobFiles(dir);
+      expect(blobs).toHaveLength(1);
+      for (const name of ['master.key', 'sealbin.db', 'sealbin.db-wal', 'sealbin.db-shm']) rmSync(join(dir, name), { force: true });
+      // A half-done restore (blobs back, database not yet): a fresh key and database would make every
+      // blob an orphan that the start-up sweep shreds.
+      await expectRefusal({ SEALBIN_DATA_DIR: dir }, ['master.key', 'is missing', 'blobs/']);
+      expect(existsSync(join(dir, 'master.key'))).toBe(false);
+      expect(existsSync(join(dir, 'sealbin.db'))).toBe(false);
+      expect(blobFiles(dir)).toEqual(blobs);
     } finally {
       await server.dispose();
     }

@@ -155,6 +155,13 @@ describe('loadConfig errors', () => {
     for (const value of ['not a url', 'http://']) expect(configError({ SEALBIN_PUBLIC_URL: value }).message).toContain('SEALBIN_PUBLIC_URL');
   });
 
+  it('SEALBIN_MIN_FREE_BYTES: 256 MiB by default, 0 turns the floor off, units accepted, nonsense refused', () => {
+    expect(loadConfig({}).minFreeBytes).toBe(256 * MiB);
+    expect(loadConfig({ SEALBIN_MIN_FREE_BYTES: '0' }).minFreeBytes).toBe(0);
+    expect(loadConfig({ SEALBIN_MIN_FREE_BYTES: '2GiB' }).minFreeBytes).toBe(2048 * MiB);
+    for (const value of ['-1', 'lots', '1.5GiB', '']) expect(configError({ SEALBIN_MIN_FREE_BYTES: value }).message).toContain('SEALBIN_MIN_FREE_BYTES');
+  });
+
   it('refuses an explicit default expiry that an explicit finite maximum cannot hold', () => {
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '0', SEALBIN_MAX_EXPIRY: '86400' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '7200', SEALBIN_MAX_EXPIRY: '3600' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');

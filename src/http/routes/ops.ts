@@ -1,5 +1,7 @@
 // Operations: GET / (server info), GET /health, GET /openapi.json.
 import type { FastifyInstance } from 'fastify';
+import { spaceIsBack } from '../../core/disk-guard.js';
+import type { DiskState } from '../../core/disk-guard.js';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
 import type { StorageFaults } from '../storage-faults.js';
@@ -61,13 +63,28 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
         request.log.warn({ check: name, err: error }, 'health check failed');
       }
     };
-    await Promise.all([probe('database', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping()), probe(config.redisUrl ? 'redis' : 'counters', () => ctx.abuse.counters.ping())]);
-    // A read-only probe sees neither a full disk nor a lock held by another process: writes that hit
-    // one mark it failed for a while (disk full: "disk"; locked: "database").
-    checks['disk'] = 'ok';
-    for (const fault of storageFaults.recent()) checks[fault] = 'failed';
+    let disk: DiskState | null = null;
+    await Promise.all([
+      probe('database', () => ctx.metadata.ping()),
+      probe('blobs', () => ctx.blobs.ping()),
+      probe(config.redisUrl ? 'redis' : 'counters', () => ctx.abuse.counters.ping()),
+      // Free space as statfs reports it: under the floor (or none at all) the disk check fails. The
+      // byte count is public like the rest of /health: whoever could fill the disk learns that from 507s anyway.
+      probe('disk', async () => {
+        disk = await ctx.disk.state();
+        if (disk.low) throw new Error(`${disk.free} bytes free, under the floor of ${disk.floor}`);
+      }),
+    ]);
+    // A read-only probe sees no lock held by another process, and SQLite may fail for space before
+    // statfs shows none: writes that hit either mark it failed for a while ("disk" / "database").
+    const measured = disk as DiskState | null;
+    for (const fault of storageFaults.recent()) {
+      // Space freed by an operator or by deletes shows in statfs: the health recovers without a creation.
+      if (fault === 'disk' && measured && spaceIsBack(measured)) storageFaults.forget(fault);
+      else checks[fault] = 'failed';
+    }
     const ok = Object.values(checks).every((value) => value === 'ok');
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, ...(measured ? { disk: { free_bytes: measured.free, min_free_bytes: measured.floor } } : {}) });
   });
 
   app.get('/openapi.json', { schema: schemas.openapi }, async () => app.swagger());

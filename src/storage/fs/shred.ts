@@ -39,6 +39,11 @@ export async function shredFile(path: string, passes: number): Promise<void> {
       }
       await handle.datasync();
     }
+  } catch (error) {
+    // A full copy-on-write filesystem (btrfs, ZFS) needs new blocks to overwrite: unlink anyway, or a
+    // full disk could never be freed by deleting. The content is ciphertext whose key dies with its row.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
   } finally {
     await handle.close();
   }

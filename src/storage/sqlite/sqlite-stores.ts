@@ -45,6 +45,10 @@ const STATEMENT_CACHE = 256;
  */
 function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
+  // SQLite ends a transaction by itself when its COMMIT fails for SQLITE_FULL (or IOERR, NOMEM):
+  // Kysely's ROLLBACK that follows then fails with "no transaction is active", and that error
+  // replaces the one saying the disk is full. A ROLLBACK outside a transaction does nothing here.
+  let nothing: BetterSqlite3.Statement | undefined;
   return {
     close: () => {
       // A removal in the last second before shutdown is shredded too, not left for the next start.
@@ -52,6 +56,7 @@ function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder
       sqlite.close();
     },
     prepare: (sql: string) => {
+      if (!sqlite.inTransaction && /^\s*rollback\s*;?\s*$/i.test(sql)) return (nothing ??= sqlite.prepare('select 1 where 0'));
       let statement = cache.get(sql);
       if (!statement) {
         statement = sqlite.prepare(sql);

@@ -17,7 +17,7 @@ describe('health', () => {
   it('is ok with every check named', async () => {
     const response = await fetch(`${server.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok', counters: 'ok', disk: 'ok' } });
+    expect(await response.json()).toEqual({ status: 'ok', checks: { database: 'ok', blobs: 'ok', counters: 'ok', disk: 'ok' }, disk: { free_bytes: expect.any(Number), min_free_bytes: 0 } });
   });
 
   it('answers 503 naming the blob store when the data dir cannot be written', async () => {

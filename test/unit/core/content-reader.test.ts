@@ -270,3 +270,37 @@ describe('ContentReader.stream', () => {
     await rejection(reader.stream({ ...a.item, blobId: b.item.blobId }, { start: CHUNK, end: CHUNK + 5 }));
   });
 });
+
+describe('ContentReader at chunk boundaries (issue 12: a damaged empty final chunk read as complete)', () => {
+  const sizes = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK];
+  /** The last tag byte of chunk `index`: every chunk, the empty final one too, ends with its tag. */
+  const tagByte = (index: number, size: number): number => {
+    const finalIndex = Math.floor(size / CHUNK);
+    return chunkOffset(index, CHUNK) + (index < finalIndex ? CHUNK : size - finalIndex * CHUNK) + 15;
+  };
+
+  it('damage to any chunk, the final (possibly empty) one included, fails readWhole and never ends a stream cleanly', async () => {
+    // Whole pieces, one byte at a time, and everything in one synchronous read.
+    for (const blobs of [new MemoryBlobStore({ readPieceSize: CHUNK }), new MemoryBlobStore({ readPieceSize: 1 }), new MemoryBlobStore({ readPieceSize: 64 * CHUNK, asyncReads: false })]) {
+      const reader = new ContentReader(blobs, WRAP);
+      for (const size of sizes) {
+        for (let index = 0; index <= Math.floor(size / CHUNK); index++) {
+          const { item, plain } = await store(blobs, randomBytes(size));
+          blobs.corrupt(item.blobId as string, tagByte(index, size));
+          const where = `size ${size}, chunk ${index}`;
+          const whole = await rejection(reader.readWhole(item));
+          expect(whole.report.detail, where).toContain(`chunk ${index}`);
+          let outcome: { data: Buffer; error: unknown };
+          try {
+            outcome = await drain(await reader.stream(item));
+          } catch (error) {
+            outcome = { data: Buffer.alloc(0), error };
+          }
+          expect(outcome.error, where).toBeInstanceOf(IntegrityError);
+          // Short of the full size whatever the chunk: the client's Content-Length is never reached.
+          expect(outcome.data.length, where).toBeLessThan(Math.max(plain.length, 1));
+        }
+      }
+    }
+  });
+});
