@@ -144,6 +144,8 @@ const schema = z.object({
   AUDIT_LOG: z.string().min(1).optional(),
   // Operations
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
+  // Seconds a SIGTERM waits for in-flight requests before cutting them (deploy/ stop timeouts sit above it).
+  SHUTDOWN_TIMEOUT: intString(1, 3600).default(30),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -193,6 +195,8 @@ export interface Config {
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
   readonly metricsAllow: readonly string[];
+  /** Seconds SIGTERM drains in-flight requests before the remaining connections are cut. */
+  readonly shutdownTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -295,5 +299,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     registerDifficulty: parsed.REGISTER_DIFFICULTY,
     auditLog: parsed.AUDIT_LOG,
     metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
+    shutdownTimeout: parsed.SHUTDOWN_TIMEOUT,
   });
 }
