@@ -4,7 +4,9 @@
 // exits 0 promptly.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { utimesSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { expectError } from '../helpers/assertions.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
@@ -129,6 +131,39 @@ describe('SIGTERM', () => {
     const raw = await fetch(`${restarted.url}/${created.id}/raw`);
     expect(raw.status).toBe(200);
     expect(Buffer.from(await raw.arrayBuffer()).equals(content)).toBe(true);
+  });
+
+  it('with an upload still arriving at SEALBIN_SHUTDOWN_TIMEOUT: cuts it, stores nothing of it, exits 0', async () => {
+    const timeoutS = 2;
+    const server = await start(undefined, { SEALBIN_SHUTDOWN_TIMEOUT: String(timeoutS) });
+    const before = await createPaste(server.url, 'acknowledged before the stop');
+    // Paced to take a minute: far longer than the drain may wait.
+    const chunks = Array.from({ length: 300 }, () => Buffer.alloc(64 * 1024, 0x55));
+    let exit: Promise<number | null> | undefined;
+    const upload = send(server.url, '/', {
+      chunks,
+      delayMs: 200,
+      headers: { 'Content-Type': 'application/octet-stream', Connection: 'close' },
+      onChunk: async (index) => {
+        if (index !== 2) return;
+        await waitFor(() => tmpFiles(server.dataDir).length > 0, 'the upload to reach blobs/tmp', { timeoutMs: 10_000, intervalMs: 25 });
+        exit = server.stop();
+      },
+    });
+    // The client sees its connection cut, never a 201.
+    await expect(upload).rejects.toThrow();
+    expect(exit).toBeDefined();
+    expect(await within(exit as Promise<number | null>, 20_000, 'exit after cutting the upload')).toBe(0);
+    expect(server.logLines().find((line) => line.msg === 'shutdown timeout: cut the remaining connections')).toMatchObject({ requests: 1 });
+
+    // Whatever the cut upload left is a leftover for the start-up sweep; made a day old, so that a
+    // sweep which spares recent files (other instances' uploads) must still take it.
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    for (const file of tmpFiles(server.dataDir)) utimesSync(join(server.dataDir, file), dayAgo, dayAgo);
+    const restarted = await start(server.dataDir);
+    expect(tmpFiles(restarted.dataDir)).toEqual([]);
+    expect(blobFiles(restarted.dataDir)).toEqual([]);
+    expect(await (await fetch(`${restarted.url}/${before.id}/raw`)).text()).toBe('acknowledged before the stop');
   });
 
   it('when idle: exits 0 promptly', async () => {
