@@ -93,12 +93,13 @@ describe('kill -9 under 8 concurrent creates, restart, repeat', () => {
     let leftoversSeen = 0;
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const before = acknowledged.length;
-      // A different moment in every round: after a few (random) acknowledgements, with 8 creates in flight.
-      const target = before + randomInt(4, 11);
+      // A different moment in every round: after a few (random) acknowledged small and large items,
+      // with 8 creates in flight. Small ones finish far sooner, so both kinds are waited for.
+      const target = { small: randomInt(4, 11), large: randomInt(1, 3) };
+      const inRound = (large: boolean) => acknowledged.filter((item) => item.round === round && item.size > 64 * 1024 === large).length;
       let stop = false;
       const workers = Array.from({ length: WORKERS }, () => worker(server, round, acknowledged, unexpected, () => stop));
-      await waitFor(() => acknowledged.length >= target || unexpected.length > 0, `round ${round}: ${target - before} acknowledged creates`, { timeoutMs: 60_000, intervalMs: 10 });
+      await waitFor(() => (inRound(false) >= target.small && inRound(true) >= target.large) || unexpected.length > 0, `round ${round}: ${target.small} small and ${target.large} large acknowledged creates`, { timeoutMs: 60_000, intervalMs: 10 });
       await server.kill();
       stop = true;
       await Promise.all(workers);
