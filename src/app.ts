@@ -27,6 +27,8 @@ import { sendError, toAppError } from './http/error-reply.js';
 import { StorageFaults, storageFault } from './http/storage-faults.js';
 import { requestIdFor } from './http/request-id.js';
 import { applySecurityHeaders } from './http/security-headers.js';
+import { registerDrain } from './http/drain.js';
+import { cutStalledWrites } from './http/stalled-writes.js';
 import { fileRoutes } from './http/routes/files.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { pasteRoutes } from './http/routes/pastes.js';
@@ -41,7 +43,11 @@ export interface BuildOptions {
 export const TIMEOUTS = {
   /** All request headers must arrive within this. */
   headersMs: 15_000,
-  /** A connection that sends or receives nothing for this long is closed. */
+  /**
+   * A connection that sends or receives nothing for this long is closed: an upload that stops sending
+   * (Node's socket timeout, with slow-body.ts for drips) and a download whose client stops reading
+   * (stalled-writes.ts) alike.
+   */
   idleMs: 60_000,
   /** Upper bound for receiving a whole request, large uploads included. */
   requestMs: 60 * 60_000,
@@ -57,7 +63,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     genReqId: requestIdFor,
     // HEAD is routed explicitly: an automatic HEAD would run the GET handler and burn items.
     exposeHeadRoutes: false,
-    // Requests on kept-alive connections during shutdown are still served (drained), not refused.
+    // Shutdown answers come from http/drain.ts (the contract's JSON 503 with Retry-After), not Fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     connectionTimeout: TIMEOUTS.idleMs,
@@ -80,6 +86,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     ...(options.https ? { https: { headersTimeout: TIMEOUTS.headersMs, connectionsCheckingInterval: 1000, ...options.https } } : {}),
   });
   app.server.headersTimeout = TIMEOUTS.headersMs;
+  cutStalledWrites(app.server, TIMEOUTS.idleMs, () => options.logger.info('cut a connection whose client stopped reading for the idle timeout'));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerJsonParser(app);
@@ -89,6 +96,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
     reply.header('x-request-id', request.id);
     applySecurityHeaders(request, reply);
   });
+  // Before identity, limits and routes: during a shutdown a new request gets its 503 and nothing else.
+  registerDrain(app);
   registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
   registerDiskFloor(app, ctx);

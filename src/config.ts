@@ -164,6 +164,8 @@ const schema = z.object({
   REDIS_URL: redisUrl.optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -').default('sealbin:'),
   SINGLE_INSTANCE: bool.default(false),
+  // Seconds a SIGTERM waits for in-flight requests before cutting them (deploy/ stop timeouts sit above it).
+  SHUTDOWN_TIMEOUT: intString(1, 3600).default(30),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -223,6 +225,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** The operator's word that only one instance runs (PostgreSQL without Redis). */
   readonly singleInstance: boolean;
+  /** Seconds SIGTERM drains in-flight requests before the remaining connections are cut. */
+  readonly shutdownTimeout: number;
 }
 
 export class ConfigError extends Error {
@@ -335,5 +339,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisUrl: parsed.REDIS_URL,
     redisPrefix: parsed.REDIS_PREFIX,
     singleInstance: parsed.SINGLE_INSTANCE,
+    shutdownTimeout: parsed.SHUTDOWN_TIMEOUT,
   });
 }

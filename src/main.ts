@@ -8,6 +8,7 @@ import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { issueServerCert, parseIssueServerCertArgs } from './ops/issue-server-cert.js';
 import { openServer, StartupError } from './server.js';
+import type { Server } from './server.js';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   }
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
-  const stop = installSignals(server, logger);
+  const stop = installSignals(server, config, logger);
   if (early) stop(early);
   try {
     const prefix = config.urlPrefix;
@@ -57,23 +58,37 @@ async function main(): Promise<void> {
   }
 }
 
-/** SIGTERM/SIGINT drain in-flight requests, then exit 0. Returns the stop function. */
-function installSignals(server: Awaited<ReturnType<typeof openServer>>, logger: ReturnType<typeof createLogger>): (signal: string) => void {
+/**
+ * SIGTERM/SIGINT: new requests get 503 while the ones in flight finish, for at most
+ * SEALBIN_SHUTDOWN_TIMEOUT seconds; then whatever is left is cut, the stores are closed (flushing what
+ * they hold) and the process exits 0. Returns the stop function.
+ */
+function installSignals(server: Server, config: Config, logger: ReturnType<typeof createLogger>): (signal: string) => void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining in-flight requests');
-    server.close().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    const { drain } = server.app;
+    drain.start();
+    logger.info({ signal, timeout_s: config.shutdownTimeout }, 'draining in-flight requests');
+    // One stalled client must not hold the stop for ever (nor past the supervisor's kill): bounded.
+    const bound = setTimeout(() => {
+      logger.warn({ ...drain.cut(), timeout_s: config.shutdownTimeout }, 'shutdown timeout: cut the remaining connections');
+    }, config.shutdownTimeout * 1000);
+    drain
+      .idle()
+      .then(() => server.close())
+      .then(
+        () => {
+          clearTimeout(bound);
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

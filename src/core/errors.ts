@@ -33,6 +33,7 @@ export const ERRORS = {
   INTERNAL_ERROR: { status: 500, message: 'Something went wrong on the server.' },
   BACKEND_UNAVAILABLE: { status: 503, message: 'A backend this server needs is unreachable; try again later.' },
   DATABASE_BUSY: { status: 503, message: 'The database is locked by another process; try again after the time in Retry-After.' },
+  SHUTTING_DOWN: { status: 503, message: 'This server is shutting down; retry after the time in Retry-After.' },
   INSUFFICIENT_STORAGE: { status: 507, message: 'The server is out of storage space; try again after the time in Retry-After.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

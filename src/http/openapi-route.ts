@@ -39,7 +39,7 @@ const STATUS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   416: 'The range lies outside the content (RANGE_NOT_SATISFIABLE)',
   429: 'RATE_LIMITED or BLOCKED, with Retry-After',
   500: 'Integrity check failed (INTEGRITY_CHECK_FAILED) or an internal error',
-  503: 'BACKEND_UNAVAILABLE: the shared counter backend is unreachable (limits fail closed); DATABASE_BUSY: the database is locked by another process (Retry-After)',
+  503: 'BACKEND_UNAVAILABLE: the shared counter backend is unreachable (limits fail closed); DATABASE_BUSY: the database is locked by another process (Retry-After); SHUTTING_DOWN: the server is stopping (Retry-After)',
   507: 'INSUFFICIENT_STORAGE: the disk is full (Retry-After)',
 };
 

@@ -93,6 +93,11 @@ describe('loadConfig values', () => {
     expect(loadConfig({ SEALBIN_MAX_EXPIRY: '0' })).toMatchObject({ defaultExpiry: 7 * 86400, maxExpiry: 0 });
   });
 
+  it('bounds the SIGTERM drain at 30 s unless SEALBIN_SHUTDOWN_TIMEOUT says otherwise', () => {
+    expect(loadConfig({}).shutdownTimeout).toBe(30);
+    expect(loadConfig({ SEALBIN_SHUTDOWN_TIMEOUT: '3' }).shutdownTimeout).toBe(3);
+  });
+
   it('a maximum below the built-in default lowers the default to it', () => {
     expect(loadConfig({ SEALBIN_MAX_EXPIRY: '3600' })).toMatchObject({ defaultExpiry: 3600, maxExpiry: 3600 });
     expect(loadConfig({ SEALBIN_MAX_EXPIRY: '1' })).toMatchObject({ defaultExpiry: 1, maxExpiry: 1 });
@@ -147,6 +152,9 @@ describe('loadConfig errors', () => {
     ['PUBLIC_URL', 'https://user:pw@example.org'],
     ['PUBLIC_URL', 'https://example.org/?q=1'],
     ['PUBLIC_URL', 'https://example.org/#x'],
+    ['SHUTDOWN_TIMEOUT', '0'],
+    ['SHUTDOWN_TIMEOUT', '3601'],
+    ['SHUTDOWN_TIMEOUT', '30s'],
   ])('refuses SEALBIN_%s=%j with a one-line ConfigError naming it', (name, value) => {
     expect(configError({ [`SEALBIN_${name}`]: value }).message).toContain(`SEALBIN_${name}`);
   });
