@@ -3,7 +3,7 @@
 // whose `unavailable` names the missing variable, so a newcomer's run skips it with that reason
 // while CI, which sets it, runs it:
 //   postgres (issue 13): unavailable: async () => process.env['TEST_DATABASE_URL'] ? null : 'TEST_DATABASE_URL is not set'
-//   redis:               unavailable: async () => process.env['TEST_REDIS_URL'] ? null : 'TEST_REDIS_URL is not set'
+//   redis:               counter-store-redis-adapter.ts (TEST_REDIS_URL)
 // Each test gets a fresh store: networked adapters open a fresh schema / key prefix per open().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { MemoryCounterStore } from '../../src/storage/memory/memory-counter-store.js';
 import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
 import { fakeClock } from '../helpers/fake-clock.js';
+import { redisCounterAdapter } from './counter-store-redis-adapter.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 
 export interface AdapterFactory<T> {
@@ -83,6 +84,7 @@ export const counterAdapters: AdapterFactory<CountersUnderTest>[] = [
       return { store: { counters, clock }, dispose: () => counters.close() };
     },
   },
+  redisCounterAdapter,
 ].filter((adapter) => selected(adapter.name));
 
 /**
