@@ -80,6 +80,12 @@ export interface MetadataStore {
   /** Small key/value settings (e.g. the master key check). */
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
+  /**
+   * Stores `value` unless the setting exists, atomically, and returns what is stored: the winner's
+   * value when several instances race to create it.
+   * @example const root = await store.setSettingIfAbsent('root_secret', mine) // mine, or the one stored first
+   */
+  setSettingIfAbsent(name: string, value: string): Promise<string>;
   /** Throws when the store is unusable. */
   ping(): Promise<void>;
   close(): Promise<void>;
