@@ -98,6 +98,16 @@ const entropy = z
   .transform(Number)
   .pipe(z.number().min(0).max(8));
 
+/** A PostgreSQL URL. The message never quotes the value: it carries the database password. */
+const databaseUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL with a host (e.g. postgres://sealbin:PASSWORD@db:5432/sealbin)');
+
 /** The schema of the environment: name (without SEALBIN_) -> parser with its default. */
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -144,6 +154,9 @@ const schema = z.object({
   AUDIT_LOG: z.string().min(1).optional(),
   // Operations
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
+  // Scale
+  DATABASE_URL: databaseUrl.optional(),
+  BLOB_DIR: z.string().min(1).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -193,6 +206,10 @@ export interface Config {
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
   readonly metricsAllow: readonly string[];
+  /** PostgreSQL for metadata (and blobs unless blobDir); undefined = SQLite in the data dir. Holds a password: never log it. */
+  readonly databaseUrl: string | undefined;
+  /** A (shared) directory for blobs; undefined = DATA_DIR/blobs with SQLite, rows in PostgreSQL with databaseUrl. */
+  readonly blobDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -295,5 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     registerDifficulty: parsed.REGISTER_DIFFICULTY,
     auditLog: parsed.AUDIT_LOG,
     metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
+    databaseUrl: parsed.DATABASE_URL,
+    blobDir: parsed.BLOB_DIR,
   });
 }
