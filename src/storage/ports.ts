@@ -113,10 +113,10 @@ export interface BlobStore {
   read(blobId: string, range?: ByteRange): Promise<Readable>;
   /** Shreds (random overwrite, flush) and removes a blob; a missing blob is not an error. */
   remove(blobId: string): Promise<void>;
-  /** Every committed blob id (for the orphan sweep). */
-  list(): AsyncIterable<string>;
-  /** Removes leftovers of writes that never committed (crash mid-upload). Returns how many. */
-  sweepIncomplete(): Promise<number>;
+  /** Ids of committed blobs last written before `olderThanMs` (epoch ms), for the orphan sweep. */
+  list(olderThanMs: number): AsyncIterable<string>;
+  /** Removes leftovers of writes that never committed (crash mid-upload) started before `olderThanMs` (epoch ms). Returns how many. */
+  sweepIncomplete(olderThanMs: number): Promise<number>;
   ping(): Promise<void>;
 }
 
