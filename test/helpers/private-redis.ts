@@ -29,11 +29,15 @@ export interface PrivateRedis {
   start(): Promise<void>;
   /** Kills redis-server (SIGKILL: an outage, not a clean shutdown) and waits for the exit. */
   stop(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections open but stops answering (a partition). */
+  pause(): void;
+  resume(): void;
 }
 
-export async function privateRedis(): Promise<PrivateRedis> {
+/** @param password when given, redis-server requires it (requirepass) and `url` carries it. */
+export async function privateRedis(password?: string): Promise<PrivateRedis> {
   const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  const url = password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${password}@127.0.0.1:${port}`;
   let child: ChildProcess | null = null;
   const answers = async (): Promise<boolean> => {
     const probe = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 500 });
@@ -51,15 +55,19 @@ export async function privateRedis(): Promise<PrivateRedis> {
     url,
     port,
     start: async () => {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      const auth = password === undefined ? [] : ['--requirepass', password];
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...auth], { stdio: 'ignore' });
       await waitFor(answers, `redis-server on port ${port}`, { timeoutMs: 15_000 });
     },
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     stop: async () => {
       const running = child;
       child = null;
       if (!running || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once('exit', resolve));
       running.kill('SIGKILL');
+      running.kill('SIGCONT');
       await exited;
     },
   };

@@ -109,4 +109,32 @@ describe.skipIf(missing !== null)(`redis-outage${missing ? ` (skipped: ${missing
     await limited.waitForLog((line) => line.msg === 'redis reachable again', 'the reconnection line');
     expect(limited.process.exitCode).toBeNull();
   });
+
+  it('a Redis that stops answering (connection open, no replies) is refused after the 2 s command timeout, then heals', async () => {
+    const pow = await solvedChallenge(limited.url);
+    redis.pause();
+    try {
+      const started = Date.now();
+      const during = await postPaste(limited.url, 'while Redis hangs', pow.headers);
+      const elapsed = Date.now() - started;
+      expectUnavailable(during, 'POST / while Redis hangs');
+      // Bounded by the command timeout (2 s), with margin for a loaded machine; never the whole outage.
+      expect(elapsed).toBeGreaterThanOrEqual(1500);
+      expect(elapsed).toBeLessThan(8000);
+      await limited.expectErrorLog(OUTAGE_LOG);
+    } finally {
+      redis.resume();
+    }
+    const after = await waitFor(async () => {
+      const response = await postPaste(limited.url, 'after the hang', pow.headers);
+      return response.status === 201 ? response : null;
+    }, 'creation to work again', { timeoutMs: 30_000 });
+    expect(after.json()['size']).toBe('after the hang'.length);
+  });
+
+  it('stops cleanly on SIGTERM while Redis is down (exit 0, no hang on the dead connection)', async () => {
+    await redis.stop();
+    await waitFor(() => readsFree.logLines().filter((line) => line.msg === 'redis unreachable; reconnecting').length === 2, 'the second outage warning');
+    expect(await readsFree.stop()).toBe(0);
+  });
 });

@@ -123,6 +123,25 @@ describe.skipIf(redisServerMissing() !== null)('RedisCounterStore through openRe
     expect([1, 2, 5, 20, 1000].map(reconnectDelay)).toEqual([100, 200, 500, 2000, 2000]);
   });
 
+  it('connects with a password from the URL and never logs it, also when Redis is gone', async () => {
+    const secret = `pw-${randomBytes(8).toString('hex')}`;
+    const guarded = await privateRedis(secret);
+    await guarded.start();
+    try {
+      lines.length = 0;
+      const store = new RedisCounterStore(await openRedis(guarded.url, logger), systemClock, { prefix: 'sealbin:', nameKey: randomBytes(32) });
+      opened.push(store);
+      expect(await store.claim('pow:used:pw', 60)).toBe(true);
+      await guarded.stop();
+      await waitFor(() => lines.some((line) => line.msg.startsWith('redis unreachable')), 'the outage warning');
+      const logged = JSON.stringify(lines);
+      expect(logged).toContain(':***@127.0.0.1');
+      expect(logged).not.toContain(secret);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('logs a Redis URL without its password', () => {
     expect(redactUrl('redis://:hunter2@cache.example.org:6379/0')).toBe('redis://:***@cache.example.org:6379/0');
     expect(redactUrl('rediss://user:pw@cache:6380')).toBe('rediss://user:***@cache:6380');
