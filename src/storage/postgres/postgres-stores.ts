@@ -36,6 +36,11 @@ export function createPool(url: string, onIdleError: (error: Error) => void, opt
     idle_in_transaction_session_timeout: 60_000,
   });
   pool.on('error', onIdleError);
+  // pg-pool listens for errors only on idle clients. A connection that dies while checked out between
+  // two statements (a transaction, a blob stream) would emit 'error' with no listener and crash the
+  // process (seen with pg_ctl stop -m immediate). Its user already learns of it: the next query
+  // rejects ("not queryable") and the pool drops the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
