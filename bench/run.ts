@@ -45,6 +45,8 @@ interface ScenarioFigures extends LoadFigures {
   readonly foreignCores: number | null;
   /** the target server's CPU time per answered request, in µs: its cost, much less sensitive to a busy machine than req/s */
   readonly serverCpuMicrosPerRequest: number;
+  /** PostgreSQL + Redis runs: CPU per request of the database backends serving this server (and Redis), in µs */
+  readonly backendCpuMicrosPerRequest?: number;
 }
 
 /** Fails the run if a server under test is gone: its figures would be connection errors, not speed. */
@@ -55,19 +57,30 @@ function assertAlive(servers: readonly RunningServer[]): void {
   }
 }
 
-async function scenario(label: string, request: LoadRequest, load: LoadSettings, target: RunningServer, servers: readonly RunningServer[]): Promise<ScenarioFigures> {
+async function scenario(label: string, request: LoadRequest, load: LoadSettings, target: RunningServer, servers: readonly RunningServer[], backends?: ScaleOut): Promise<ScenarioFigures> {
   process.stdout.write(`  ${label} ... `);
   await warmUp(request, load);
-  const window = startCpuWindow([process.pid, ...servers.map((server) => server.pid)], cores);
+  // The PostgreSQL backends serving this server (its pool, warm after the warm-up) and Redis work for
+  // it: their CPU is part of a request's cost, and must not be counted as other processes' noise.
+  const backendPids = backends === undefined ? [] : await backends.pids();
+  const window = startCpuWindow([process.pid, ...servers.map((server) => server.pid), ...backendPids], cores);
   const cpuStart = processCpuSeconds(target.pid);
+  const backendStart = backendPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const figures = await measure(request, load);
   const serverCpuSeconds = processCpuSeconds(target.pid) - cpuStart;
+  const backendCpuSeconds = backendPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) - backendStart;
   const cpu = window.stop();
   assertAlive(servers);
   const { non2xx, errors, timeouts } = figures.failures;
   const failed = non2xx + errors + timeouts > 0 ? ` (FAILURES: ${non2xx} non-2xx, ${errors} errors, ${timeouts} timeouts)` : '';
   console.log(`${Math.round(figures.requestsPerSecond)} req/s${failed}`);
-  return { ...figures, foreignCores: cpu === undefined ? null : cpu.foreignCores, serverCpuMicrosPerRequest: (serverCpuSeconds * 1e6) / Math.max(1, figures.totalRequests) };
+  const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, figures.totalRequests);
+  return {
+    ...figures,
+    foreignCores: cpu === undefined ? null : cpu.foreignCores,
+    serverCpuMicrosPerRequest: perRequest(serverCpuSeconds),
+    ...(backends === undefined ? {} : { backendCpuMicrosPerRequest: perRequest(backendCpuSeconds) }),
+  };
 }
 
 async function createPaste(origin: string): Promise<string> {
@@ -117,10 +130,10 @@ async function throughput(root: string) {
     // Interleaved, so each ratio compares runs close together in time on a possibly busy machine.
     const bareGet = await scenario('baseline GET 1 KiB', { url: `${bare.origin}/`, method: 'GET' }, load, bare, servers);
     const sealbinGet = await scenario('sealbin GET /{id}/raw 1 KiB', { url: `${sealbin.origin}/${id}/raw`, method: 'GET' }, load, sealbin, servers);
-    const scaledGet = scaled === undefined ? undefined : await scenario('sealbin GET /{id}/raw 1 KiB (PostgreSQL + Redis)', { url: `${scaled.origin}/${scaledId}/raw`, method: 'GET' }, load, scaled, servers);
+    const scaledGet = scaled === undefined ? undefined : await scenario('sealbin GET /{id}/raw 1 KiB (PostgreSQL + Redis)', { url: `${scaled.origin}/${scaledId}/raw`, method: 'GET' }, load, scaled, servers, backends);
     const barePost = await scenario('baseline POST 1 KiB', { url: `${bare.origin}/`, ...post }, load, bare, servers);
     const sealbinPost = await scenario('sealbin POST / 1 KiB (durable)', { url: `${sealbin.origin}/`, ...post }, load, sealbin, servers);
-    const scaledPost = scaled === undefined ? undefined : await scenario('sealbin POST / 1 KiB (durable, PostgreSQL + Redis)', { url: `${scaled.origin}/`, ...post }, load, scaled, servers);
+    const scaledPost = scaled === undefined ? undefined : await scenario('sealbin POST / 1 KiB (durable, PostgreSQL + Redis)', { url: `${scaled.origin}/`, ...post }, load, scaled, servers, backends);
     const memory = readMemoryKiB(sealbin.pid);
     const scaleOut: ScaleOutFigures =
       scaled === undefined || scaledGet === undefined || scaledPost === undefined || backends === undefined
@@ -290,13 +303,14 @@ async function main(): Promise<void> {
     figures.latencyP50Ms.toFixed(2),
     figures.latencyP99Ms.toFixed(2),
     figures.serverCpuMicrosPerRequest.toFixed(0),
+    figures.backendCpuMicrosPerRequest === undefined ? '' : figures.backendCpuMicrosPerRequest.toFixed(0),
     String(failures(figures)),
     noise(figures.foreignCores),
   ];
   console.log('\nThroughput');
   console.log(
     table([
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'failures', 'other load (cores)'],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'PostgreSQL + Redis CPU µs/req', 'failures', 'other load (cores)'],
       row('bare node:http GET 1 KiB', tp.baseline.get),
       row('sealbin GET /{id}/raw 1 KiB', tp.sealbin.get),
       ...('skipped' in tp.scaleOut ? [] : [row('  same, PostgreSQL + Redis', tp.scaleOut.get)]),

@@ -7,10 +7,15 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export interface ScaleOut {
-  /** What Sealbin is started with (SEALBIN_DATABASE_URL with the schema's search_path, SEALBIN_REDIS_URL, prefix). */
+  /** What Sealbin is started with (SEALBIN_DATABASE_URL with the schema's search_path, SEALBIN_REDIS_URL, prefix, a master key). */
   readonly env: Readonly<Record<string, string>>;
   /** How the services were set up, for the results: versions and the durability settings behind a commit. */
   readonly setup: Readonly<Record<string, string>>;
+  /**
+   * Local process ids of the PostgreSQL backends connected for this run (application_name) and of
+   * redis-server: their CPU is part of a request's cost. Empty for services on another host.
+   */
+  pids(): Promise<number[]>;
   /** Drops the schema and deletes the prefix's keys. */
   dispose(): Promise<void>;
 }
@@ -68,8 +73,12 @@ export async function prepareScaleOut(databaseUrl: string, redisUrl: string): Pr
     const withSchema = new URL(databaseUrl);
     // The schema is chosen through the connection's search_path, as any deployment can do it.
     withSchema.searchParams.set('options', `-c search_path=${schema}`);
+    // Names Sealbin's connections, so the run can find its backends' processes.
+    withSchema.searchParams.set('application_name', schema);
+    const local = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
     return {
-      env: { SEALBIN_DATABASE_URL: withSchema.toString(), SEALBIN_REDIS_URL: redisUrl, SEALBIN_REDIS_PREFIX: prefix },
+      // A shared database takes its master key from the environment (no key file is made for it).
+      env: { SEALBIN_DATABASE_URL: withSchema.toString(), SEALBIN_REDIS_URL: redisUrl, SEALBIN_REDIS_PREFIX: prefix, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') },
       setup: {
         database: redacted(databaseUrl),
         schema,
@@ -78,6 +87,16 @@ export async function prepareScaleOut(databaseUrl: string, redisUrl: string): Pr
         prefix,
         'redis version': field(info, 'redis_version'),
         'redis aof_enabled': field(persistence, 'aof_enabled'),
+      },
+      pids: async () => {
+        const pids: number[] = [];
+        if (local(databaseUrl)) {
+          const backends = await query(databaseUrl, `SELECT pid FROM pg_stat_activity WHERE application_name = '${schema}'`);
+          pids.push(...backends.map((row) => Number(row['pid'])));
+        }
+        const redisPid = Number(field(await redis.info('server'), 'process_id'));
+        if (local(redisUrl) && Number.isInteger(redisPid) && redisPid > 0) pids.push(redisPid);
+        return pids;
       },
       dispose: async () => {
         try {
