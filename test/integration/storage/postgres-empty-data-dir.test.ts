@@ -34,7 +34,7 @@ describe.skipIf(!url)('PostgreSQL storage: a fresh instance with an empty data d
 
   it('reads back a paste and a 3 MiB file share byte-identical after a restart on an empty data dir', async () => {
     schema = await createTestSchema(url as string);
-    const env = { SEALBIN_DATABASE_URL: withPassword(schema.url), SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') };
+    const env = { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: withPassword(schema.url), SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') };
     const first = await startServer({ env });
     servers.push(first);
     const text = `paste ${randomBytes(16).toString('hex')}`;
@@ -68,7 +68,7 @@ describe.skipIf(!url)('PostgreSQL storage: a fresh instance with an empty data d
   });
 
   it('refuses to start in one line when PostgreSQL is unreachable, with the password redacted', async () => {
-    const result = await runExpectingExit({ SEALBIN_DATABASE_URL: `postgres://sealbin:${PASSWORD}@127.0.0.1:1/sealbin`, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') }, 30_000);
+    const result = await runExpectingExit({ SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: `postgres://sealbin:${PASSWORD}@127.0.0.1:1/sealbin`, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') }, 30_000);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/cannot open PostgreSQL at postgres:\/\/sealbin:\*\*\*@127\.0\.0\.1:1\/sealbin/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -77,7 +77,7 @@ describe.skipIf(!url)('PostgreSQL storage: a fresh instance with an empty data d
 
   it('refuses to make up a master key file for a shared database', async () => {
     schema = await createTestSchema(url as string);
-    const result = await runExpectingExit({ SEALBIN_DATABASE_URL: schema.url }, 30_000);
+    const result = await runExpectingExit({ SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url }, 30_000);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/give every instance the same master key/);
   });
