@@ -166,7 +166,7 @@ describe('loadConfig errors', () => {
       expect(error.message).toContain('SEALBIN_DATABASE_URL');
       expect(error.message).not.toContain('topsecret');
     }
-    const config = loadConfig({ SEALBIN_DATABASE_URL: 'postgresql://u:pw@db:5432/x', SEALBIN_BLOB_DIR: '/srv/blobs' });
+    const config = loadConfig({ SEALBIN_DATABASE_URL: 'postgresql://u:pw@db:5432/x', SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_BLOB_DIR: '/srv/blobs' });
     expect([config.databaseUrl, config.blobDir]).toEqual(['postgresql://u:pw@db:5432/x', '/srv/blobs']);
     expect([loadConfig({}).databaseUrl, loadConfig({}).blobDir]).toEqual([undefined, undefined]);
   });
