@@ -97,6 +97,15 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     for (const i of items) expect((await store.getLive(i.id, 1500))?.downloads).toBe(9);
   });
 
+  it('addDownloads: a batch larger than one statement holds (2,500 items) is counted whole', async () => {
+    const items = Array.from({ length: 2500 }, () => item());
+    await Promise.all(items.map((i) => store.insertItem(i)));
+    await store.addDownloads(new Map(items.map((i, n) => [i.id, (n % 3) + 1])));
+    const listed = await store.listItems({ owner: null, typePattern: null, after: null, before: null, now: 1500, limit: 3000, cursor: null });
+    const byId = new Map(listed.map((i) => [i.id, i.downloads]));
+    expect(items.every((i, n) => byId.get(i.id) === (n % 3) + 1)).toBe(true);
+  });
+
   it('deleteItem: deletes once, whatever the state, and says where the content lived', async () => {
     const inBlob = item({ blobId: 'bb'.repeat(16), inline: null });
     const expired = item({ expiresAt: 1100 });

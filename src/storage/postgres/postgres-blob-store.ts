@@ -40,9 +40,14 @@ export class PostgresBlobStore implements BlobStore {
       seq++;
       offset += data.length;
     };
-    const drain = async (final: boolean): Promise<void> => {
-      while (bufferedBytes >= CHUNK_BYTES) await flushRow(CHUNK_BYTES);
-      if (final && bufferedBytes > 0) await flushRow(bufferedBytes);
+    // The row insert under way, so abort can wait for it before deleting what was written.
+    let inFlight: Promise<void> = Promise.resolve();
+    const drain = (final: boolean): Promise<void> => {
+      inFlight = (async () => {
+        while (bufferedBytes >= CHUNK_BYTES) await flushRow(CHUNK_BYTES);
+        if (final && bufferedBytes > 0) await flushRow(bufferedBytes);
+      })();
+      return inFlight;
     };
     const stream = new Writable({
       highWaterMark: CHUNK_BYTES,
@@ -56,11 +61,6 @@ export class PostgresBlobStore implements BlobStore {
       final(callback) {
         drain(true).then(() => callback(), callback);
       },
-    });
-    const settled = new Promise<void>((resolve) => {
-      stream.once('close', resolve);
-      stream.once('finish', resolve);
-      stream.once('error', () => resolve());
     });
     let done = false;
     const removeRows = () => this.pool.query('delete from blobs where write_id = $1', [writeId]);
@@ -83,8 +83,8 @@ export class PostgresBlobStore implements BlobStore {
         if (done) return;
         done = true;
         stream.destroy();
-        // An insert in flight would otherwise land after the delete and stay behind.
-        await settled;
+        // Delete after the last insert settled, so no row of this write is left behind.
+        await inFlight.catch(() => undefined);
         await removeRows().catch(() => undefined);
       },
     };

@@ -4,7 +4,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { MetadataStores } from '../ports.js';
 import type { Database } from '../sql/schema.js';
-import { openSqlStores } from '../sql/sql-stores.js';
+import { buildSqlStores } from '../sql/sql-stores.js';
+import { migratePostgres } from './postgres-migrate.js';
 
 /** Connections per instance: enough for concurrent requests and the blob streams, small enough that 10 instances fit PostgreSQL's default max_connections of 100. */
 export const POOL_SIZE = 8;
@@ -26,8 +27,7 @@ export interface PostgresOptions {
 export function createPool(url: string, onIdleError: (error: Error) => void, options: PostgresOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    // At least 2: opening holds one connection for the migration lock while migrating on another.
-    max: Math.max(2, options.max ?? POOL_SIZE),
+    max: options.max ?? POOL_SIZE,
     ...(options.options ? { options: options.options } : {}),
     // A database that does not answer fails the request within seconds (503), instead of queueing it.
     connectionTimeoutMillis: 5_000,
@@ -46,15 +46,15 @@ export function createPool(url: string, onIdleError: (error: Error) => void, opt
 }
 
 /**
- * Opens the stores over `pool` and brings its schema (the connection's search_path) up to date.
- * Several instances may start at once: see migrateLocked.
+ * Opens the stores over `pool` and brings its schema (the connection's current schema) up to date.
+ * Several instances may start at once: see postgres-migrate.ts.
  * @example const stores = await openPostgresStores(createPool(url, onError))
  */
 export async function openPostgresStores(pool: pg.Pool): Promise<MetadataStores> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
-    const schema = await currentSchema(db);
-    return await withMigrationLock(db, schema, () => openSqlStores(db, 'postgres', schema));
+    await migratePostgres(db, await currentSchema(db));
+    return buildSqlStores(db, 'postgres');
   } catch (error) {
     await db.destroy().catch(() => undefined);
     throw error;
@@ -66,21 +66,4 @@ async function currentSchema(db: Kysely<Database>): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new Error('PostgreSQL has no current schema: the search_path names no existing schema');
   return schema;
-}
-
-/**
- * Kysely's own migration lock is taken only after it has created its bookkeeping tables, and those
- * CREATEs race between instances starting together on an empty schema. A session advisory lock on
- * one connection, keyed by the schema, serialises the whole opening; the others wait, then find the
- * schema up to date.
- */
-async function withMigrationLock<T>(db: Kysely<Database>, schema: string, open: () => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`select pg_advisory_lock(hashtext(${`sealbin-migrate:${schema}`}))`.execute(conn);
-    try {
-      return await open();
-    } finally {
-      await sql`select pg_advisory_unlock(hashtext(${`sealbin-migrate:${schema}`}))`.execute(conn);
-    }
-  });
 }

@@ -7,7 +7,8 @@ export const SEALING_SETTING = 'metadata_sealing';
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
-function migrations(dialect: SqlDialect): Record<string, Migration> {
+/** Every migration of `dialect` by name; names sort in the order they apply. */
+export function migrations(dialect: SqlDialect): Record<string, Migration> {
   const binary = dialect === 'postgres' ? 'bytea' : 'blob';
   const bigint = dialect === 'postgres' ? 'bigint' : 'integer';
   return {

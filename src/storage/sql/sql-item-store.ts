@@ -5,6 +5,9 @@ import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdat
 import type { SqlDialect } from './migrations.js';
 import type { Database, ItemsTable } from './schema.js';
 
+/** Items per download-count statement (2 bound parameters each; SQLite allows 32766, PostgreSQL 65535). */
+const DOWNLOAD_SLICE = 1000;
+
 function toRecord(row: Selectable<ItemsTable>): ItemRecord {
   return {
     id: row.id,
@@ -137,14 +140,17 @@ export class SqlItemStore implements MetadataStore {
   }
 
   async addDownloads(counts: ReadonlyMap<string, number>): Promise<void> {
-    if (counts.size === 0) return;
-    // One statement, rows locked in id order: two instances flushing overlapping batches queue
-    // behind each other instead of deadlocking (each holding one row the other waits for).
+    // One statement per slice of ids, rows locked in id order: two instances flushing overlapping
+    // batches queue behind each other instead of deadlocking (each holding a row the other waits
+    // for). Slices keep the statement under the drivers' bound-parameter limits.
     const ids = [...counts.keys()].sort();
-    const rows = sql.join(ids.map((id) => sql`(${id}, cast(${counts.get(id) ?? 0} as integer))`));
-    const lockInOrder = this.dialect === 'postgres' ? sql`, locked as (select id from items where id in (select id from batch) order by id for update)` : sql``;
-    const target = this.dialect === 'postgres' ? sql`locked` : sql`batch`;
-    await sql`with batch(id, n) as (values ${rows})${lockInOrder} update items set downloads = downloads + (select n from batch where batch.id = items.id) where id in (select id from ${target})`.execute(this.db);
+    for (let at = 0; at < ids.length; at += DOWNLOAD_SLICE) {
+      const slice = ids.slice(at, at + DOWNLOAD_SLICE);
+      const rows = sql.join(slice.map((id) => sql`(${id}, cast(${counts.get(id) ?? 0} as integer))`));
+      const lockInOrder = this.dialect === 'postgres' ? sql`, locked as (select id from items where id in (select id from batch) order by id for update)` : sql``;
+      const target = this.dialect === 'postgres' ? sql`locked` : sql`batch`;
+      await sql`with batch(id, n) as (values ${rows})${lockInOrder} update items set downloads = downloads + (select n from batch where batch.id = items.id) where id in (select id from ${target})`.execute(this.db);
+    }
   }
 
   async deleteItem(id: string): Promise<RemovedItem | null> {

@@ -13,18 +13,21 @@ import { SqlPkiStore } from './sql-pki-store.js';
 import { SqlShortLinkStore } from './sql-short-link-store.js';
 
 /**
- * Brings the schema up to date (safe from several instances: migrations are locked) and builds the stores.
- * `schema`: the PostgreSQL schema the tables live in (the connection's current schema).
+ * Brings the schema up to date with Kysely's migrator and builds the stores (SQLite: one file, one
+ * process at a time; PostgreSQL runs its own locked migration first and calls buildSqlStores).
  * @example const { metadata, pki } = await openSqlStores(new Kysely<Database>({ dialect }), 'sqlite')
  */
-export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect, schema?: string): Promise<MetadataStores> {
-  // Kysely looks for its bookkeeping tables in every schema unless told which one: a database with
-  // another Sealbin schema in it would otherwise make this one look migrated already.
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): Promise<MetadataStores> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
+  return buildSqlStores(db, dialect);
+}
+
+/** One store per port over an already migrated database. */
+export function buildSqlStores(db: Kysely<Database>, dialect: SqlDialect): MetadataStores {
   return { metadata: new SqlItemStore(db, dialect), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db) };
 }

@@ -31,7 +31,7 @@ describe.skipIf(!url)('PostgreSQL migrations', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ name: string; n: string }>(`select name, count(*) as n from ${target.name}.kysely_migration group by name order by name`);
-      expect(rows.map((r) => [r.name, Number(r.n)])).toEqual([['001-items', 1], ['002-pki', 1], ['003-short-links', 1], ['004-sealed-metadata', 1]]);
+      expect(rows.map((r) => [r.name, Number(r.n)])).toEqual([['001-items', 1], ['002-pki', 1], ['003-short-links', 1], ['004-sealed-metadata', 1], ['005-postgres-blobs', 1]]);
     } finally {
       await client.end();
     }
@@ -40,7 +40,7 @@ describe.skipIf(!url)('PostgreSQL migrations', () => {
     expect(await opened[3]?.metadata.getSetting('probe')).toBe('one');
   });
 
-  it('a schema beside an already migrated one is migrated too (Kysely looks only in its own schema)', async () => {
+  it('a schema beside an already migrated one is migrated too (bookkeeping is per schema)', async () => {
     const first = await schema();
     const second = await schema();
     opened.push(await openPostgresStores(createPool(url as string, () => undefined, { options: first.options, max: 2 })));
