@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { measure, warmUp } from './load.js';
 import type { LoadFigures, LoadRequest, LoadSettings } from './load.js';
 import { processCpuSeconds, readMemoryKiB, sampleMemory, startCpuWindow } from './proc.js';
+import { prepareScaleOut, scaleOutUrls } from './scale-out.js';
+import type { ScaleOut } from './scale-out.js';
 import { repoRoot, startBareServer, startSealbin } from './servers.js';
 import type { RunningServer } from './servers.js';
 import { diskWrite, download, upload } from './stream.js';
@@ -43,6 +45,8 @@ interface ScenarioFigures extends LoadFigures {
   readonly foreignCores: number | null;
   /** the target server's CPU time per answered request, in µs: its cost, much less sensitive to a busy machine than req/s */
   readonly serverCpuMicrosPerRequest: number;
+  /** PostgreSQL + Redis runs: CPU per request of the database backends serving this server (and Redis), in µs */
+  readonly backendCpuMicrosPerRequest?: number;
 }
 
 /** Fails the run if a server under test is gone: its figures would be connection errors, not speed. */
@@ -53,19 +57,30 @@ function assertAlive(servers: readonly RunningServer[]): void {
   }
 }
 
-async function scenario(label: string, request: LoadRequest, load: LoadSettings, target: RunningServer, servers: readonly RunningServer[]): Promise<ScenarioFigures> {
+async function scenario(label: string, request: LoadRequest, load: LoadSettings, target: RunningServer, servers: readonly RunningServer[], backends?: ScaleOut): Promise<ScenarioFigures> {
   process.stdout.write(`  ${label} ... `);
   await warmUp(request, load);
-  const window = startCpuWindow([process.pid, ...servers.map((server) => server.pid)], cores);
+  // The PostgreSQL backends serving this server (its pool, warm after the warm-up) and Redis work for
+  // it: their CPU is part of a request's cost, and must not be counted as other processes' noise.
+  const backendPids = backends === undefined ? [] : await backends.pids();
+  const window = startCpuWindow([process.pid, ...servers.map((server) => server.pid), ...backendPids], cores);
   const cpuStart = processCpuSeconds(target.pid);
+  const backendStart = backendPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const figures = await measure(request, load);
   const serverCpuSeconds = processCpuSeconds(target.pid) - cpuStart;
+  const backendCpuSeconds = backendPids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0) - backendStart;
   const cpu = window.stop();
   assertAlive(servers);
   const { non2xx, errors, timeouts } = figures.failures;
   const failed = non2xx + errors + timeouts > 0 ? ` (FAILURES: ${non2xx} non-2xx, ${errors} errors, ${timeouts} timeouts)` : '';
   console.log(`${Math.round(figures.requestsPerSecond)} req/s${failed}`);
-  return { ...figures, foreignCores: cpu === undefined ? null : cpu.foreignCores, serverCpuMicrosPerRequest: (serverCpuSeconds * 1e6) / Math.max(1, figures.totalRequests) };
+  const perRequest = (seconds: number) => (seconds * 1e6) / Math.max(1, figures.totalRequests);
+  return {
+    ...figures,
+    foreignCores: cpu === undefined ? null : cpu.foreignCores,
+    serverCpuMicrosPerRequest: perRequest(serverCpuSeconds),
+    ...(backends === undefined ? {} : { backendCpuMicrosPerRequest: perRequest(backendCpuSeconds) }),
+  };
 }
 
 async function createPaste(origin: string): Promise<string> {
@@ -79,29 +94,66 @@ async function createPaste(origin: string): Promise<string> {
   return id;
 }
 
+/** The PostgreSQL + Redis scenarios' results, or why they did not run. */
+type ScaleOutFigures =
+  | { readonly skipped: string }
+  | {
+      readonly get: ScenarioFigures;
+      readonly post: ScenarioFigures;
+      readonly peakRssKiB: number | null;
+      readonly setup: Readonly<Record<string, string>>;
+      readonly ratios: { readonly read: number; readonly create: number };
+    };
+
 async function throughput(root: string) {
   const load: LoadSettings = { connections: settings.connections, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds };
   const servers: RunningServer[] = [];
+  const urls = scaleOutUrls();
+  let backends: ScaleOut | undefined;
   try {
     const bare = await startBareServer(root);
     servers.push(bare);
     const sealbin = await startSealbin({ dataDir: join(root, 'data-load'), logFile: join(root, 'sealbin-load.log'), maxSizeBytes: 100 * MiB, logLevel: settings.logLevel });
     servers.push(sealbin);
+    // The same server on PostgreSQL + Redis (fresh schema and key prefix), when both are configured.
+    let scaled: RunningServer | undefined;
+    if ('databaseUrl' in urls) {
+      backends = await prepareScaleOut(urls.databaseUrl, urls.redisUrl);
+      scaled = await startSealbin({ name: 'sealbin (PostgreSQL + Redis)', dataDir: join(root, 'data-scaled'), logFile: join(root, 'sealbin-scaled.log'), maxSizeBytes: 100 * MiB, logLevel: settings.logLevel, env: backends.env });
+      servers.push(scaled);
+    } else {
+      console.log(`  (PostgreSQL + Redis scenarios skipped: ${urls.skip})`);
+    }
     const id = await createPaste(sealbin.origin);
+    const scaledId = scaled === undefined ? undefined : await createPaste(scaled.origin);
     const post = { method: 'POST' as const, body: ONE_KIB, headers: { 'content-type': 'text/plain' } };
-    // Interleaved pairs, so each ratio compares runs close together in time on a possibly busy machine.
+    // Interleaved, so each ratio compares runs close together in time on a possibly busy machine.
     const bareGet = await scenario('baseline GET 1 KiB', { url: `${bare.origin}/`, method: 'GET' }, load, bare, servers);
     const sealbinGet = await scenario('sealbin GET /{id}/raw 1 KiB', { url: `${sealbin.origin}/${id}/raw`, method: 'GET' }, load, sealbin, servers);
+    const scaledGet = scaled === undefined ? undefined : await scenario('sealbin GET /{id}/raw 1 KiB (PostgreSQL + Redis)', { url: `${scaled.origin}/${scaledId}/raw`, method: 'GET' }, load, scaled, servers, backends);
     const barePost = await scenario('baseline POST 1 KiB', { url: `${bare.origin}/`, ...post }, load, bare, servers);
     const sealbinPost = await scenario('sealbin POST / 1 KiB (durable)', { url: `${sealbin.origin}/`, ...post }, load, sealbin, servers);
+    const scaledPost = scaled === undefined ? undefined : await scenario('sealbin POST / 1 KiB (durable, PostgreSQL + Redis)', { url: `${scaled.origin}/`, ...post }, load, scaled, servers, backends);
     const memory = readMemoryKiB(sealbin.pid);
+    const scaleOut: ScaleOutFigures =
+      scaled === undefined || scaledGet === undefined || scaledPost === undefined || backends === undefined
+        ? { skipped: 'skip' in urls ? urls.skip : 'not run' }
+        : {
+            get: scaledGet,
+            post: scaledPost,
+            peakRssKiB: readMemoryKiB(scaled.pid)?.hwm ?? null,
+            setup: backends.setup,
+            ratios: { read: scaledGet.requestsPerSecond / bareGet.requestsPerSecond, create: scaledPost.requestsPerSecond / barePost.requestsPerSecond },
+          };
     return {
       baseline: { get: bareGet, post: barePost },
       sealbin: { get: sealbinGet, post: sealbinPost, peakRssKiB: memory?.hwm ?? null },
+      scaleOut,
       ratios: { read: sealbinGet.requestsPerSecond / bareGet.requestsPerSecond, create: sealbinPost.requestsPerSecond / barePost.requestsPerSecond },
     };
   } finally {
     for (const server of servers.reverse()) await server.stop();
+    await backends?.dispose();
   }
 }
 
@@ -231,6 +283,12 @@ async function main(): Promise<void> {
     { name: 'durable create 1 KiB vs bare POST', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.ratios.create)}${createClean ? '' : ' (with failures)'}`, met: createClean && tp.ratios.create >= TARGETS.create },
     { name: `upload ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.upload), met: st.ratios.upload >= TARGETS.transfer },
     { name: `download ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.download), met: st.ratios.download >= TARGETS.transfer },
+    ...('skipped' in tp.scaleOut
+      ? []
+      : [
+          { name: 'read 1 KiB vs bare GET (PostgreSQL + Redis)', target: `≥ ${pct(TARGETS.read)}`, value: `${pct(tp.scaleOut.ratios.read)}${clean(tp.baseline.get, tp.scaleOut.get) ? '' : ' (with failures)'}`, met: clean(tp.baseline.get, tp.scaleOut.get) && tp.scaleOut.ratios.read >= TARGETS.read },
+          { name: 'durable create 1 KiB vs bare POST (PostgreSQL + Redis)', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.scaleOut.ratios.create)}${clean(tp.baseline.post, tp.scaleOut.post) ? '' : ' (with failures)'}`, met: clean(tp.baseline.post, tp.scaleOut.post) && tp.scaleOut.ratios.create >= TARGETS.create },
+        ]),
     {
       name: `server peak RSS, ${settings.streamMiB} MiB transfer`,
       target: `< ${TARGETS.rssMiB} MiB`,
@@ -245,19 +303,24 @@ async function main(): Promise<void> {
     figures.latencyP50Ms.toFixed(2),
     figures.latencyP99Ms.toFixed(2),
     figures.serverCpuMicrosPerRequest.toFixed(0),
+    figures.backendCpuMicrosPerRequest === undefined ? '' : figures.backendCpuMicrosPerRequest.toFixed(0),
     String(failures(figures)),
     noise(figures.foreignCores),
   ];
   console.log('\nThroughput');
   console.log(
     table([
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'failures', 'other load (cores)'],
+      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'PostgreSQL + Redis CPU µs/req', 'failures', 'other load (cores)'],
       row('bare node:http GET 1 KiB', tp.baseline.get),
       row('sealbin GET /{id}/raw 1 KiB', tp.sealbin.get),
+      ...('skipped' in tp.scaleOut ? [] : [row('  same, PostgreSQL + Redis', tp.scaleOut.get)]),
       row('bare node:http POST 1 KiB', tp.baseline.post),
       row('sealbin POST / 1 KiB (durable)', tp.sealbin.post),
+      ...('skipped' in tp.scaleOut ? [] : [row('  same, PostgreSQL + Redis', tp.scaleOut.post)]),
     ]),
   );
+  if ('skipped' in tp.scaleOut) console.log(`PostgreSQL + Redis: skipped (${tp.scaleOut.skipped})`);
+  else console.log(`PostgreSQL + Redis setup: ${Object.entries(tp.scaleOut.setup).map(([name, value]) => `${name}=${value}`).join(', ')}`);
   const mib = (kib: number | null) => (kib === null ? 'n/a' : (kib / 1024).toFixed(0));
   console.log('\nStreaming');
   console.log(

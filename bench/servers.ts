@@ -86,6 +86,10 @@ export interface SealbinOptions {
   readonly logFile: string;
   readonly maxSizeBytes: number;
   readonly logLevel: string;
+  /** Shown in failure messages (default "sealbin"). */
+  readonly name?: string;
+  /** More SEALBIN_* settings, e.g. the PostgreSQL and Redis URLs of the scale-out scenarios. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -112,6 +116,7 @@ export function startSealbin(options: SealbinOptions): Promise<RunningServer> {
     SEALBIN_RATE_HEALTH: 'off',
     SEALBIN_BRUTE_MAX: '0',
     SEALBIN_DEDUP_MAX: '0',
+    ...options.env,
   });
-  return start('sealbin', [entry], env, options.logFile);
+  return start(options.name ?? 'sealbin', [entry], env, options.logFile);
 }

@@ -108,8 +108,17 @@ const serviceUrl = (protocols: readonly string[], example: string) =>
     }
   }, `must be a URL such as ${example}`);
 
-const databaseUrl = serviceUrl(['postgres:', 'postgresql:'], 'postgres://user@db.example.org:5432/sealbin');
 const redisUrl = serviceUrl(['redis:', 'rediss:'], 'redis://:password@redis.example.org:6379/0');
+
+/** A PostgreSQL URL. The message never quotes the value: it carries the database password. */
+const databaseUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL with a host (e.g. postgres://sealbin:PASSWORD@db:5432/sealbin)');
 
 /** The schema of the environment: name (without SEALBIN_) -> parser with its default. */
 const schema = z.object({
@@ -161,6 +170,7 @@ const schema = z.object({
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
   // Scale
   DATABASE_URL: databaseUrl.optional(),
+  BLOB_DIR: z.string().min(1).optional(),
   REDIS_URL: redisUrl.optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -').default('sealbin:'),
   SINGLE_INSTANCE: bool.default(false),
@@ -217,8 +227,10 @@ export interface Config {
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
   readonly metricsAllow: readonly string[];
-  /** PostgreSQL for metadata (several instances); undefined = SQLite in the data dir. */
+  /** PostgreSQL for metadata (and blobs unless blobDir); undefined = SQLite in the data dir. Holds a password: never log it. */
   readonly databaseUrl: string | undefined;
+  /** A (shared) directory for blobs; undefined = DATA_DIR/blobs with SQLite, rows in PostgreSQL with databaseUrl. */
+  readonly blobDir: string | undefined;
   /** Redis for the shared counters; undefined = in memory, one process only. */
   readonly redisUrl: string | undefined;
   /** Every Redis key starts with this, so one Redis can serve several deployments. */
@@ -336,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     auditLog: parsed.AUDIT_LOG,
     metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
     databaseUrl: parsed.DATABASE_URL,
+    blobDir: parsed.BLOB_DIR,
     redisUrl: parsed.REDIS_URL,
     redisPrefix: parsed.REDIS_PREFIX,
     singleInstance: parsed.SINGLE_INSTANCE,

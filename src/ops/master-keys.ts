@@ -36,10 +36,13 @@ export async function loadMasterKeys(config: Config, dataDir: string, logger: Lo
       // be left behind by the refusal that follows, where an operator (or a restore script) might
       // later take it for the real one, and a new database beside old blobs would shred them as orphans.
       sealed = await sealedStateIn(dataDir);
-      const loaded = await loadOrCreateMasterKey(path, sealed === null);
+      // With a shared database every instance must use the same key: one made up here would differ
+      // from the others' (and from the one the data was written with).
+      const loaded = await loadOrCreateMasterKey(path, sealed === null && !config.databaseUrl);
       if (loaded.created) logger.warn({ path }, 'created a new master key file; back it up: without it no stored item can be read');
       master = loaded.key;
     } catch (error) {
+      if (error instanceof MissingKeyError && config.databaseUrl) throw new KeyError(`SEALBIN_DATABASE_URL is set: give every instance the same master key (SEALBIN_MASTER_KEY, or the key file mounted at ${path}); no key file is created for a shared database`);
       if (error instanceof MissingKeyError) throw new KeyError(`${path} is missing but ${join(dataDir, sealed ?? '')} holds data written with a master key: restore the key file (mode 0600) or set SEALBIN_MASTER_KEY; no new key was created`);
       throw new KeyError((error as Error).message);
     }
@@ -53,25 +56,21 @@ export async function loadMasterKeys(config: Config, dataDir: string, logger: Lo
  * pending (`rotate-master-key` finishes it).
  */
 export async function openKeyring(keys: MasterKeys, metadata: MetadataStore, logger: Logger): Promise<Keyring> {
-  const check = await metadata.getSetting(CHECK_SETTING);
-  if (check === null) {
-    await metadata.setSetting(CHECK_SETTING, keys.current.check);
-  } else if (check !== keys.current.check) {
+  // Created if absent, atomically: instances starting together on an empty database agree on one value.
+  const check = await metadata.setSettingIfAbsent(CHECK_SETTING, keys.current.check);
+  if (check !== keys.current.check) {
     if (keys.previous && check === keys.previous.check) logger.warn('master key rotation pending: data is still wrapped by SEALBIN_MASTER_KEY_PREVIOUS; run `rotate-master-key`');
     else throw new KeyError('the master key does not match the one this data directory was written with');
   }
   const wrapKeys = [keys.current.wrapKey, ...(keys.previous ? [keys.previous.wrapKey] : [])];
-  const sealed = await metadata.getSetting(ROOT_SETTING);
+  // Get-then-set would let two instances starting on an empty database each store their own root
+  // secret and derive different diceware and PoW keys: one wins the insert, all read the winner's.
+  const sealed = await metadata.setSettingIfAbsent(ROOT_SETTING, sealSecret(keys.current.wrapKey, randomBytes(32), ROOT_SECRET_LABEL).toString('base64'));
   let root: Buffer;
-  if (sealed === null) {
-    root = randomBytes(32);
-    await metadata.setSetting(ROOT_SETTING, sealSecret(keys.current.wrapKey, root, ROOT_SECRET_LABEL).toString('base64'));
-  } else {
-    try {
-      root = openSecretAny(wrapKeys, Buffer.from(sealed, 'base64'), ROOT_SECRET_LABEL);
-    } catch {
-      throw new KeyError('the stored root secret does not open with the master key');
-    }
+  try {
+    root = openSecretAny(wrapKeys, Buffer.from(sealed, 'base64'), ROOT_SECRET_LABEL);
+  } catch {
+    throw new KeyError('the stored root secret does not open with the master key');
   }
   return serverKeyring(keys.current, keys.previous, root);
 }

@@ -13,7 +13,8 @@ import { SqlPkiStore } from './sql-pki-store.js';
 import { SqlShortLinkStore } from './sql-short-link-store.js';
 
 /**
- * Brings the schema up to date (safe from several instances: migrations are locked) and builds the stores.
+ * Brings the schema up to date with Kysely's migrator and builds the stores (SQLite: one file, one
+ * process at a time; PostgreSQL runs its own locked migration first and calls buildSqlStores).
  * @example const { metadata, pki } = await openSqlStores(new Kysely<Database>({ dialect }), 'sqlite')
  */
 export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): Promise<MetadataStores> {
@@ -23,5 +24,10 @@ export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): 
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
-  return { metadata: new SqlItemStore(db), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db) };
+  return buildSqlStores(db, dialect);
+}
+
+/** One store per port over an already migrated database. */
+export function buildSqlStores(db: Kysely<Database>, dialect: SqlDialect): MetadataStores {
+  return { metadata: new SqlItemStore(db, dialect), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db) };
 }
