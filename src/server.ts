@@ -22,6 +22,9 @@ import type { MasterKeys } from './ops/master-keys.js';
 import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
 import { FsBlobStore } from './storage/fs/fs-blob-store.js';
 import { AuditFile } from './storage/fs/audit-file.js';
+import { AuditTrail } from './storage/audit-trail.js';
+import { CA_POLL_MS, watchForCa } from './ops/ca-watch.js';
+import type { CaWatch } from './ops/ca-watch.js';
 import { PkiService, pkiLibraries } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
@@ -114,7 +117,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
-  const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
+  const auditFile = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
+  const audit = new AuditTrail(auditFile, stores.audit, clock);
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
   const pki = new PkiService({ store: stores.pki, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
@@ -127,22 +131,29 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
+  let caWatch: CaWatch | null = null;
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
-    pki.onCaCreated = async () => {
+    const refreshTls = async () => {
       (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+      logger.info('TLS now advertises the built-in CA to clients');
     };
+    // A CA created here, or seen in a request's certificate check, is advertised at once; one created
+    // by another instance sharing the database is found by the poll (src/ops/ca-watch.ts).
+    pki.onCaAvailable = () => refreshTls().catch((error: unknown) => logger.error({ err: error }, 'refreshing the TLS client CA list failed'));
+    if (!(await pki.caExists())) caWatch = watchForCa(() => pki.caExists(), refreshTls, CA_POLL_MS, (error) => logger.error({ err: error }, 'looking for a CA made by another instance failed'));
   }
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
   return {
     app,
     close: async () => {
+      caWatch?.stop();
       await app.close();
       await cleanup.stop();
       await tally.close();
       await metadata.close();
       await counters.close();
-      await audit.close();
+      await auditFile.close();
     },
   };
 }

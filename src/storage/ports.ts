@@ -249,6 +249,23 @@ export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
 }
 
+/** A PKI event as the database keeps it: the event plus the Unix second it happened. */
+export interface AuditRecord extends AuditEvent {
+  time: number;
+}
+
+/**
+ * The PKI audit trail in the shared database, so that N instances keep one trail (the audit file
+ * stays per instance). Append-only: nothing edits or deletes an event.
+ * @example await audit.appendAudit({ event: 'revoked', serial: '0a', actor: 'loopback', request_id: 'r1', time: 1700000000 })
+ */
+export interface AuditStore {
+  /** Stores one event durably; events keep the order of their appends. */
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** Events in append order, after position `after` (0 = from the start), at most `limit`; `seq` is the position to continue from. */
+  listAudit(after: number, limit: number): Promise<(AuditRecord & { seq: number })[]>;
+}
+
 /** A short link. */
 export interface ShortLinkRecord {
   /** 8 base62 characters. */
@@ -284,6 +301,7 @@ export interface MetadataStores {
   links: ShortLinkStore;
   keys: KeyRotationStore;
   fields: FieldSealingStore;
+  audit: AuditStore;
 }
 
 /** A metadata column sealed at rest (src/crypto/field-seal.ts). */

@@ -94,6 +94,23 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await sql`insert into settings (name, value) values (${SEALING_SETTING}, 'pending')`.execute(db);
       },
     },
+    // The PKI audit trail shared by every instance (the audit file is per instance). No key material.
+    '005-pki-audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('pki_audit')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('time', bigint, (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('serial', 'text')
+          .addColumn('fingerprint', 'text')
+          .addColumn('common_name', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .execute();
+      },
+    },
   };
 }
 

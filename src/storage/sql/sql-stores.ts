@@ -6,6 +6,7 @@ import type { MetadataStores } from '../ports.js';
 import { migrationProvider } from './migrations.js';
 import type { SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
+import { SqlAuditStore } from './sql-audit-store.js';
 import { SqlFieldSealingStore } from './sql-field-sealing-store.js';
 import { SqlItemStore } from './sql-item-store.js';
 import { SqlKeyRotationStore } from './sql-key-rotation-store.js';
@@ -23,5 +24,5 @@ export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): 
     await db.destroy();
     throw error instanceof Error ? error : new Error(String(error));
   }
-  return { metadata: new SqlItemStore(db), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db) };
+  return { metadata: new SqlItemStore(db), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db), audit: new SqlAuditStore(db) };
 }

@@ -1,0 +1,95 @@
+// pki-across-instances (black box): two server processes on one shared store answer PKI questions as
+// one server. A CA created through A is advertised in B's TLS handshake (B finds it by polling the
+// store, src/ops/ca-watch.ts), certificates it issues work on B, a revocation made on A is refused by
+// B on the very next request of a kept-alive connection, and both instances write their PKI events to
+// the shared audit table (no key material in it).
+// The shared store here is the SQLite database of one data dir (two processes, WAL); the PostgreSQL
+// run of the same questions is in multi-instance.test.ts.
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../../helpers/server.js';
+import type { RunningServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
+import { Client, acceptableClientCas, createCa, expectErr, expectStatus, fingerprintOf, makeCsr, opensslRun, register, startIdentityServer } from '../identity/support.js';
+import type { IdentityServer } from '../identity/support.js';
+
+const hasOpenssl = opensslRun(['version']).code === 0;
+
+let a: IdentityServer;
+let b: RunningServer;
+const clients: Client[] = [];
+
+function clientOf(url: string, cert?: { cert: string; key: string }): Client {
+  const client = new Client(url, { ca: a.serverCa as string, ...(cert ? { cert } : {}) });
+  clients.push(client);
+  return client;
+}
+
+describe.skipIf(!hasOpenssl)('pki-across-instances (skipped without the openssl CLI)', () => {
+  beforeAll(async () => {
+    a = await startIdentityServer({ env: { SEALBIN_REGISTER_DIFFICULTY: '0' } });
+    // B: the same configuration, the same data dir (so the same database and master key file).
+    b = await startServer({
+      dataDir: a.server.dataDir,
+      env: {
+        SEALBIN_REGISTER_DIFFICULTY: '0',
+        SEALBIN_TRUSTED_CA_FILE: a.trustedCa.certPath,
+        SEALBIN_ADMINS: fingerprintOf(a.externalAdmin.cert),
+        SEALBIN_TLS_CERT: a.serverCaPath as string,
+        SEALBIN_TLS_KEY: a.work.path('server.key'),
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    // B first, and without removing the data dir A still uses.
+    if (b) expect(await b.stop()).toBe(0);
+    await a?.dispose();
+  });
+
+  it('a CA created on A is advertised by B within the poll interval, without a restart of B', async () => {
+    const before = acceptableClientCas(b.url, a.serverCaPath as string);
+    expect(before.some((name) => name.includes('Partner Org CA'))).toBe(true);
+    expect(before.some((name) => name.includes('Multi Test CA'))).toBe(false);
+    await createCa(a.client(), 'Multi Test CA');
+    // CA_POLL_MS is 5 s; a loaded machine gets 6 times that.
+    await waitFor(() => acceptableClientCas(b.url, a.serverCaPath as string).some((name) => name.includes('Multi Test CA')), "B's handshake naming the CA made on A", { timeoutMs: 30_000, intervalMs: 500 });
+    await b.waitForLog((line) => line.msg === 'TLS now advertises the built-in CA to clients', 'B logging the refreshed CA list');
+  });
+
+  it('a certificate registered on A works on B, and its revocation on A is refused by B on the next request', async () => {
+    const csr = makeCsr(a.work, 'erin', '/CN=erin');
+    const issued = await register(a.client(), { common_name: 'erin', csr: csr.csr });
+    const erinOnB = clientOf(b.url, { cert: issued.certificate, key: csr.key });
+    const listed = await erinOnB.get('/pastes');
+    expectStatus(listed, 200);
+    const created = await erinOnB.paste('made on B by a certificate from A');
+    expectStatus(created, 201);
+    expect(created.json<{ owner: string }>().owner).toBe(fingerprintOf(issued.certificate));
+
+    expectStatus(await a.as(a.externalAdmin).post(`/pki/revoke/${issued.serial}`), 200);
+    const after = await erinOnB.get('/pastes');
+    expect(after.reusedSocket, 'the same kept-alive connection').toBe(true);
+    expectErr(after, 401, 'CERT_REVOKED');
+    expectErr(await clientOf(b.url, { cert: issued.certificate, key: csr.key }).get('/pastes'), 401, 'CERT_REVOKED');
+  });
+
+  it('PKI events from both instances land in the shared audit table, in order, without key material', async () => {
+    const issuedOnB = await clientOf(b.url, a.externalAdmin).post('/pki/issue', { common_name: 'made-on-b', days: 2 });
+    expectStatus(issuedOnB, 201);
+    const serialOnB = issuedOnB.json<{ serial: string }>().serial;
+    const db = new BetterSqlite3(join(a.server.dataDir, 'sealbin.db'), { readonly: true });
+    try {
+      const rows = db.prepare('select * from pki_audit order by seq').all() as Record<string, unknown>[];
+      expect(rows.map((row) => row['event'])).toEqual(['ca_created', 'registered', 'revoked', 'issued']);
+      expect(rows[0]).toMatchObject({ actor: 'loopback', common_name: 'Multi Test CA' });
+      expect(rows[2]).toMatchObject({ actor: fingerprintOf(a.externalAdmin.cert) });
+      expect(rows[3]).toMatchObject({ serial: serialOnB, common_name: 'made-on-b' });
+      for (const row of rows) expect(typeof row['request_id']).toBe('string');
+      expect(JSON.stringify(rows)).not.toMatch(/PRIVATE KEY|pkcs12|BEGIN/i);
+    } finally {
+      db.close();
+    }
+  });
+});
