@@ -1,10 +1,8 @@
 // The adapters every conformance suite runs against, and the loop that runs a suite over them.
-// TEST_ADAPTERS=sqlite,fs,memory narrows the lists. A networked backend joins by adding an entry
-// whose `unavailable` names the missing variable, so a newcomer's run skips it with that reason
-// while CI, which sets it, runs it:
-//   postgres (issue 13): unavailable: async () => process.env['TEST_DATABASE_URL'] ? null : 'TEST_DATABASE_URL is not set'
-//   redis:               unavailable: async () => process.env['TEST_REDIS_URL'] ? null : 'TEST_REDIS_URL is not set'
-// Each test gets a fresh store: networked adapters open a fresh schema / key prefix per open().
+// TEST_ADAPTERS=sqlite,postgres,fs,memory narrows the lists. A networked backend's `unavailable`
+// names the missing variable (TEST_DATABASE_URL, TEST_REDIS_URL), so a newcomer's run skips it with
+// that reason while CI, which sets it, runs it. Each test gets a fresh store: networked adapters
+// open a fresh schema / key prefix per open().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +11,8 @@ import type { BlobStore, CounterStore, MetadataStores } from '../../src/storage/
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { MemoryCounterStore } from '../../src/storage/memory/memory-counter-store.js';
 import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
+import { createPool, openPostgresStores } from '../../src/storage/postgres/postgres-stores.js';
+import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../helpers/postgres.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 
@@ -54,6 +54,21 @@ export const metadataAdapters: AdapterFactory<MetadataStores>[] = [
         dispose: async () => {
           await store.metadata.close();
           remove();
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    unavailable: async () => (testDatabaseUrl() ? null : NO_DATABASE),
+    open: async () => {
+      const schema = await createTestSchema(testDatabaseUrl() as string);
+      const store = await openPostgresStores(createPool(testDatabaseUrl() as string, (error) => console.error(error), { options: schema.options, max: 4 }));
+      return {
+        store,
+        dispose: async () => {
+          await store.metadata.close();
+          await schema.drop();
         },
       };
     },

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../ports.js';
+import type { SqlDialect } from './migrations.js';
 import type { Database, ItemsTable } from './schema.js';
 
 function toRecord(row: Selectable<ItemsTable>): ItemRecord {
@@ -31,7 +32,10 @@ function toRecord(row: Selectable<ItemsTable>): ItemRecord {
  * the same database (see sql-stores.ts): `close()` closes it for all of them.
  */
 export class SqlItemStore implements MetadataStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialect = 'sqlite',
+  ) {}
 
   private pendingInserts: { item: ItemRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
 
