@@ -98,6 +98,19 @@ const entropy = z
   .transform(Number)
   .pipe(z.number().min(0).max(8));
 
+const serviceUrl = (protocols: readonly string[], example: string) =>
+  z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return protocols.includes(url.protocol) && url.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, `must be a URL such as ${example}`);
+
+const databaseUrl = serviceUrl(['postgres:', 'postgresql:'], 'postgres://user@db.example.org:5432/sealbin');
+const redisUrl = serviceUrl(['redis:', 'rediss:'], 'redis://:password@redis.example.org:6379/0');
+
 /** The schema of the environment: name (without SEALBIN_) -> parser with its default. */
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -144,6 +157,11 @@ const schema = z.object({
   AUDIT_LOG: z.string().min(1).optional(),
   // Operations
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
+  // Scale
+  DATABASE_URL: databaseUrl.optional(),
+  REDIS_URL: redisUrl.optional(),
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -').default('sealbin:'),
+  SINGLE_INSTANCE: bool.default(false),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -193,6 +211,14 @@ export interface Config {
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
   readonly metricsAllow: readonly string[];
+  /** PostgreSQL for metadata (several instances); undefined = SQLite in the data dir. */
+  readonly databaseUrl: string | undefined;
+  /** Redis for the shared counters; undefined = in memory, one process only. */
+  readonly redisUrl: string | undefined;
+  /** Every Redis key starts with this, so one Redis can serve several deployments. */
+  readonly redisPrefix: string;
+  /** The operator's word that only one instance runs (PostgreSQL without Redis). */
+  readonly singleInstance: boolean;
 }
 
 export class ConfigError extends Error {
@@ -254,6 +280,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if ((parsed.TLS_CERT === undefined) !== (parsed.TLS_KEY === undefined)) {
     throw new ConfigError('SEALBIN_TLS_CERT and SEALBIN_TLS_KEY must be set together');
   }
+  // Per-instance limits: with a shared database but in-memory counters, N instances would silently
+  // multiply every rate limit by N and let each PoW token be spent once per instance.
+  if (parsed.DATABASE_URL !== undefined && parsed.REDIS_URL === undefined && !parsed.SINGLE_INSTANCE) {
+    throw new ConfigError('SEALBIN_DATABASE_URL needs SEALBIN_REDIS_URL for shared limits; set SEALBIN_SINGLE_INSTANCE=1 if only one instance runs');
+  }
   return Object.freeze({
     host: parsed.HOST,
     port: parsed.PORT,
@@ -295,5 +326,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     registerDifficulty: parsed.REGISTER_DIFFICULTY,
     auditLog: parsed.AUDIT_LOG,
     metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    redisPrefix: parsed.REDIS_PREFIX,
+    singleInstance: parsed.SINGLE_INSTANCE,
   });
 }

@@ -40,6 +40,7 @@ import { VERSION } from './version.js';
 import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
 import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
+import { openCounters } from './storage/open-counters.js';
 import type { CounterStore } from './storage/ports.js';
 
 export const CLEANUP_INTERVAL_MS = 60_000;
@@ -55,7 +56,7 @@ export class StartupError extends Error {
 
 export interface ServerOverrides {
   clock?: Clock;
-  /** A CounterStore other than the in-memory default (tests; the Redis adapter later). */
+  /** A CounterStore other than the configured one (tests). */
   counters?: CounterStore;
 }
 
@@ -113,8 +114,12 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
   const reader = new ContentReader(blobs, readKeys(keyring));
   const items = new ItemService({ metadata, blobs, keyring, clock, limits: config, detectMagic, measureEntropy: config.minEntropy > 0, tally, onRemoved: (id) => reader.forget(id) });
-  const counters = overrides.counters ?? new MemoryCounterStore(clock);
-  const abuse = buildAbuseControls(config, failClosed(counters, (error) => logger.error({ err: error }, 'counter backend failed')), keyring, clock);
+  // Redis key names are keyed by the root secret, which every instance sharing the database shares.
+  const counters = failClosed(overrides.counters ?? (await openCounters(config, clock, logger, keyring.digestKey)), (error) => logger.error({ err: error }, 'counter backend failed: limited endpoints answer 503 until it is back'), {
+    healthFallback: new MemoryCounterStore(clock),
+    onRecovery: () => logger.info('counter backend answers again'),
+  });
+  const abuse = buildAbuseControls(config, counters, keyring, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
   const auditFile = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);

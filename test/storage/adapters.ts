@@ -1,8 +1,8 @@
 // The adapters every conformance suite runs against, and the loop that runs a suite over them.
-// TEST_ADAPTERS=sqlite,postgres,fs,memory narrows the lists. A networked backend's `unavailable`
+// TEST_ADAPTERS=sqlite,postgres,fs,memory,redis narrows the lists. A networked backend's `unavailable`
 // names the missing variable (TEST_DATABASE_URL, TEST_REDIS_URL), so a newcomer's run skips it with
-// that reason while CI, which sets it, runs it. Each test gets a fresh store: networked adapters
-// open a fresh schema / key prefix per open().
+// that reason while CI, which sets it, runs it (redis: counter-store-redis-adapter.ts). Each test gets
+// a fresh store: networked adapters open a fresh schema / key prefix per open().
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
 import { createPool, openPostgresStores } from '../../src/storage/postgres/postgres-stores.js';
 import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../helpers/postgres.js';
 import { fakeClock } from '../helpers/fake-clock.js';
+import { redisCounterAdapter } from './counter-store-redis-adapter.js';
 import type { FakeClock } from '../helpers/fake-clock.js';
 
 export interface AdapterFactory<T> {
@@ -98,6 +99,7 @@ export const counterAdapters: AdapterFactory<CountersUnderTest>[] = [
       return { store: { counters, clock }, dispose: () => counters.close() };
     },
   },
+  redisCounterAdapter,
 ].filter((adapter) => selected(adapter.name));
 
 /**

@@ -61,7 +61,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
         request.log.warn({ check: name, err: error }, 'health check failed');
       }
     };
-    await Promise.all([probe('database', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping()), probe('counters', () => ctx.abuse.counters.ping())]);
+    await Promise.all([probe('database', () => ctx.metadata.ping()), probe('blobs', () => ctx.blobs.ping()), probe(config.redisUrl ? 'redis' : 'counters', () => ctx.abuse.counters.ping())]);
     // A read-only probe sees neither a full disk nor a lock held by another process: writes that hit
     // one mark it failed for a while (disk full: "disk"; locked: "database").
     checks['disk'] = 'ok';
