@@ -8,6 +8,7 @@ import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { issueServerCert, parseIssueServerCertArgs } from './ops/issue-server-cert.js';
 import { openServer, StartupError } from './server.js';
+import { migrate } from './ops/migrate.js';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
@@ -130,6 +131,13 @@ async function issueCert(args: string[]): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** `sealbin migrate`: the configured database's schema up to date, then exit. */
+async function migrateCommand(): Promise<void> {
+  const config = configOrFail();
+  const logger = createLogger(config.logLevel);
+  process.stdout.write(`${await migrate(config, logger)}\n`);
+}
+
 const command = process.argv[2];
 if (command === undefined) {
   main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
@@ -137,6 +145,8 @@ if (command === undefined) {
   rotate().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else if (command === 'issue-server-cert') {
   issueCert(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'migrate') {
+  migrateCommand().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else {
-  fail(`unknown command "${command}" (commands: rotate-master-key, issue-server-cert; no command starts the server)`);
+  fail(`unknown command "${command}" (commands: migrate, export-to, rotate-master-key, issue-server-cert; no command starts the server)`);
 }

@@ -95,7 +95,8 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
       },
     },
     // The PKI audit trail shared by every instance (the audit file is per instance). No key material.
-    '005-pki-audit': {
+    // (005 is PostgreSQL's blob tables.)
+    '006-pki-audit': {
       async up(db: Kysely<unknown>) {
         await db.schema
           .createTable('pki_audit')
