@@ -3,7 +3,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import type { MetadataStores, StoredRow } from '../../src/storage/ports.js';
 import { conformance, metadataAdapters } from './adapters.js';
-import { ca, cert, item, link } from './records.js';
+import { cert, item, link } from './records.js';
 
 conformance('RowCopyStore', metadataAdapters, (current) => {
   let stores: MetadataStores;
