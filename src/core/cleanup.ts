@@ -34,10 +34,13 @@ export async function sweepExpired(deps: CleanupDeps): Promise<number> {
   }
 }
 
-/** Blobs no row refers to (a crash between blob commit and row insert). Older-than checks are the store's job. */
+/** A blob younger than this may be one whose row another instance is about to insert. */
+export const ORPHAN_MIN_AGE_SECONDS = 3600;
+
+/** Blobs no row refers to (a crash between blob commit and row insert), old enough not to be in flight. */
 export async function sweepOrphans(deps: CleanupDeps): Promise<number> {
   let removed = 0;
-  for await (const blobId of deps.blobs.list()) {
+  for await (const blobId of deps.blobs.list((deps.clock.now() - ORPHAN_MIN_AGE_SECONDS) * 1000)) {
     if (!(await deps.metadata.hasBlob(blobId))) {
       await deps.blobs.remove(blobId);
       removed++;

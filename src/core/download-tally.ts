@@ -35,6 +35,8 @@ export class DownloadTally {
       try {
         await this.metadata.addDownloads(batch);
       } catch (error) {
+        // Kept for the next flush: a database that was briefly away must not lose a second of counts.
+        for (const [id, count] of batch) this.pending.set(id, (this.pending.get(id) ?? 0) + count);
         this.onError(error);
       }
     });

@@ -53,25 +53,21 @@ export async function loadMasterKeys(config: Config, dataDir: string, logger: Lo
  * pending (`rotate-master-key` finishes it).
  */
 export async function openKeyring(keys: MasterKeys, metadata: MetadataStore, logger: Logger): Promise<Keyring> {
-  const check = await metadata.getSetting(CHECK_SETTING);
-  if (check === null) {
-    await metadata.setSetting(CHECK_SETTING, keys.current.check);
-  } else if (check !== keys.current.check) {
+  // Created if absent, atomically: instances starting together on an empty database agree on one value.
+  const check = await metadata.setSettingIfAbsent(CHECK_SETTING, keys.current.check);
+  if (check !== keys.current.check) {
     if (keys.previous && check === keys.previous.check) logger.warn('master key rotation pending: data is still wrapped by SEALBIN_MASTER_KEY_PREVIOUS; run `rotate-master-key`');
     else throw new KeyError('the master key does not match the one this data directory was written with');
   }
   const wrapKeys = [keys.current.wrapKey, ...(keys.previous ? [keys.previous.wrapKey] : [])];
-  const sealed = await metadata.getSetting(ROOT_SETTING);
+  // Get-then-set would let two instances starting on an empty database each store their own root
+  // secret and derive different diceware and PoW keys: one wins the insert, all read the winner's.
+  const sealed = await metadata.setSettingIfAbsent(ROOT_SETTING, sealSecret(keys.current.wrapKey, randomBytes(32), ROOT_SECRET_LABEL).toString('base64'));
   let root: Buffer;
-  if (sealed === null) {
-    root = randomBytes(32);
-    await metadata.setSetting(ROOT_SETTING, sealSecret(keys.current.wrapKey, root, ROOT_SECRET_LABEL).toString('base64'));
-  } else {
-    try {
-      root = openSecretAny(wrapKeys, Buffer.from(sealed, 'base64'), ROOT_SECRET_LABEL);
-    } catch {
-      throw new KeyError('the stored root secret does not open with the master key');
-    }
+  try {
+    root = openSecretAny(wrapKeys, Buffer.from(sealed, 'base64'), ROOT_SECRET_LABEL);
+  } catch {
+    throw new KeyError('the stored root secret does not open with the master key');
   }
   return serverKeyring(keys.current, keys.previous, root);
 }

@@ -80,6 +80,12 @@ export interface MetadataStore {
   /** Small key/value settings (e.g. the master key check). */
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
+  /**
+   * Stores `value` unless the setting exists, atomically, and returns what is stored: the winner's
+   * value when several instances race to create it.
+   * @example const root = await store.setSettingIfAbsent('root_secret', mine) // mine, or the one stored first
+   */
+  setSettingIfAbsent(name: string, value: string): Promise<string>;
   /** Throws when the store is unusable. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -107,10 +113,10 @@ export interface BlobStore {
   read(blobId: string, range?: ByteRange): Promise<Readable>;
   /** Shreds (random overwrite, flush) and removes a blob; a missing blob is not an error. */
   remove(blobId: string): Promise<void>;
-  /** Every committed blob id (for the orphan sweep). */
-  list(): AsyncIterable<string>;
-  /** Removes leftovers of writes that never committed (crash mid-upload). Returns how many. */
-  sweepIncomplete(): Promise<number>;
+  /** Ids of committed blobs last written before `olderThanMs` (epoch ms), for the orphan sweep. */
+  list(olderThanMs: number): AsyncIterable<string>;
+  /** Removes leftovers of writes that never committed (crash mid-upload) started before `olderThanMs` (epoch ms). Returns how many. */
+  sweepIncomplete(olderThanMs: number): Promise<number>;
   ping(): Promise<void>;
 }
 

@@ -53,6 +53,10 @@ export class SealedDigestStore implements MetadataStore {
   setSetting(name: string, value: string): Promise<void> {
     return this.inner.setSetting(name, value);
   }
+
+  setSettingIfAbsent(name: string, value: string): Promise<string> {
+    return this.inner.setSettingIfAbsent(name, value);
+  }
   ping(): Promise<void> {
     return this.inner.ping();
   }

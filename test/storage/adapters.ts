@@ -12,6 +12,7 @@ import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
 import { MemoryCounterStore } from '../../src/storage/memory/memory-counter-store.js';
 import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
 import { createPool, openPostgresStores } from '../../src/storage/postgres/postgres-stores.js';
+import { PostgresBlobStore } from '../../src/storage/postgres/postgres-blob-store.js';
 import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../helpers/postgres.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { redisCounterAdapter } from './counter-store-redis-adapter.js';
@@ -85,6 +86,22 @@ export const blobAdapters: AdapterFactory<BlobStore>[] = [
       const store = new FsBlobStore(join(dir, 'blobs'), 1);
       await store.init();
       return { store, dispose: async () => remove() };
+    },
+  },
+  {
+    name: 'postgres',
+    unavailable: async () => (testDatabaseUrl() ? null : NO_DATABASE),
+    open: async () => {
+      const schema = await createTestSchema(testDatabaseUrl() as string);
+      const pool = createPool(testDatabaseUrl() as string, (error) => console.error(error), { options: schema.options, max: 4 });
+      const stores = await openPostgresStores(pool);
+      return {
+        store: new PostgresBlobStore(pool),
+        dispose: async () => {
+          await stores.metadata.close();
+          await schema.drop();
+        },
+      };
     },
   },
 ].filter((adapter) => selected(adapter.name));

@@ -88,6 +88,15 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect((await store.getLive(other.id, 1500))?.downloads).toBe(15);
   });
 
+  it('addDownloads: overlapping batches flushed at once in opposite orders all count (no deadlock)', async () => {
+    const items = Array.from({ length: 30 }, () => item());
+    for (const i of items) await store.insertItem(i);
+    const forward = new Map(items.map((i) => [i.id, 1]));
+    const backward = new Map([...items].reverse().map((i) => [i.id, 2]));
+    await Promise.all(Array.from({ length: 6 }, (_, n) => store.addDownloads(n % 2 === 0 ? forward : backward)));
+    for (const i of items) expect((await store.getLive(i.id, 1500))?.downloads).toBe(9);
+  });
+
   it('deleteItem: deletes once, whatever the state, and says where the content lived', async () => {
     const inBlob = item({ blobId: 'bb'.repeat(16), inline: null });
     const expired = item({ expiresAt: 1100 });
@@ -151,6 +160,9 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(ids(await store.listItems(query()))).toEqual([text.id, bobs.id, jpeg.id, anonymous.id, png.id]);
     expect(ids(await store.listItems(query({ owner: alice, typePattern: 'image/%' })))).toEqual([jpeg.id, png.id]);
     expect(ids(await store.listItems(query({ typePattern: 'image/png' })))).toEqual([bobs.id, png.id]);
+    // MIME types are case-insensitive (RFC 2045): the filter is too, on every database.
+    expect(ids(await store.listItems(query({ typePattern: 'IMAGE/PNG' })))).toEqual([bobs.id, png.id]);
+    expect(ids(await store.listItems(query({ owner: alice, typePattern: 'Image/%' })))).toEqual([jpeg.id, png.id]);
     expect(ids(await store.listItems(query({ after: 1100, before: 1300 })))).toEqual([bobs.id, jpeg.id, anonymous.id]);
     expect(ids(await store.listItems(query({ owner: alice, after: 1300 })))).toEqual([]);
   });
@@ -248,6 +260,15 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.getSetting('x')).toBe('two');
     expect(await store.getSetting('y')).toBe('ü'.repeat(2000));
     expect(await store.getSetting('X')).toBeNull();
+  });
+
+  it('setSettingIfAbsent: the first value stays; of racing creators all read back the one winner', async () => {
+    expect(await store.setSettingIfAbsent('root', 'first')).toBe('first');
+    expect(await store.setSettingIfAbsent('root', 'second')).toBe('first');
+    expect(await store.getSetting('root')).toBe('first');
+    const racers = await Promise.all(Array.from({ length: 12 }, (_, n) => store.setSettingIfAbsent('raced', `value-${n}`)));
+    expect(new Set(racers).size).toBe(1);
+    expect(await store.getSetting('raced')).toBe(racers[0]);
   });
 
   it('ping resolves on a usable store and rejects once it is closed', async () => {

@@ -72,6 +72,10 @@ export class SealedItemStore implements MetadataStore {
     return this.inner.setSetting(name, value);
   }
 
+  setSettingIfAbsent(name: string, value: string): Promise<string> {
+    return this.inner.setSettingIfAbsent(name, value);
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -1,4 +1,4 @@
-// Schema migrations, written once for both SQL dialects (the binary column type is the only difference).
+// Schema migrations, written once for both SQL dialects (column types differ; blob rows exist only on PostgreSQL).
 import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
@@ -94,6 +94,36 @@ function migrations(dialect: SqlDialect): Record<string, Migration> {
         await sql`insert into settings (name, value) values (${SEALING_SETTING}, 'pending')`.execute(db);
       },
     },
+    // PostgreSQL only: blobs as encrypted chunks in rows (src/storage/postgres/postgres-blob-store.ts),
+    // so instances share content without a shared filesystem. One `blobs` row per write; its chunks
+    // go with it (cascade). A committed blob id is unique; uncommitted writes are invisible.
+    ...(dialect === 'postgres'
+      ? {
+          '005-postgres-blobs': {
+            async up(db: Kysely<unknown>) {
+              await db.schema
+                .createTable('blobs')
+                .addColumn('write_id', 'text', (c) => c.primaryKey())
+                .addColumn('blob_id', 'text', (c) => c.notNull())
+                .addColumn('committed', 'boolean', (c) => c.notNull().defaultTo(false))
+                .addColumn('size', 'bigint')
+                .addColumn('started_at_ms', 'bigint', (c) => c.notNull())
+                .addColumn('written_at_ms', 'bigint')
+                .execute();
+              await sql`create unique index blobs_committed_id on blobs (blob_id) where committed`.execute(db);
+              await db.schema.createIndex('blobs_uncommitted_started').on('blobs').column('started_at_ms').where(sql.ref('committed'), '=', false).execute();
+              await db.schema
+                .createTable('blob_chunks')
+                .addColumn('write_id', 'text', (c) => c.notNull().references('blobs.write_id').onDelete('cascade'))
+                .addColumn('seq', 'integer', (c) => c.notNull())
+                .addColumn('start_at', 'bigint', (c) => c.notNull())
+                .addColumn('data', 'bytea', (c) => c.notNull())
+                .addPrimaryKeyConstraint('blob_chunks_pk', ['write_id', 'seq'])
+                .execute();
+            },
+          },
+        }
+      : {}),
     // The PKI audit trail shared by every instance (the audit file is per instance). No key material.
     // (005 is PostgreSQL's blob tables.)
     '006-pki-audit': {

@@ -138,15 +138,13 @@ export class SqlItemStore implements MetadataStore {
 
   async addDownloads(counts: ReadonlyMap<string, number>): Promise<void> {
     if (counts.size === 0) return;
-    await this.db.transaction().execute(async (tx) => {
-      for (const [id, count] of counts) {
-        await tx
-          .updateTable('items')
-          .set({ downloads: (eb) => eb('downloads', '+', count) })
-          .where('id', '=', id)
-          .execute();
-      }
-    });
+    // One statement, rows locked in id order: two instances flushing overlapping batches queue
+    // behind each other instead of deadlocking (each holding one row the other waits for).
+    const ids = [...counts.keys()].sort();
+    const rows = sql.join(ids.map((id) => sql`(${id}, cast(${counts.get(id) ?? 0} as integer))`));
+    const lockInOrder = this.dialect === 'postgres' ? sql`, locked as (select id from items where id in (select id from batch) order by id for update)` : sql``;
+    const target = this.dialect === 'postgres' ? sql`locked` : sql`batch`;
+    await sql`with batch(id, n) as (values ${rows})${lockInOrder} update items set downloads = downloads + (select n from batch where batch.id = items.id) where id in (select id from ${target})`.execute(this.db);
   }
 
   async deleteItem(id: string): Promise<RemovedItem | null> {
@@ -172,7 +170,9 @@ export class SqlItemStore implements MetadataStore {
   async listItems(query: ItemQuery): Promise<ItemRecord[]> {
     let select = this.live(query.now);
     if (query.owner !== null) select = select.where('owner', '=', query.owner);
-    if (query.typePattern !== null) select = select.where('mime_type', 'like', query.typePattern);
+    // MIME types are case-insensitive; LIKE is not on PostgreSQL (it is on SQLite, for ASCII): compare lowercased.
+    const pattern = query.typePattern;
+    if (pattern !== null) select = select.where((eb) => eb(eb.fn('lower', ['mime_type']), 'like', pattern.toLowerCase()));
     if (query.after !== null) select = select.where('created_at', '>', query.after);
     if (query.before !== null) select = select.where('created_at', '<', query.before);
     const cursor = query.cursor;
@@ -182,29 +182,26 @@ export class SqlItemStore implements MetadataStore {
   }
 
   async replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
-    // Compare-and-set on the old blob id: two racing PUTs on a database that does not serialise
-    // them (PostgreSQL at READ COMMITTED) would otherwise both report the same old blob, leaving
-    // one new blob unreferenced and never shredded. The loser re-reads and tries again.
-    for (;;) {
-      const old = await this.db
+    // Read and write in one transaction with the row locked (PostgreSQL: FOR UPDATE; SQLite: the
+    // write lock of the one writer): two racing PUTs, in one instance or many, each see the blob the
+    // other left, so every replaced blob is named exactly once and shredded, none left unreferenced.
+    return this.db.transaction().execute(async (tx) => {
+      let select = tx
         .selectFrom('items')
         .select('blob_id')
         .where('id', '=', id)
         .where('burned_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .executeTakeFirst();
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+      if (this.dialect === 'postgres') select = select.forUpdate();
+      const old = await select.executeTakeFirst();
       if (!old) return null;
-      const oldBlobId = old.blob_id;
-      const result = await this.db
+      await tx
         .updateTable('items')
         .set({ size: content.size, mime_type: content.mimeType, sha256: content.sha256, wrapped_key: content.wrappedKey, blob_id: content.blobId, inline_data: content.inline })
         .where('id', '=', id)
-        .where('burned_at', 'is', null)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .where((eb) => (oldBlobId === null ? eb('blob_id', 'is', null) : eb('blob_id', '=', oldBlobId)))
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) > 0) return { oldBlobId };
-    }
+        .execute();
+      return { oldBlobId: old.blob_id };
+    });
   }
 
   async updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
@@ -234,6 +231,19 @@ export class SqlItemStore implements MetadataStore {
       .values({ name, value })
       .onConflict((oc) => oc.column('name').doUpdateSet({ value }))
       .execute();
+  }
+
+  async setSettingIfAbsent(name: string, value: string): Promise<string> {
+    // Insert-if-absent, then read back: of instances racing on an empty database exactly one value
+    // is stored and every one of them gets that same value.
+    await this.db
+      .insertInto('settings')
+      .values({ name, value })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    const stored = await this.getSetting(name);
+    if (stored === null) throw new Error(`setting ${name} vanished right after it was created`);
+    return stored;
   }
 
   async ping(): Promise<void> {
