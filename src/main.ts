@@ -8,7 +8,6 @@ import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { issueServerCert, parseIssueServerCertArgs } from './ops/issue-server-cert.js';
 import { openServer, StartupError } from './server.js';
-import { migrate } from './ops/migrate.js';
 import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
@@ -135,7 +134,19 @@ async function issueCert(args: string[]): Promise<void> {
 async function migrateCommand(): Promise<void> {
   const config = configOrFail();
   const logger = createLogger(config.logLevel);
+  // Loaded only for the command: the server itself never needs these modules at start.
+  const { migrate } = await import('./ops/migrate.js');
   process.stdout.write(`${await migrate(config, logger)}\n`);
+}
+
+/** `sealbin export-to --database-url postgres://...`: copy the SQLite data dir into a new PostgreSQL database. */
+async function exportToCommand(args: string[]): Promise<void> {
+  process.umask(0o077);
+  const config = configOrFail();
+  const logger = createLogger(config.logLevel);
+  const { exportToDatabase } = await import('./ops/export-to-command.js');
+  const lines = await exportToDatabase(config, logger, args).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 const command = process.argv[2];
@@ -147,6 +158,8 @@ if (command === undefined) {
   issueCert(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else if (command === 'migrate') {
   migrateCommand().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'export-to') {
+  exportToCommand(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else {
   fail(`unknown command "${command}" (commands: migrate, export-to, rotate-master-key, issue-server-cert; no command starts the server)`);
 }
