@@ -101,7 +101,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     const fault = storageFault(error);
-    if (fault) storageFaults.record(fault);
+    // /health names the database for an unreachable one too (its live probe may already pass again).
+    if (fault) storageFaults.record(fault === 'unreachable' ? 'database' : fault);
     if (appError.status >= 500 && appError.code !== 'INTEGRITY_CHECK_FAILED') request.log.error({ err: error }, 'request failed');
     if (appError.code === 'INTEGRITY_CHECK_FAILED') {
       ctx.metrics.integrityFailures.inc();

@@ -98,6 +98,7 @@ const entropy = z
   .transform(Number)
   .pipe(z.number().min(0).max(8));
 
+// Connection URLs carry passwords: the messages never quote the value.
 const serviceUrl = (protocols: readonly string[], example: string) =>
   z.string().refine((value) => {
     try {
@@ -162,6 +163,7 @@ const schema = z.object({
   REDIS_URL: redisUrl.optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'must be 1-64 letters, digits or : . _ -').default('sealbin:'),
   SINGLE_INSTANCE: bool.default(false),
+  BLOB_DIR: z.string().min(1).optional(),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -211,8 +213,10 @@ export interface Config {
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
   readonly metricsAllow: readonly string[];
-  /** PostgreSQL for metadata (several instances); undefined = SQLite in the data dir. */
+  /** PostgreSQL for metadata (and blobs unless blobDir); undefined = SQLite in the data dir. Holds a password: never log it. */
   readonly databaseUrl: string | undefined;
+  /** A (shared) directory for blobs; undefined = DATA_DIR/blobs with SQLite, rows in PostgreSQL with databaseUrl. */
+  readonly blobDir: string | undefined;
   /** Redis for the shared counters; undefined = in memory, one process only. */
   readonly redisUrl: string | undefined;
   /** Every Redis key starts with this, so one Redis can serve several deployments. */
@@ -330,5 +334,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisUrl: parsed.REDIS_URL,
     redisPrefix: parsed.REDIS_PREFIX,
     singleInstance: parsed.SINGLE_INSTANCE,
+    blobDir: parsed.BLOB_DIR,
   });
 }

@@ -2,13 +2,12 @@
 import { ConfigError, loadConfig } from './config.js';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
-import { join } from 'node:path';
 import { prepareDataDir } from './data-dir.js';
 import { KeyError, loadMasterKeys } from './ops/master-keys.js';
 import { rotateMasterKey } from './ops/rotate-master-key.js';
 import { issueServerCert, parseIssueServerCertArgs } from './ops/issue-server-cert.js';
 import { openServer, StartupError } from './server.js';
-import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import { openStorage } from './storage/open-storage.js';
 
 /** Startup failures are one line on stderr and a non-zero exit, never a stack trace. */
 function fail(message: string): never {
@@ -86,7 +85,7 @@ async function rotate(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const dataDir = await prepareDataDir(config.dataDir).catch((error: Error) => fail(error.message));
   const keys = await loadMasterKeys(config, dataDir, logger).catch((error: Error) => fail(error.message));
-  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
+  const { stores } = await openStorage(config, dataDir, logger).catch((error: Error) => fail(error.message));
   try {
     const report = await rotateMasterKey(keys, stores, logger);
     logger.info(report, 'master key rotation finished');

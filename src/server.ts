@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { proxyTrustWarning } from './http/client-info.js';
 import type { Config } from './config.js';
-import { sweepExpired, sweepOrphans, scheduleCleanup } from './core/cleanup.js';
+import { ORPHAN_MIN_AGE_SECONDS, sweepExpired, sweepOrphans, scheduleCleanup } from './core/cleanup.js';
 import { systemClock } from './core/clock.js';
 import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
@@ -19,8 +19,7 @@ import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
 import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
 import type { MasterKeys } from './ops/master-keys.js';
-import { DATABASE_FILE, prepareDataDir } from './data-dir.js';
-import { FsBlobStore } from './storage/fs/fs-blob-store.js';
+import { prepareDataDir } from './data-dir.js';
 import { AuditFile } from './storage/fs/audit-file.js';
 import { AuditTrail } from './storage/audit-trail.js';
 import { CA_POLL_MS, watchForCa } from './ops/ca-watch.js';
@@ -30,7 +29,8 @@ import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import type { X509Certificate } from '@peculiar/x509';
-import { openSqliteStores } from './storage/sqlite/sqlite-stores.js';
+import { StorageOpenError, openStorage } from './storage/open-storage.js';
+import type { OpenedStorage } from './storage/open-storage.js';
 import { SealedDigestStore } from './storage/sealed-digest-store.js';
 import { sealLegacyDigests } from './ops/seal-legacy-digests.js';
 import { SealedItemStore } from './storage/sealed/sealed-item-store.js';
@@ -74,7 +74,15 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
-  const stores = await openSqliteStores(join(dataDir, DATABASE_FILE), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
+  let storage: OpenedStorage;
+  try {
+    storage = await openStorage(config, dataDir, logger);
+  } catch (error) {
+    if (error instanceof StorageOpenError) throw new StartupError(error.message);
+    throw error;
+  }
+  const { stores, blobs } = storage;
+  logger.info({ storage: storage.describe }, 'storage opened');
   let keyring: Keyring;
   try {
     keyring = await openKeyring(keys, stores.metadata, logger);
@@ -92,8 +100,6 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   // Two independent wrappers: content digests sealed under the digest key, names under the metadata key.
   const metadata = new SealedDigestStore(new SealedItemStore(stores.metadata, keyring.metadataKey), digests);
   const linkStore = new SealedShortLinkStore(stores.links, keyring.metadataKey);
-  const blobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
-  await blobs.init();
 
   const metrics = new Metrics();
   const cleanupDeps = {
@@ -107,8 +113,10 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
       metrics.cleanupRemoved.inc(removed);
     },
   };
-  // Before listening, nothing is in flight: temp files and unreferenced blobs are leftovers of a crash.
-  const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
+  // Before listening, nothing of ours is in flight: temp files and unreferenced blobs are leftovers of
+  // a crash. Shared storage may hold other instances' uploads in progress: only old leftovers go.
+  const incompleteCutoff = storage.shared ? Date.now() - ORPHAN_MIN_AGE_SECONDS * 1000 : Date.now() + 1000;
+  const swept = { incomplete: await blobs.sweepIncomplete(incompleteCutoff), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
   if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));

@@ -20,6 +20,7 @@ export function toAppError(error: unknown): AppError {
   const fault = storageFault(error);
   if (fault === 'disk') return new AppError('INSUFFICIENT_STORAGE', undefined, { retry_after: FAULT_RETRY_AFTER.disk });
   if (fault === 'database') return new AppError('DATABASE_BUSY', undefined, { retry_after: FAULT_RETRY_AFTER.database });
+  if (fault === 'unreachable') return new AppError('BACKEND_UNAVAILABLE', undefined, { retry_after: FAULT_RETRY_AFTER.unreachable });
   const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -6,12 +6,9 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { DATABASE_FILE } from '../data-dir.js';
-import { FsBlobStore } from '../storage/fs/fs-blob-store.js';
-import type { BlobStore } from '../storage/ports.js';
-import { PostgresBlobStore } from '../storage/postgres/postgres-blob-store.js';
-import { createPool, openPostgresStores } from '../storage/postgres/postgres-stores.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { OpenedStorage } from '../storage/open-storage.js';
 import { redactUrl } from '../storage/redact-url.js';
-import { openSqliteStores } from '../storage/sqlite/sqlite-stores.js';
 import { exportTo } from './export-to.js';
 
 const USAGE = 'usage: sealbin export-to --database-url postgres://USER@HOST/DB';
@@ -37,25 +34,24 @@ export async function exportToDatabase(config: Config, logger: Logger, args: rea
   const file = join(dataDir, DATABASE_FILE);
   if (!existsSync(file)) throw new Error(`no database at ${file}: nothing to export (is SEALBIN_DATA_DIR right?)`);
 
-  const source = await openSqliteStores(file);
-  const pool = createPool(databaseUrl, (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  let target: Awaited<ReturnType<typeof openPostgresStores>> | null = null;
+  const source = await openStorage(config, dataDir, logger);
+  let target: OpenedStorage | null = null;
   try {
-    target = await openPostgresStores(pool);
-    const sourceBlobs = new FsBlobStore(join(dataDir, 'blobs'), config.shredPasses);
-    const targetBlobs: BlobStore = new PostgresBlobStore(pool);
-    const report = await exportTo({ stores: source, blobs: sourceBlobs }, { stores: target, blobs: targetBlobs }, (what) => logger.info(what));
+    target = await openStorage({ ...config, databaseUrl }, dataDir, logger);
+    // With SEALBIN_BLOB_DIR the blobs are already where the new instances will look for them: copying
+    // them onto themselves would first remove them.
+    const blobsStay = config.blobDir !== undefined;
+    const report = await exportTo({ stores: source.stores, blobs: source.blobs }, { stores: target.stores, blobs: target.blobs }, (what) => logger.info(what), { copyBlobs: !blobsStay });
     const { rows } = report;
     return [
       `copied ${file} into ${redactUrl(databaseUrl)}:`,
       `  items: ${rows.items}, short links: ${rows.short_links}`,
       `  CA: ${rows.pki_ca}, certificates: ${rows.pki_certs}, audit events: ${rows.pki_audit}, settings: ${rows.settings}`,
-      `  blobs: ${report.blobs} (${report.blobBytes} bytes) into PostgreSQL rows`,
-      'start the instances with the same master key (SEALBIN_MASTER_KEY, or the contents of the data dir\'s master.key).',
+      blobsStay ? `  blobs: stay in ${config.blobDir} (SEALBIN_BLOB_DIR)` : `  blobs: ${report.blobs} (${report.blobBytes} bytes) into PostgreSQL rows`,
+      "start the instances with the same master key (SEALBIN_MASTER_KEY, or the contents of the data dir's master.key).",
     ];
   } finally {
-    await source.metadata.close();
-    if (target) await target.metadata.close();
-    else await pool.end().catch(() => undefined);
+    await source.stores.metadata.close();
+    if (target) await target.stores.metadata.close();
   }
 }

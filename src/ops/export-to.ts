@@ -44,7 +44,7 @@ async function* pages(source: MetadataStores, table: CopiedTable): AsyncGenerato
  * Copies `source` into the empty `target`; refuses a target that holds any data.
  * @example const report = await exportTo({ stores: sqlite, blobs: files }, { stores: pg, blobs: pgBlobs })
  */
-export async function exportTo(source: StoreSet, target: StoreSet, onProgress: (what: string) => void = () => undefined): Promise<ExportReport> {
+export async function exportTo(source: StoreSet, target: StoreSet, onProgress: (what: string) => void = () => undefined, options: { copyBlobs?: boolean } = {}): Promise<ExportReport> {
   // Never merge into a database in use: ids, the CA and the root secret would collide or be replaced.
   const existing = await target.stores.rows.countRows();
   const used = COPIED_TABLES.filter((table) => existing[table] > 0);
@@ -52,7 +52,7 @@ export async function exportTo(source: StoreSet, target: StoreSet, onProgress: (
 
   let blobs = 0;
   let blobBytes = 0;
-  for await (const page of pages(source.stores, 'items')) {
+  for await (const page of options.copyBlobs === false ? [] : pages(source.stores, 'items')) {
     for (const row of page) {
       const blobId = row['blob_id'];
       if (typeof blobId !== 'string') continue;

@@ -12,7 +12,7 @@ import { checkHostName } from '../crypto/x509/server-certificate.js';
 import { prepareDataDir } from '../data-dir.js';
 import { AuditFile } from '../storage/fs/audit-file.js';
 import { AuditTrail } from '../storage/audit-trail.js';
-import { openSqliteStores } from '../storage/sqlite/sqlite-stores.js';
+import { openStorage } from '../storage/open-storage.js';
 import { loadMasterKeys, openKeyring } from './master-keys.js';
 
 export interface IssueServerCertOptions {
@@ -77,7 +77,7 @@ export async function issueServerCert(config: Config, logger: Logger, options: I
   if (!options.force) for (const path of [certPath, keyPath]) if (existsSync(path)) throw new Error(`${path} already exists (use --force to replace it)`);
   const dataDir = await prepareDataDir(config.dataDir);
   const keys = await loadMasterKeys(config, dataDir, logger);
-  const stores = await openSqliteStores(join(dataDir, 'sealbin.db'));
+  const { stores } = await openStorage(config, dataDir, logger);
   const auditFile = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), systemClock);
   const audit = new AuditTrail(auditFile, stores.audit, systemClock);
   try {

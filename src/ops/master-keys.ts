@@ -34,12 +34,15 @@ export async function loadMasterKeys(config: Config, dataDir: string, logger: Lo
     const database = join(dataDir, DATABASE_FILE);
     // A fresh key beside existing data opens nothing and would be left behind by the refusal that
     // follows, where an operator (or a restore script) might later take it for the real one.
-    const mayCreate = !existsSync(database);
+    // With a shared database every instance must use the same key: one made up here would differ
+    // from the others' (and from the one the data was written with).
+    const mayCreate = !config.databaseUrl && !existsSync(database);
     try {
       const loaded = await loadOrCreateMasterKey(path, mayCreate);
       if (loaded.created) logger.warn({ path }, 'created a new master key file; back it up: without it no stored item can be read');
       master = loaded.key;
     } catch (error) {
+      if (error instanceof MissingKeyError && config.databaseUrl) throw new KeyError(`SEALBIN_DATABASE_URL is set: give every instance the same master key (SEALBIN_MASTER_KEY, or the key file mounted at ${path}); no key file is created for a shared database`);
       if (error instanceof MissingKeyError) throw new KeyError(`${path} is missing but ${database} holds data written with a master key: restore the key file (mode 0600) or set SEALBIN_MASTER_KEY; no new key was created`);
       throw new KeyError((error as Error).message);
     }

@@ -33,7 +33,7 @@ describe('sealbin migrate', () => {
     const result = await run(['migrate'], { SEALBIN_DATA_DIR: dir, SEALBIN_MASTER_KEY: KEY });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^SQLite .*sealbin\.db: schema up to date\n$/);
+    expect(result.stdout).toMatch(/^SQLite .*sealbin\.db, blobs in .*: schema up to date\n$/);
     expect(existsSync(join(dir, 'sealbin.db'))).toBe(true);
   }, 60_000);
 
@@ -59,7 +59,7 @@ describe('sealbin migrate', () => {
       const first = await run(['migrate'], env);
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
-      expect(first.stdout).toMatch(/^PostgreSQL postgres:\/\/.*: schema up to date\n$/);
+      expect(first.stdout).toMatch(/^PostgreSQL .*, blobs in PostgreSQL: schema up to date\n$/);
       const client = new pg.Client({ connectionString: url as string });
       await client.connect();
       try {
