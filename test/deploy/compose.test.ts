@@ -111,9 +111,11 @@ describe('deploy/compose/compose.yaml', () => {
     }
   });
 
-  it('runs Redis with noeviction, so a full Redis fails closed instead of dropping limits and blocks', () => {
+  it('runs Redis with noeviction (a full Redis fails closed) and appendonly on a volume (a restart forgets no used PoW token)', () => {
     const command = compose.services['redis']?.command ?? [];
     expect(command[command.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(compose.services['redis']?.volumes?.some((volume) => volume.endsWith(':/data'))).toBe(true);
   });
 });
 

@@ -64,6 +64,10 @@ describe.concurrent('refused configuration', () => {
     await expectRefusal({ SEALBIN_DEFAULT_EXPIRY: '7200', SEALBIN_MAX_EXPIRY: '3600' }, [/SEALBIN_(DEFAULT|MAX)_EXPIRY/]);
   });
 
+  it('SEALBIN_DATABASE_URL without SEALBIN_REDIS_URL (several instances would each keep their own limits)', async () => {
+    await expectRefusal({ SEALBIN_DATABASE_URL: 'postgres://db.invalid/sealbin' }, ['SEALBIN_REDIS_URL', 'SEALBIN_SINGLE_INSTANCE']);
+  });
+
 });
 
 describe.concurrent('unusable data directory', () => {

@@ -160,3 +160,33 @@ describe('loadConfig errors', () => {
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '7200', SEALBIN_MAX_EXPIRY: '3600' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
   });
 });
+
+describe('scale-out names: SEALBIN_REDIS_URL, SEALBIN_REDIS_PREFIX, SEALBIN_DATABASE_URL, SEALBIN_SINGLE_INSTANCE', () => {
+  it('defaults to in-memory counters under the prefix "sealbin:"', () => {
+    const config = loadConfig({});
+    expect([config.redisUrl, config.redisPrefix, config.databaseUrl, config.singleInstance]).toEqual([undefined, 'sealbin:', undefined, false]);
+  });
+
+  it('accepts redis:// and rediss:// URLs and a prefix', () => {
+    expect(loadConfig({ SEALBIN_REDIS_URL: 'redis://:pw@cache:6379/2' }).redisUrl).toBe('redis://:pw@cache:6379/2');
+    expect(loadConfig({ SEALBIN_REDIS_URL: 'rediss://cache.example.org:6380', SEALBIN_REDIS_PREFIX: 'paste-prod:' }).redisPrefix).toBe('paste-prod:');
+  });
+
+  it('refuses other URLs without repeating the value (it may carry a password)', () => {
+    for (const value of ['http://:hunter2@cache:6379', 'cache:6379', 'redis://']) {
+      const error = configError({ SEALBIN_REDIS_URL: value });
+      expect(error.message).toContain('SEALBIN_REDIS_URL');
+      expect(error.message).not.toContain('hunter2');
+    }
+    expect(configError({ SEALBIN_REDIS_PREFIX: 'has space' }).message).toContain('SEALBIN_REDIS_PREFIX');
+    expect(configError({ SEALBIN_DATABASE_URL: 'mysql://db/x', SEALBIN_REDIS_URL: 'redis://cache' }).message).toContain('SEALBIN_DATABASE_URL');
+  });
+
+  it('refuses PostgreSQL without Redis unless the operator says one instance runs (no silent per-instance limits)', () => {
+    const error = configError({ SEALBIN_DATABASE_URL: 'postgres://db/sealbin' });
+    expect(error.message).toMatch(/SEALBIN_REDIS_URL/);
+    expect(error.message).toMatch(/SEALBIN_SINGLE_INSTANCE/);
+    expect(loadConfig({ SEALBIN_DATABASE_URL: 'postgres://db/sealbin', SEALBIN_SINGLE_INSTANCE: '1' }).singleInstance).toBe(true);
+    expect(loadConfig({ SEALBIN_DATABASE_URL: 'postgres://db/sealbin', SEALBIN_REDIS_URL: 'redis://cache' }).databaseUrl).toBe('postgres://db/sealbin');
+  });
+});

@@ -32,13 +32,16 @@ export async function openRedis(url: string, logger: Logger): Promise<Redis> {
     retryStrategy: reconnectDelay,
     lazyConnect: true,
   });
-  // Without a listener ioredis prints every failed reconnect attempt; one line per outage is enough.
+  // One warning per outage, not one per failed reconnect (without an 'error' listener ioredis would
+  // print each). A drop shows as 'reconnecting' even when no reconnect attempt fails.
   let down = false;
-  redis.on('error', (error: Error) => {
+  const lost = (reason: string): void => {
     if (down) return;
     down = true;
-    logger.warn({ redis: where, reason: error.message }, 'redis unreachable; reconnecting');
-  });
+    logger.warn({ redis: where, reason }, 'redis unreachable; reconnecting');
+  };
+  redis.on('error', (error: Error) => lost(error.message));
+  redis.on('reconnecting', () => lost('connection lost'));
   redis.on('ready', () => {
     if (!down) return;
     down = false;
@@ -49,8 +52,7 @@ export async function openRedis(url: string, logger: Logger): Promise<Redis> {
     logger.info({ redis: where }, 'shared counters in redis');
   } catch (error) {
     // connect() rejects on the first failure; the retry strategy goes on reconnecting in the background.
-    if (!down) logger.warn({ redis: where, reason: (error as Error).message }, 'redis unreachable at start; reconnecting');
-    down = true;
+    lost((error as Error).message);
   }
   return redis;
 }

@@ -152,11 +152,19 @@ describe('backend-fail-closed', () => {
     await createPaste(server, 'created after the outage');
   });
 
-  it('GET /health with its rate limit on answers 503 BACKEND_UNAVAILABLE while the store is down (not a 500)', async () => {
-    const { server, store } = await open({ ...ALL_OFF, SEALBIN_RATE_HEALTH: '10/second' });
+  it('GET /health with its rate limit on still names the failed backend, and its budget holds per instance', async () => {
+    const { server, store } = await open({ ...ALL_OFF, SEALBIN_RATE_HEALTH: '3/minute' });
     expect((await server.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     store.down = true;
-    expectUnavailable(await server.app.inject({ method: 'GET', url: '/health' }), 'GET /health');
+    // A fresh per-instance budget of 3 for the outage: the health body, then 429, never unlimited.
+    for (let n = 0; n < 3; n++) {
+      const response = await server.app.inject({ method: 'GET', url: '/health' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ status: 'unavailable', checks: { counters: 'failed' } });
+    }
+    const limited = await server.app.inject({ method: 'GET', url: '/health' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error_code: 'RATE_LIMITED' });
   });
 
   it('GET /health reports the counter backend: 503 while it is down, even with the health rate limit off', async () => {

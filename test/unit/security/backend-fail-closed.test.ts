@@ -64,4 +64,36 @@ describe('backend-fail-closed: failClosed', () => {
     expect(await wrapped.consume('b', 'k', 4, 60)).toEqual({ allowed: false, limit: 4, remaining: 0, resetIn: 7 });
     expect(await wrapped.refund('b', 'k', 4, 60)).toBe(3);
   });
+
+  it('reports an outage once, however many calls fail, and tells of the recovery once', async () => {
+    let down = true;
+    const flaky: CounterStore = {
+      ...broken(),
+      get: async () => {
+        if (down) throw new Error('connect ECONNREFUSED');
+        return null;
+      },
+    };
+    const onError = vi.fn();
+    const onRecovery = vi.fn();
+    const wrapped = failClosed(flaky, onError, { onRecovery });
+    for (let n = 0; n < 5; n++) await expect(wrapped.get('k')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(onError).toHaveBeenCalledTimes(1);
+    down = false;
+    await wrapped.get('k');
+    await wrapped.get('k');
+    expect(onRecovery).toHaveBeenCalledTimes(1);
+    down = true;
+    await expect(wrapped.get('k')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(onError).toHaveBeenCalledTimes(2);
+  });
+
+  it('keeps only the /health budget on the per-instance fallback; every other bucket still refuses', async () => {
+    const fallback: CounterStore = { ...broken(), consume: async (_b, _k, limit) => ({ allowed: true, limit, remaining: limit - 1, resetIn: 1 }), refund: async (_b, _k, limit) => limit };
+    const wrapped = failClosed(broken(), () => undefined, { healthFallback: fallback });
+    expect(await wrapped.consume('rl:health', 'ip:x', 5, 1)).toMatchObject({ allowed: true, remaining: 4 });
+    expect(await wrapped.refund('rl:health', 'ip:x', 5, 1)).toBe(5);
+    for (const bucket of ['rl:read', 'rl:create']) await expect(wrapped.consume(bucket, 'ip:x', 5, 1)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    await expect(wrapped.get('bf:block:paste:ip:x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+  });
 });
