@@ -147,14 +147,23 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   let caWatch: CaWatch | null = null;
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
+    // The context built above lists the CA if one existed at start; otherwise it is added once, when found.
+    let advertised = await pki.caExists();
     const refreshTls = async () => {
-      (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+      if (advertised) return;
+      advertised = true;
+      try {
+        (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+      } catch (error) {
+        advertised = false;
+        throw error;
+      }
       logger.info('TLS now advertises the built-in CA to clients');
     };
     // A CA created here, or seen in a request's certificate check, is advertised at once; one created
     // by another instance sharing the database is found by the poll (src/ops/ca-watch.ts).
     pki.onCaAvailable = () => refreshTls().catch((error: unknown) => logger.error({ err: error }, 'refreshing the TLS client CA list failed'));
-    if (!(await pki.caExists())) caWatch = watchForCa(() => pki.caExists(), refreshTls, CA_POLL_MS, (error) => logger.error({ err: error }, 'looking for a CA made by another instance failed'));
+    if (!advertised) caWatch = watchForCa(() => pki.caExists(), refreshTls, CA_POLL_MS, (error) => logger.error({ err: error }, 'looking for a CA made by another instance failed'));
   }
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
   return {
