@@ -159,6 +159,17 @@ describe('loadConfig errors', () => {
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '0', SEALBIN_MAX_EXPIRY: '86400' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
     expect(configError({ SEALBIN_DEFAULT_EXPIRY: '7200', SEALBIN_MAX_EXPIRY: '3600' }).message).toContain('SEALBIN_DEFAULT_EXPIRY');
   });
+
+  it('refuses a SEALBIN_DATABASE_URL that is not a PostgreSQL URL without quoting it (it carries the password)', () => {
+    for (const bad of ['mysql://u:topsecret@db/x', 'postgres://u:topsecret@/x', 'topsecret']) {
+      const error = configError({ SEALBIN_DATABASE_URL: bad });
+      expect(error.message).toContain('SEALBIN_DATABASE_URL');
+      expect(error.message).not.toContain('topsecret');
+    }
+    const config = loadConfig({ SEALBIN_DATABASE_URL: 'postgresql://u:pw@db:5432/x', SEALBIN_BLOB_DIR: '/srv/blobs' });
+    expect([config.databaseUrl, config.blobDir]).toEqual(['postgresql://u:pw@db:5432/x', '/srv/blobs']);
+    expect([loadConfig({}).databaseUrl, loadConfig({}).blobDir]).toEqual([undefined, undefined]);
+  });
 });
 
 describe('scale-out names: SEALBIN_REDIS_URL, SEALBIN_REDIS_PREFIX, SEALBIN_DATABASE_URL, SEALBIN_SINGLE_INSTANCE', () => {

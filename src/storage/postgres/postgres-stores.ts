@@ -26,7 +26,8 @@ export interface PostgresOptions {
 export function createPool(url: string, onIdleError: (error: Error) => void, options: PostgresOptions = {}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? POOL_SIZE,
+    // At least 2: opening holds one connection for the migration lock while migrating on another.
+    max: Math.max(2, options.max ?? POOL_SIZE),
     ...(options.options ? { options: options.options } : {}),
     // A database that does not answer fails the request within seconds (503), instead of queueing it.
     connectionTimeoutMillis: 5_000,

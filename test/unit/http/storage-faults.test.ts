@@ -27,6 +27,23 @@ describe('storageFault', () => {
   });
 });
 
+describe('storageFault: PostgreSQL', () => {
+  it('names an unreachable or restarting server, and a busy one, from codes and pg\'s uncoded messages', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '53300']) expect(storageFault(coded(code)), code).toBe('unreachable');
+    for (const message of ['Connection terminated unexpectedly', 'timeout exceeded when trying to connect']) expect(storageFault(new Error(message)), message).toBe('unreachable');
+    for (const code of ['57014', '40P01', '40001']) expect(storageFault(coded(code)), code).toBe('database');
+    // Errors in the query itself are bugs, not outages: they stay 500.
+    for (const code of ['42P01', '23505', '22P02']) expect(storageFault(coded(code)), code).toBeNull();
+  });
+
+  it('maps an unreachable PostgreSQL to 503 BACKEND_UNAVAILABLE with retry_after, without the driver\'s words', () => {
+    const down = toAppError(coded('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.5:5432'));
+    expect([down.code, down.status]).toEqual(['BACKEND_UNAVAILABLE', 503]);
+    expect(down.extra['retry_after']).toBeGreaterThan(0);
+    expect(down.message).not.toMatch(/ECONNREFUSED|10\.0\.0\.5/);
+  });
+});
+
 describe('StorageFaults', () => {
   it('reports a fault for FAULT_MEMORY_SECONDS, and forgets it after a successful write', () => {
     const clock = fakeClock();

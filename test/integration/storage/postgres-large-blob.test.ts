@@ -1,0 +1,84 @@
+// PostgreSQL blob rows under a real server: a 128 MiB item streams in and out byte-identical while
+// the server's peak RSS stays far below the item's size (rows are written and read a page at a time).
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { streamUpload } from '../../helpers/http.js';
+import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../../helpers/postgres.js';
+import type { TestSchema } from '../../helpers/postgres.js';
+import { startServer } from '../../helpers/server.js';
+import type { RunningServer } from '../../helpers/server.js';
+
+const url = testDatabaseUrl();
+const MiB = 1024 * 1024;
+const SIZE = 128 * MiB;
+/**
+ * A server that held the item (or its rows) in memory would exceed it: ~100 MiB of baseline plus
+ * SIZE. Kept at 128 MiB so the test fits its 90 s on a loaded machine (256 MiB took 52 s). Measured on the
+ * loaded 2-core dev machine: 165 MiB for 64 MiB and 177 MiB for 256 MiB through PostgreSQL rows, and
+ * 161 MiB for 64 MiB through the filesystem store on the same path (the rest is the HTTP pipeline).
+ */
+const RSS_LIMIT_KIB = 200 * 1024;
+
+function peakRssKiB(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? Number.NaN);
+}
+
+/** What streamUpload sends: SIZE bytes of 'a'. */
+function expectedDigest(): string {
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(64 * 1024, 0x61);
+  for (let sent = 0; sent < SIZE; sent += chunk.length) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function downloadDigest(target: string): Promise<{ status: number; digest: string; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    httpRequest(target, (response) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        hash.update(chunk);
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, digest: hash.digest('hex'), bytes }));
+      response.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe.skipIf(!url)('PostgreSQL blobs: a large item', () => {
+  let schema: TestSchema | undefined;
+  let server: RunningServer | undefined;
+  afterEach(async () => {
+    await server?.dispose();
+    await schema?.drop();
+  });
+
+  it('128 MiB in and out byte-identical with the server peak RSS under 200 MiB', async () => {
+    schema = await createTestSchema(url as string);
+    server = await startServer({ env: { SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: '512MiB' } });
+    const started = Date.now();
+    const created = await streamUpload(server.url, '/', SIZE, { 'Content-Type': 'application/octet-stream' });
+    const uploadMs = Date.now() - started;
+    expect(created.status).toBe(201);
+    const { raw } = JSON.parse(created.body) as { raw: string };
+    const before = Date.now();
+    const fetched = await downloadDigest(raw);
+    const downloadMs = Date.now() - before;
+    expect(fetched.status).toBe(200);
+    expect(fetched.bytes).toBe(SIZE);
+    expect(fetched.digest).toBe(expectedDigest());
+    const peak = peakRssKiB(server.process.pid as number);
+    console.info(`128 MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(peak / 1024)} MiB`);
+    expect(peak, `server peak RSS ${peak} KiB`).toBeLessThan(RSS_LIMIT_KIB);
+  });
+});
+
+describe.skipIf(url)('PostgreSQL blobs: a large item', () => {
+  it.skip(`skipped: ${NO_DATABASE}`, () => undefined);
+});
