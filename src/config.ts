@@ -98,6 +98,7 @@ const entropy = z
   .transform(Number)
   .pipe(z.number().min(0).max(8));
 
+// Connection URLs carry passwords: the messages never quote the value.
 const serviceUrl = (protocols: readonly string[], example: string) =>
   z.string().refine((value) => {
     try {

@@ -144,6 +144,25 @@ async function issueCert(args: string[]): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** `sealbin migrate`: the configured database's schema up to date, then exit. */
+async function migrateCommand(): Promise<void> {
+  const config = configOrFail();
+  const logger = createLogger(config.logLevel);
+  // Loaded only for the command: the server itself never needs these modules at start.
+  const { migrate } = await import('./ops/migrate.js');
+  process.stdout.write(`${await migrate(config, logger)}\n`);
+}
+
+/** `sealbin export-to --database-url postgres://...`: copy the SQLite data dir into a new PostgreSQL database. */
+async function exportToCommand(args: string[]): Promise<void> {
+  process.umask(0o077);
+  const config = configOrFail();
+  const logger = createLogger(config.logLevel);
+  const { exportToDatabase } = await import('./ops/export-to-command.js');
+  const lines = await exportToDatabase(config, logger, args).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 const command = process.argv[2];
 if (command === undefined) {
   main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
@@ -151,6 +170,10 @@ if (command === undefined) {
   rotate().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else if (command === 'issue-server-cert') {
   issueCert(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'migrate') {
+  migrateCommand().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+} else if (command === 'export-to') {
+  exportToCommand(process.argv.slice(3)).catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
 } else {
-  fail(`unknown command "${command}" (commands: rotate-master-key, issue-server-cert; no command starts the server)`);
+  fail(`unknown command "${command}" (commands: migrate, export-to, rotate-master-key, issue-server-cert; no command starts the server)`);
 }

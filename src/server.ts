@@ -21,6 +21,9 @@ import { KeyError, loadMasterKeys, openKeyring } from './ops/master-keys.js';
 import type { MasterKeys } from './ops/master-keys.js';
 import { prepareDataDir } from './data-dir.js';
 import { AuditFile } from './storage/fs/audit-file.js';
+import { AuditTrail } from './storage/audit-trail.js';
+import { CA_POLL_MS, watchForCa } from './ops/ca-watch.js';
+import type { CaWatch } from './ops/ca-watch.js';
 import { PkiService, pkiLibraries } from './core/pki-service.js';
 import { ShortLinkService } from './core/short-link-service.js';
 import { DownloadTally } from './core/download-tally.js';
@@ -133,7 +136,8 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const abuse = buildAbuseControls(config, counters, keyring, clock);
   abuse.onRateLimited = (group) => metrics.rateLimited.inc({ group });
   abuse.brute.onBlock = (action) => metrics.bruteBlocks.inc({ action });
-  const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
+  const auditFile = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), clock);
+  const audit = new AuditTrail(auditFile, stores.audit, clock);
   const trustedCas = config.trustedCaFile ? await readTrustedCas(config.trustedCaFile) : [];
   const pki = new PkiService({ store: stores.pki, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock, admins: new Set(config.admins), trustedCas });
   const https = config.tlsCert && config.tlsKey ? await tlsOptions(config.tlsCert, config.tlsKey, pki, trustedCas) : undefined;
@@ -146,22 +150,38 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
   const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, disk: disk.guard, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
+  let caWatch: CaWatch | null = null;
   if (https && config.tlsCert && config.tlsKey) {
     const [certPath, keyPath] = [config.tlsCert, config.tlsKey];
-    pki.onCaCreated = async () => {
-      (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+    // The context built above lists the CA if one existed at start; otherwise it is added once, when found.
+    let advertised = await pki.caExists();
+    const refreshTls = async () => {
+      if (advertised) return;
+      advertised = true;
+      try {
+        (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
+      } catch (error) {
+        advertised = false;
+        throw error;
+      }
+      logger.info('TLS now advertises the built-in CA to clients');
     };
+    // A CA created here, or seen in a request's certificate check, is advertised at once; one created
+    // by another instance sharing the database is found by the poll (src/ops/ca-watch.ts).
+    pki.onCaAvailable = () => refreshTls().catch((error: unknown) => logger.error({ err: error }, 'refreshing the TLS client CA list failed'));
+    if (!advertised) caWatch = watchForCa(() => pki.caExists(), refreshTls, CA_POLL_MS, (error) => logger.error({ err: error }, 'looking for a CA made by another instance failed'));
   }
   const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
   return {
     app,
     close: async () => {
+      caWatch?.stop();
       await app.close();
       await cleanup.stop();
       await tally.close();
       await metadata.close();
       await counters.close();
-      await audit.close();
+      await auditFile.close();
     },
   };
 }

@@ -59,13 +59,20 @@ export interface PkiServiceDeps {
 }
 
 export class PkiService {
+  // Only immutable facts are cached, so that N instances on one store answer alike: the CA (there is
+  // one, never replaced; its absence is not cached) and each certificate's verified chain and validity.
+  // Revocation is mutable and is read from the store on every request.
   private ca: CaMaterial | null = null;
   private crl: { key: string; pem: string } | null = null;
   /** Fingerprints whose chain was verified (signature checks are the expensive part). */
   private readonly verified = new Map<string, { notBefore: number; notAfter: number; commonName: string; ours: boolean }>();
 
-  /** Called after the CA is created (e.g. so TLS can start advertising it to clients). */
-  onCaCreated: (() => Promise<void>) | null = null;
+  /**
+   * Called once, when this instance first finds the CA in the store: created here, or by another
+   * instance (seen by findCa's polling or by a request that presents a certificate). TLS uses it to
+   * start advertising the CA to clients.
+   */
+  onCaAvailable: (() => Promise<void>) | null = null;
   /** Told of every audited event (metrics). */
   onAudit: ((event: AuditEvent) => void) | null = null;
 
@@ -78,8 +85,18 @@ export class PkiService {
     const { certs, x509 } = await pkiLibraries();
     const certificate = new x509.X509Certificate(record.certificatePem);
     const privateKey = await certs.importPrivateKey(openSecretAny([this.deps.wrapKey, ...(this.deps.previousWrapKeys ?? [])], record.sealedKey, CA_KEY_LABEL));
+    if (this.ca) return this.ca; // a concurrent call loaded it first and announced it
     this.ca = { certificate, privateKey };
+    await this.onCaAvailable?.();
     return this.ca;
+  }
+
+  /**
+   * Whether a CA exists, loading it (and announcing it) when another instance made it.
+   * @example if (await pki.findCa()) stopPolling()
+   */
+  async findCa(): Promise<boolean> {
+    return (await this.caMaterial()) !== null;
   }
 
   private async requireCa(): Promise<CaMaterial> {
@@ -122,7 +139,7 @@ export class PkiService {
     key.pkcs8.fill(0);
     if (!created) throw new AppError('CA_EXISTS');
     await this.audit({ event: 'ca_created', fingerprint: fingerprint256(certificate.rawData), common_name: commonName, actor, request_id: requestId });
-    await this.onCaCreated?.();
+    await this.findCa();
     return this.status();
   }
 

@@ -11,6 +11,7 @@ import { PkiService } from '../core/pki-service.js';
 import { checkHostName } from '../crypto/x509/server-certificate.js';
 import { prepareDataDir } from '../data-dir.js';
 import { AuditFile } from '../storage/fs/audit-file.js';
+import { AuditTrail } from '../storage/audit-trail.js';
 import { openStorage } from '../storage/open-storage.js';
 import { loadMasterKeys, openKeyring } from './master-keys.js';
 
@@ -77,7 +78,8 @@ export async function issueServerCert(config: Config, logger: Logger, options: I
   const dataDir = await prepareDataDir(config.dataDir);
   const keys = await loadMasterKeys(config, dataDir, logger);
   const { stores } = await openStorage(config, dataDir, logger);
-  const audit = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), systemClock);
+  const auditFile = new AuditFile(config.auditLog ?? join(dataDir, 'audit.log'), systemClock);
+  const audit = new AuditTrail(auditFile, stores.audit, systemClock);
   try {
     const keyring = await openKeyring(keys, stores.metadata, logger);
     const pki = new PkiService({ store: stores.pki, audit, wrapKey: keyring.wrapKey, previousWrapKeys: keyring.previousWrapKeys, clock: systemClock, admins: new Set(config.admins), trustedCas: [] });
@@ -92,7 +94,7 @@ export async function issueServerCert(config: Config, logger: Logger, options: I
     writeFile(caPath, await pki.caPem(), 0o644, true);
     return { caCreated, certPath, keyPath, caPath, fingerprint: issued.fingerprint, notAfter: issued.notAfter };
   } finally {
-    await audit.close();
+    await auditFile.close();
     await stores.metadata.close();
   }
 }

@@ -255,6 +255,23 @@ export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
 }
 
+/** A PKI event as the database keeps it: the event plus the Unix second it happened. */
+export interface AuditRecord extends AuditEvent {
+  time: number;
+}
+
+/**
+ * The PKI audit trail in the shared database, so that N instances keep one trail (the audit file
+ * stays per instance). Append-only: nothing edits or deletes an event.
+ * @example await audit.appendAudit({ event: 'revoked', serial: '0a', actor: 'loopback', request_id: 'r1', time: 1700000000 })
+ */
+export interface AuditStore {
+  /** Stores one event durably; events keep the order of their appends. */
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** Events in append order, after position `after` (0 = from the start), at most `limit`; `seq` is the position to continue from. */
+  listAudit(after: number, limit: number): Promise<(AuditRecord & { seq: number })[]>;
+}
+
 /** A short link. */
 export interface ShortLinkRecord {
   /** 8 base62 characters. */
@@ -290,6 +307,32 @@ export interface MetadataStores {
   links: ShortLinkStore;
   keys: KeyRotationStore;
   fields: FieldSealingStore;
+  audit: AuditStore;
+  rows: RowCopyStore;
+}
+
+/** The tables `sealbin export-to` copies, in the order it copies them. */
+export const COPIED_TABLES = ['settings', 'pki_ca', 'pki_certs', 'items', 'short_links', 'pki_audit'] as const;
+export type CopiedTable = (typeof COPIED_TABLES)[number];
+
+/** One stored row as the database holds it (sealed fields and wrapped keys included, untouched). */
+export type StoredRow = Record<string, unknown>;
+
+/**
+ * Whole rows, table by table, for copying one database into another (`sealbin export-to`). Rows pass
+ * through as stored: nothing is unsealed, so the target needs the same master key.
+ * @example for (let page = await rows.readRows('items', null, 500); page.length > 0; ...) { ... }
+ */
+export interface RowCopyStore {
+  /** Rows of `table` in key order after the key `after` (null: from the start), at most `limit`, each with its key. */
+  readRows(table: CopiedTable, after: string | number | null, limit: number): Promise<{ key: string | number; row: StoredRow }[]>;
+  /** Rows per table that hold data (settings that the migrations write themselves are not counted). */
+  countRows(): Promise<Record<CopiedTable, number>>;
+  /**
+   * Runs `work` in one transaction: every row it writes commits together, or none does. Settings
+   * replace a value of the same name (the migrations write some); other tables insert.
+   */
+  writeAll(work: (write: (table: CopiedTable, rows: StoredRow[]) => Promise<void>) => Promise<void>): Promise<void>;
 }
 
 /** A metadata column sealed at rest (src/crypto/field-seal.ts). */

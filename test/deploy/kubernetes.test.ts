@@ -1,6 +1,6 @@
 // deploy/kubernetes: schema-valid (offline), hardened, probed on /health, secrets from the Secret, and
 // configured with values the server accepts. The base is the single-instance mode (PVC); the overlay
-// the multi-instance mode (PostgreSQL + Redis, not implemented yet).
+// the multi-instance mode (PostgreSQL + Redis).
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -214,7 +214,7 @@ describe('deploy/kubernetes base: single instance on a PersistentVolumeClaim', (
   });
 });
 
-describe('deploy/kubernetes overlays/multi-instance (PostgreSQL + Redis; not implemented yet)', () => {
+describe('deploy/kubernetes overlays/multi-instance (PostgreSQL + Redis)', () => {
   const objects = build(OVERLAY);
   const deployment = one<Deployment>(objects, 'Deployment');
   const pod = deployment.spec.template.spec;
@@ -242,6 +242,12 @@ describe('deploy/kubernetes overlays/multi-instance (PostgreSQL + Redis; not imp
     const dataDir = environment(objects, container)['SEALBIN_DATA_DIR'] as string;
     const mount = container.volumeMounts?.find((m) => m.mountPath === dirname(dataDir));
     expect(pod.volumes?.find((v) => v.name === mount?.name)?.emptyDir).toBeDefined();
+  });
+
+  it('starts with this configuration once the master key is real (loadConfig accepts every value it knows)', () => {
+    const env = { ...environment(objects, container), SEALBIN_MASTER_KEY: TEST_MASTER_KEY };
+    const known = Object.fromEntries(Object.entries(env).filter(([name]) => knownToConfig(name)));
+    expect(loadConfig(known).host).toBe('0.0.0.0');
   });
 
   it('keeps the master key shared by all replicas in the one Secret', () => {

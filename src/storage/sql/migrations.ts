@@ -125,6 +125,24 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           },
         }
       : {}),
+    // The PKI audit trail shared by every instance (the audit file is per instance). No key material.
+    // (005 is PostgreSQL's blob tables.)
+    '006-pki-audit': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('pki_audit')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('time', bigint, (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addColumn('serial', 'text')
+          .addColumn('fingerprint', 'text')
+          .addColumn('common_name', 'text')
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .execute();
+      },
+    },
   };
 }
 

@@ -57,7 +57,20 @@ export interface ShortLinksTable {
   clicks: Generated<number>;
 }
 
+export interface PkiAuditTable {
+  seq: Generated<number>;
+  time: number;
+  event: string;
+  serial: string | null;
+  fingerprint: string | null;
+  common_name: string | null;
+  actor: string;
+  request_id: string;
+  reason: string | null;
+}
+
 export interface Database {
+  pki_audit: PkiAuditTable;
   short_links: ShortLinksTable;
   items: ItemsTable;
   settings: SettingsTable;

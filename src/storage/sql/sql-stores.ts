@@ -6,6 +6,8 @@ import type { MetadataStores } from '../ports.js';
 import { migrationProvider } from './migrations.js';
 import type { SqlDialect } from './migrations.js';
 import type { Database } from './schema.js';
+import { SqlAuditStore } from './sql-audit-store.js';
+import { SqlRowCopyStore } from './sql-row-copy-store.js';
 import { SqlFieldSealingStore } from './sql-field-sealing-store.js';
 import { SqlItemStore } from './sql-item-store.js';
 import { SqlKeyRotationStore } from './sql-key-rotation-store.js';
@@ -29,5 +31,5 @@ export async function openSqlStores(db: Kysely<Database>, dialect: SqlDialect): 
 
 /** One store per port over an already migrated database. */
 export function buildSqlStores(db: Kysely<Database>, dialect: SqlDialect): MetadataStores {
-  return { metadata: new SqlItemStore(db, dialect), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db) };
+  return { metadata: new SqlItemStore(db, dialect), pki: new SqlPkiStore(db), links: new SqlShortLinkStore(db), keys: new SqlKeyRotationStore(db), fields: new SqlFieldSealingStore(db), audit: new SqlAuditStore(db), rows: new SqlRowCopyStore(db) };
 }
