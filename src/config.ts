@@ -144,6 +144,7 @@ const schema = z.object({
   AUDIT_LOG: z.string().min(1).optional(),
   // Operations
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
+  CLEANUP_INTERVAL: intString(1, 86400).default(60),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -163,6 +164,8 @@ export interface Config {
   /** The master key being rotated away from: still accepted for reading until `rotate-master-key` ran. */
   readonly masterKeyPrevious: Buffer | undefined;
   readonly shredPasses: number;
+  /** Seconds between expiry sweeps (crash leftovers are swept every tenth run). */
+  readonly cleanupInterval: number;
   readonly corsOrigins: readonly string[];
   readonly powDifficulty: number;
   readonly powMax: number;
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     masterKey: parsed.MASTER_KEY,
     masterKeyPrevious: parsed.MASTER_KEY_PREVIOUS,
     shredPasses: parsed.SHRED_PASSES,
+    cleanupInterval: parsed.CLEANUP_INTERVAL,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
     powDifficulty: parsed.POW_DIFFICULTY,
     powMax: Math.max(parsed.POW_MAX, parsed.POW_DIFFICULTY),

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { proxyTrustWarning } from './http/client-info.js';
 import type { Config } from './config.js';
-import { sweepExpired, sweepOrphans, scheduleCleanup } from './core/cleanup.js';
+import { scheduleCleanup } from './core/cleanup.js';
+import type { CleanupRun } from './core/cleanup.js';
 import { systemClock } from './core/clock.js';
 import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
@@ -39,7 +40,8 @@ import { failClosed } from './security/fail-closed.js';
 import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
 import type { CounterStore } from './storage/ports.js';
 
-export const CLEANUP_INTERVAL_MS = 60_000;
+/** Crash leftovers (old .part files, blobs without a row) are swept on every this-many-th cleanup run. */
+export const LEFTOVERS_EVERY = 10;
 
 export interface Server {
   app: FastifyInstance;
@@ -98,14 +100,13 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     links: linkStore,
     clock,
     onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
-    onRun: (removed: number) => {
+    onRun: (run: CleanupRun) => {
       metrics.cleanupRuns.inc();
-      metrics.cleanupRemoved.inc(removed);
+      metrics.cleanupRemoved.inc(run.expired);
+      const { startup, ...counts } = run;
+      if (run.expired + run.incomplete + run.orphans > 0) logger.info(counts, startup ? 'startup cleanup' : 'cleanup');
     },
   };
-  // Before listening, nothing is in flight: temp files and unreferenced blobs are leftovers of a crash.
-  const swept = { incomplete: await blobs.sweepIncomplete(), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
-  if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
   const reader = new ContentReader(blobs, readKeys(keyring));
@@ -133,7 +134,9 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
       (app.server as unknown as { setSecureContext(options: HttpsServerOptions): void }).setSecureContext(await tlsOptions(certPath, keyPath, pki, trustedCas));
     };
   }
-  const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
+  // The first run starts now, beside listening: items that expired while the server was down are
+  // invisible already, and sweeping them in batches must not hold back the start (issue 12).
+  const cleanup = scheduleCleanup(cleanupDeps, { intervalMs: config.cleanupInterval * 1000, leftoversEvery: LEFTOVERS_EVERY });
   return {
     app,
     close: async () => {
