@@ -80,17 +80,20 @@ export async function sweepExpired(deps: CleanupDeps, stopped: () => boolean = (
   while (!stopped()) {
     const now = deps.clock.now();
     const cpu = process.cpuUsage();
+    const started = performance.now();
     const batch = await deps.metadata.removeDue(now, now - BURN_GRACE_SECONDS, size);
-    // CPU time, not wall time: on a loaded machine the wall clock also counts time the process was
-    // not running at all, and batches sized by it would shrink and rest until the sweep crawls.
+    const held = performance.now() - started;
+    // Sized by CPU time: on a loaded machine the wall clock also counts time the process was not
+    // running at all, and batches sized by it would shrink to a few rows with a commit each.
     const used = process.cpuUsage(cpu);
-    const busy = (used.user + used.system) / 1000;
+    const cost = (used.user + used.system) / 1000;
     if (batch.length === 0) break;
-    if (busy > 2 * BATCH_TARGET_MS) size = Math.max(SWEEP_BATCH.min, Math.floor(size / 2));
-    else if (busy < BATCH_TARGET_MS / 2 && batch.length === size) size = Math.min(SWEEP_BATCH.max, size * 2);
+    if (cost > 2 * BATCH_TARGET_MS) size = Math.max(SWEEP_BATCH.min, Math.floor(size / 2));
+    else if (cost < BATCH_TARGET_MS / 2 && batch.length === size) size = Math.min(SWEEP_BATCH.max, size * 2);
     removed += batch.length;
     await shredAll(deps, batch.flatMap((item) => (item.blobId ? [item.blobId] : [])));
-    await rest(2 * busy);
+    // Rest by wall time: what requests waited for, however slow the machine is.
+    await rest(2 * held);
   }
   return removed;
 }

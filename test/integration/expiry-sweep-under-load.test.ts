@@ -125,7 +125,7 @@ describe('expiry sweep of 30,000 items under read load', () => {
     let reads: Read[];
     let line: LogLine;
     try {
-      await waitFor(() => reader.done.length >= 200, 'reads answered before the items expire', { timeoutMs: 30_000 });
+      await waitFor(() => reader.done.length >= 500, 'reads answered before the items expire', { timeoutMs: 30_000 });
       // A second connection to the live database, as another process would open it (WAL mode).
       const db = new BetterSqlite3(join(dataDir, DATABASE_FILE));
       try {
@@ -151,7 +151,9 @@ describe('expiry sweep of 30,000 items under read load', () => {
     expect(reads.every((r) => r.ok)).toBe(true);
     // Several hundred reads overlap a sweep that runs for seconds on this machine; fewer would measure nothing.
     expect(during.length).toBeGreaterThanOrEqual(150);
-    expect(p99).toBeLessThan(P99_LIMIT_MS);
+    // When this fails, compare with the reads before the sweep: on a machine whose load leaves this
+    // server a fraction of a core, those miss 50 ms too, and the figure says nothing about the sweep.
+    expect(p99, `p99 of reads during the sweep (before it: p99 ${percentile(before, 0.99).toFixed(1)} ms)`).toBeLessThan(P99_LIMIT_MS);
     expect((await fetch(`${server.url}/metrics`).then((r) => r.text())).match(/^sealbin_cleanup_removed_total (\d+)/m)?.[1]).toBe(String(ITEMS));
   });
 
