@@ -62,8 +62,8 @@ export interface CleanupRun {
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * Between batches the sweep rests twice as long as the last batch held the event loop, so it takes
- * about a third of it at most: a request needs several turns of the loop, and with only a yield between
+ * Between batches the sweep rests four times as long as the last batch held the event loop, so it
+ * takes about a fifth of it at most: a request needs several turns of the loop, and with only a yield between
  * batches it would wait for a batch at each turn. The sweep is in no hurry: expired items are
  * invisible already.
  */
@@ -93,7 +93,7 @@ export async function sweepExpired(deps: CleanupDeps, stopped: () => boolean = (
     removed += batch.length;
     await shredAll(deps, batch.flatMap((item) => (item.blobId ? [item.blobId] : [])));
     // Rest by wall time: what requests waited for, however slow the machine is.
-    await rest(2 * held);
+    await rest(4 * held);
   }
   return removed;
 }
