@@ -177,6 +177,7 @@ const schema = z.object({
   SINGLE_INSTANCE: bool.default(false),
   // Seconds a SIGTERM waits for in-flight requests before cutting them (deploy/ stop timeouts sit above it).
   SHUTDOWN_TIMEOUT: intString(1, 3600).default(30),
+  CLEANUP_INTERVAL: intString(1, 86400).default(60),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -198,6 +199,8 @@ export interface Config {
   readonly shredPasses: number;
   /** Free bytes under which creations are refused (507); 0 = no floor. */
   readonly minFreeBytes: number;
+  /** Seconds between expiry sweeps (crash leftovers are swept every tenth run). */
+  readonly cleanupInterval: number;
   readonly corsOrigins: readonly string[];
   readonly powDifficulty: number;
   readonly powMax: number;
@@ -321,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     masterKeyPrevious: parsed.MASTER_KEY_PREVIOUS,
     shredPasses: parsed.SHRED_PASSES,
     minFreeBytes: parsed.MIN_FREE_BYTES,
+    cleanupInterval: parsed.CLEANUP_INTERVAL,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
     powDifficulty: parsed.POW_DIFFICULTY,
     powMax: Math.max(parsed.POW_MAX, parsed.POW_DIFFICULTY),

@@ -8,7 +8,8 @@ import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { proxyTrustWarning } from './http/client-info.js';
 import type { Config } from './config.js';
-import { ORPHAN_MIN_AGE_SECONDS, sweepExpired, sweepOrphans, scheduleCleanup } from './core/cleanup.js';
+import { scheduleCleanup } from './core/cleanup.js';
+import type { CleanupRun } from './core/cleanup.js';
 import { systemClock } from './core/clock.js';
 import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
@@ -44,7 +45,8 @@ import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
 import { openCounters } from './storage/open-counters.js';
 import type { CounterStore } from './storage/ports.js';
 
-export const CLEANUP_INTERVAL_MS = 60_000;
+/** Crash leftovers (old .part files, blobs without a row) are swept on every this-many-th cleanup run. */
+export const LEFTOVERS_EVERY = 10;
 
 export interface Server {
   app: FastifyInstance;
@@ -114,16 +116,13 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     links: linkStore,
     clock,
     onError: (error: unknown) => logger.error({ err: error }, 'cleanup failed'),
-    onRun: (removed: number) => {
+    onRun: (run: CleanupRun) => {
       metrics.cleanupRuns.inc();
-      metrics.cleanupRemoved.inc(removed);
+      metrics.cleanupRemoved.inc(run.expired);
+      const { startup, ...counts } = run;
+      if (run.expired + run.incomplete + run.orphans > 0) logger.info(counts, startup ? 'startup cleanup' : 'cleanup');
     },
   };
-  // Before listening, nothing of ours is in flight: temp files and unreferenced blobs are leftovers of
-  // a crash. Shared storage may hold other instances' uploads in progress: only old leftovers go.
-  const incompleteCutoff = storage.shared ? Date.now() - ORPHAN_MIN_AGE_SECONDS * 1000 : Date.now() + 1000;
-  const swept = { incomplete: await blobs.sweepIncomplete(incompleteCutoff), orphans: await sweepOrphans(cleanupDeps), expired: await sweepExpired(cleanupDeps) };
-  if (swept.incomplete + swept.orphans + swept.expired > 0) logger.info(swept, 'startup cleanup');
 
   const tally = new DownloadTally(metadata, (error) => logger.error({ err: error }, 'writing download counts failed'));
   const reader = new ContentReader(blobs, readKeys(keyring));
@@ -171,7 +170,9 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     pki.onCaAvailable = () => refreshTls().catch((error: unknown) => logger.error({ err: error }, 'refreshing the TLS client CA list failed'));
     if (!advertised) caWatch = watchForCa(() => pki.caExists(), refreshTls, CA_POLL_MS, (error) => logger.error({ err: error }, 'looking for a CA made by another instance failed'));
   }
-  const cleanup = scheduleCleanup(cleanupDeps, CLEANUP_INTERVAL_MS);
+  // The first run starts now, beside listening: items that expired while the server was down are
+  // invisible already, and sweeping them in batches must not hold back the start (issue 12).
+  const cleanup = scheduleCleanup(cleanupDeps, { intervalMs: config.cleanupInterval * 1000, leftoversEvery: LEFTOVERS_EVERY });
   return {
     app,
     close: async () => {

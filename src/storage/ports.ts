@@ -67,8 +67,14 @@ export interface MetadataStore {
   addDownloads(counts: ReadonlyMap<string, number>): Promise<void>;
   /** Deletes the row (whatever its state) and says where its content lived; null if it was gone. */
   deleteItem(id: string): Promise<RemovedItem | null>;
-  /** Items due for removal: expired at `now`, or burned before `burnedBefore`. */
-  listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]>;
+  /**
+   * Deletes up to `limit` items due for removal (expired at `now`, or burned before `burnedBefore`)
+   * in one statement and returns them, so a sweep commits once per batch. Each row is returned to
+   * exactly one caller, even when several instances sweep at once; fewer than `limit` (or none) can
+   * come back while rows remain if another sweeper took them, so sweep until an empty batch.
+   * @example const gone = await store.removeDue(now, now - 3600, 200) // -> [{ id, blobId }, ...]
+   */
+  removeDue(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]>;
   /** Whether any row references this blob (to tell orphans from live blobs). */
   hasBlob(blobId: string): Promise<boolean>;
   /** Live items matching the query, newest first (created_at desc, id desc). */
@@ -113,9 +119,18 @@ export interface BlobStore {
   read(blobId: string, range?: ByteRange): Promise<Readable>;
   /** Shreds (random overwrite, flush) and removes a blob; a missing blob is not an error. */
   remove(blobId: string): Promise<void>;
-  /** Ids of committed blobs last written before `olderThanMs` (epoch ms), for the orphan sweep. */
+  /**
+   * Committed blob ids last written before `olderThanMs` (Unix epoch milliseconds), for the orphan
+   * sweep: a blob committed moments ago may still be waiting for its row (another instance's upload).
+   * @example for await (const id of blobs.list(Date.now() - 3_600_000)) ...
+   */
   list(olderThanMs: number): AsyncIterable<string>;
-  /** Removes leftovers of writes that never committed (crash mid-upload) started before `olderThanMs` (epoch ms). Returns how many. */
+  /**
+   * Removes leftovers of writes that never committed (crash mid-upload) and were started before
+   * `olderThanMs` (epoch ms) with no write since then, so an upload still in progress on any
+   * instance is never touched. Returns how many it removed (one already gone is not counted).
+   * @example await blobs.sweepIncomplete(Date.now() - 3_600_000) // -> 0
+   */
   sweepIncomplete(olderThanMs: number): Promise<number>;
   ping(): Promise<void>;
 }

@@ -32,8 +32,8 @@ export class SealedDigestStore implements MetadataStore {
   deleteItem(id: string): Promise<RemovedItem | null> {
     return this.inner.deleteItem(id);
   }
-  listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
-    return this.inner.listRemovable(now, burnedBefore, limit);
+  removeDue(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
+    return this.inner.removeDue(now, burnedBefore, limit);
   }
   hasBlob(blobId: string): Promise<boolean> {
     return this.inner.hasBlob(blobId);

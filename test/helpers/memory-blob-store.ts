@@ -9,6 +9,8 @@ export interface MemoryBlobStoreOptions {
   readPieceSize?: number;
   /** Deliver each piece on a later turn of the event loop, as real I/O does (default: true). */
   asyncReads?: boolean;
+  /** The time in epoch ms that writes are stamped with (age cutoffs of list and sweepIncomplete; default Date.now). */
+  now?: () => number;
 }
 
 function missing(blobId: string): NodeJS.ErrnoException {
@@ -19,8 +21,10 @@ function missing(blobId: string): NodeJS.ErrnoException {
 
 export class MemoryBlobStore implements BlobStore {
   readonly blobs = new Map<string, Buffer>();
-  /** Writers created and neither committed nor aborted yet. */
-  readonly pending = new Set<string>();
+  /** Writers created and neither committed nor aborted yet, with the time of their last write. */
+  readonly pending = new Map<string, number>();
+  /** When each committed blob was last written (epoch ms). */
+  readonly writtenAt = new Map<string, number>();
   readonly removed: string[] = [];
   private readonly readPieceSize: number;
   private readonly asyncReads: boolean;
@@ -28,27 +32,37 @@ export class MemoryBlobStore implements BlobStore {
   constructor(options: MemoryBlobStoreOptions = {}) {
     this.readPieceSize = options.readPieceSize ?? 16 * 1024;
     this.asyncReads = options.asyncReads ?? true;
+    this.now = options.now ?? Date.now;
   }
+
+  private readonly now: () => number;
 
   async create(blobId: string): Promise<BlobWriter> {
     if (this.blobs.has(blobId) || this.pending.has(blobId)) throw new Error(`blob ${blobId} already exists`);
     const parts: Buffer[] = [];
+    const pending = this.pending;
+    const now = this.now;
     const stream = new Writable({
       write(chunk: Buffer, _encoding, callback) {
         parts.push(Buffer.from(chunk));
+        if (pending.has(blobId)) pending.set(blobId, now());
         callback();
       },
     });
-    this.pending.add(blobId);
+    pending.set(blobId, now());
     let done = false;
     return {
       stream,
       commit: async () => {
         if (done) throw new Error('blob writer already finished');
         done = true;
+        const lastWrite = this.pending.get(blobId);
         this.pending.delete(blobId);
         if (!stream.writableFinished) throw new Error('blob stream was not finished before commit');
+        // Swept as a leftover meanwhile, as the filesystem's rename of a removed .part would fail.
+        if (lastWrite === undefined) throw missing(blobId);
         this.blobs.set(blobId, Buffer.concat(parts));
+        this.writtenAt.set(blobId, lastWrite);
       },
       abort: async () => {
         if (done) return;
@@ -77,24 +91,30 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async remove(blobId: string): Promise<void> {
+    this.writtenAt.delete(blobId);
     if (this.blobs.delete(blobId)) this.removed.push(blobId);
   }
 
-  async *list(): AsyncIterable<string> {
-    for (const blobId of [...this.blobs.keys()]) yield blobId;
+  async *list(olderThanMs: number): AsyncIterable<string> {
+    for (const blobId of [...this.blobs.keys()]) if ((this.writtenAt.get(blobId) ?? 0) < olderThanMs) yield blobId;
   }
 
-  async sweepIncomplete(): Promise<number> {
-    const count = this.pending.size;
-    this.pending.clear();
+  async sweepIncomplete(olderThanMs: number): Promise<number> {
+    let count = 0;
+    for (const [blobId, lastWrite] of [...this.pending]) {
+      if (lastWrite >= olderThanMs) continue;
+      this.pending.delete(blobId);
+      count++;
+    }
     return count;
   }
 
   async ping(): Promise<void> {}
 
   /** Stores a blob directly (test setup). */
-  put(blobId: string, data: Buffer): void {
+  put(blobId: string, data: Buffer, writtenAt = this.now()): void {
     this.blobs.set(blobId, Buffer.from(data));
+    this.writtenAt.set(blobId, writtenAt);
   }
 
   /** The stored bytes of a committed blob, or undefined. */

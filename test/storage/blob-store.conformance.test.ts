@@ -12,11 +12,15 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
-async function list(store: BlobStore): Promise<string[]> {
+/** Committed blobs last written before `olderThanMs` (default: any time, i.e. every committed blob). */
+async function list(store: BlobStore, olderThanMs = Number.POSITIVE_INFINITY): Promise<string[]> {
   const ids: string[] = [];
-  for await (const id of store.list(Date.now() + 60_000)) ids.push(id);
+  for await (const id of store.list(olderThanMs)) ids.push(id);
   return ids.sort();
 }
+
+/** Far enough from now for any timestamp granularity and clock step of a store (seconds on some filesystems). */
+const MARGIN_MS = 60_000;
 
 const id = () => randomBytes(16).toString('hex');
 
@@ -46,11 +50,26 @@ conformance('BlobStore', blobAdapters, (current) => {
     expect(await list(store)).toEqual([]);
   });
 
-  it('sweeps leftovers of writes that never committed (crash)', async () => {
+  it('sweepIncomplete: removes leftovers of writes that never committed once older than the cutoff, never a fresh one', async () => {
     const writer = await store.create(id());
     await new Promise<void>((resolve) => writer.stream.write(randomBytes(1000), () => resolve()));
-    expect(await store.sweepIncomplete(Date.now() + 60_000)).toBeGreaterThanOrEqual(1);
+    // Written moments ago: it may be another instance's upload in progress.
+    expect(await store.sweepIncomplete(Date.now() - MARGIN_MS)).toBe(0);
+    expect(await store.sweepIncomplete(Date.now() + MARGIN_MS)).toBe(1);
+    expect(await store.sweepIncomplete(Date.now() + MARGIN_MS)).toBe(0);
     expect(await list(store)).toEqual([]);
+    await writer.abort();
+  });
+
+  it('list: yields only committed blobs last written before the cutoff', async () => {
+    const before = Date.now();
+    const blobId = id();
+    const writer = await store.create(blobId);
+    await pipeline(Readable.from([randomBytes(2000)]), writer.stream);
+    await writer.commit();
+    const after = Date.now();
+    expect(await list(store, before - MARGIN_MS)).toEqual([]);
+    expect(await list(store, after + MARGIN_MS)).toEqual([blobId]);
   });
 
   it('read: a blob that never existed rejects with ENOENT', async () => {
@@ -74,7 +93,7 @@ conformance('BlobStore', blobAdapters, (current) => {
     const writer = await store.create(blobId);
     await pipeline(Readable.from([randomBytes(2000)]), writer.stream);
     await writer.commit();
-    expect(await store.sweepIncomplete(Date.now() + 60_000)).toBe(0);
+    expect(await store.sweepIncomplete(Date.now() + MARGIN_MS)).toBe(0);
     expect(await list(store)).toEqual([blobId]);
   });
 

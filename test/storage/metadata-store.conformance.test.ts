@@ -1,6 +1,7 @@
 // One suite, every MetadataStore adapter: each method of the port, as the core relies on it.
+import { randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
-import type { ItemQuery, ItemRecord, MetadataStore } from '../../src/storage/ports.js';
+import type { ItemQuery, ItemRecord, MetadataStore, RemovedItem } from '../../src/storage/ports.js';
 import { conformance, metadataAdapters } from './adapters.js';
 import { item } from './records.js';
 
@@ -116,7 +117,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.deleteItem(inBlob.id)).toBeNull();
     expect(await store.deleteItem(expired.id)).toEqual({ id: expired.id, blobId: null });
     expect(await store.deleteItem(burned.id)).toEqual({ id: burned.id, blobId: null });
-    expect(await store.listRemovable(10_000, 10_000, 10)).toEqual([]);
+    expect(await store.removeDue(10_000, 10_000, 10)).toEqual([]);
   });
 
   it('hasBlob: true while any row, live or not, references the blob', async () => {
@@ -128,24 +129,46 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.hasBlob('cc'.repeat(16))).toBe(false);
   });
 
-  it('listRemovable: expired at now (inclusive) and burned strictly before the cut-off, never live items', async () => {
+  it('removeDue: deletes what expired at now (inclusive) and what was burned strictly before the cut-off, never live items', async () => {
     const live = item({ expiresAt: 5000 });
     const forever = item({ expiresAt: null });
     const expiresNow = item({ expiresAt: 1500 });
     const burned = item({ burnAfterRead: true, blobId: 'ee'.repeat(16), inline: null });
     for (const i of [live, forever, expiresNow, burned]) await store.insertItem(i);
     await store.claimBurn(burned.id, 1100);
-    const due = await store.listRemovable(1500, 1101, 10);
-    expect(due.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([{ id: expiresNow.id, blobId: null }, { id: burned.id, blobId: 'ee'.repeat(16) }].sort((a, b) => (a.id < b.id ? -1 : 1)));
-    expect(await store.listRemovable(1500, 1100, 10)).toEqual([{ id: expiresNow.id, blobId: null }]);
-    expect(await store.listRemovable(1499, 1000, 10)).toEqual([]);
+    expect(await store.removeDue(1499, 1100, 10)).toEqual([]);
+    expect(await store.removeDue(1500, 1100, 10)).toEqual([{ id: expiresNow.id, blobId: null }]);
+    expect(await store.removeDue(1500, 1101, 10)).toEqual([{ id: burned.id, blobId: 'ee'.repeat(16) }]);
+    expect(await store.removeDue(1500, 1101, 10)).toEqual([]);
+    expect(await store.deleteItem(expiresNow.id)).toBeNull();
+    expect(await store.hasBlob('ee'.repeat(16))).toBe(false);
+    expect(await store.getLive(live.id, 1500)).toEqual(live);
+    expect(await store.getLive(forever.id, 1500)).toEqual(forever);
   });
 
-  it('listRemovable: returns at most `limit` rows, so a sweep works in batches', async () => {
+  it('removeDue: deletes at most `limit` rows per call, so a sweep commits in batches', async () => {
     for (let i = 0; i < 7; i++) await store.insertItem(item({ expiresAt: 1100 }));
-    expect(await store.listRemovable(1500, 0, 5)).toHaveLength(5);
-    for (const removed of await store.listRemovable(1500, 0, 5)) await store.deleteItem(removed.id);
-    expect(await store.listRemovable(1500, 0, 5)).toHaveLength(2);
+    expect(await store.removeDue(1500, 0, 5)).toHaveLength(5);
+    expect(await store.removeDue(1500, 0, 5)).toHaveLength(2);
+    expect(await store.removeDue(1500, 0, 5)).toEqual([]);
+  });
+
+  it('removeDue: concurrent sweepers each get different rows, and together every due row (several instances)', async () => {
+    const due = Array.from({ length: 60 }, (_, n) => item({ expiresAt: 1100, blobId: n % 2 === 0 ? randomBytes(16).toString('hex') : null, inline: null }));
+    const live = Array.from({ length: 5 }, () => item({ expiresAt: 5000 }));
+    await Promise.all([...due, ...live].map((i) => store.insertItem(i)));
+    const sweeper = async () => {
+      const got: RemovedItem[] = [];
+      for (;;) {
+        const batch = await store.removeDue(1500, 0, 7);
+        if (batch.length === 0) return got;
+        got.push(...batch);
+      }
+    };
+    const removed = (await Promise.all(Array.from({ length: 6 }, sweeper))).flat();
+    const byId = (a: RemovedItem, b: RemovedItem) => (a.id < b.id ? -1 : 1);
+    expect(removed.sort(byId)).toEqual(due.map((i) => ({ id: i.id, blobId: i.blobId })).sort(byId));
+    for (const i of live) expect(await store.getLive(i.id, 1500)).toEqual(i);
   });
 
   it('listItems: live items only, newest first with ties broken by id descending', async () => {

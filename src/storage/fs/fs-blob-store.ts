@@ -1,8 +1,10 @@
 // BlobStore on the local filesystem: blobs/<2 hex>/<blob id>, written as blobs/tmp/*.part first so a
-// crash mid-upload leaves only a temp file, swept at the next start.
+// crash mid-upload leaves only a temp file, swept once it is old (core/cleanup.ts). Ages are file
+// modification times: a write in progress keeps its .part fresh; a committed blob keeps the time of
+// its last write through the rename, seconds before its row exists, which the sweep's age covers.
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, BlobWriter, ByteRange } from '../ports.js';
@@ -80,20 +82,23 @@ export class FsBlobStore implements BlobStore {
     await shredFile(this.pathOf(blobId), this.shredPasses);
   }
 
-  async *list(): AsyncIterable<string> {
+  async *list(olderThanMs: number): AsyncIterable<string> {
     for (const dir of await readdir(this.root, { withFileTypes: true })) {
       if (!dir.isDirectory() || !/^[0-9a-f]{2}$/.test(dir.name)) continue;
       for (const file of await readdir(join(this.root, dir.name))) {
-        if (BLOB_ID.test(file)) yield file;
+        if (BLOB_ID.test(file) && (await lastWrittenBefore(join(this.root, dir.name, file), olderThanMs))) yield file;
       }
     }
   }
 
-  async sweepIncomplete(): Promise<number> {
+  async sweepIncomplete(olderThanMs: number): Promise<number> {
     let removed = 0;
     for (const file of await readdir(this.tmpDir)) {
-      await unlink(join(this.tmpDir, file)).catch(() => undefined);
-      removed++;
+      const path = join(this.tmpDir, file);
+      // A fresh .part may be another instance's upload in progress on shared storage.
+      if (!(await lastWrittenBefore(path, olderThanMs))) continue;
+      // Another instance sweeping at the same time may have unlinked it first: not counted twice.
+      if (await unlink(path).then(() => true, () => false)) removed++;
     }
     return removed;
   }
@@ -103,5 +108,15 @@ export class FsBlobStore implements BlobStore {
     const handle = await open(probe, 'wx', 0o600);
     await handle.close();
     await unlink(probe);
+  }
+}
+
+/** Whether the file was last modified before `cutoffMs` (false when it is gone). */
+async function lastWrittenBefore(path: string, cutoffMs: number): Promise<boolean> {
+  try {
+    return (await stat(path)).mtimeMs < cutoffMs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
   }
 }

@@ -1,8 +1,12 @@
-import { randomFillSync } from 'node:crypto';
+import { randomFill } from 'node:crypto';
 import { open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 const BLOCK = 1024 * 1024;
+/** In libuv's thread pool: a sweep shredding many large blobs must not fill them on the event loop. */
+function fillRandom(block: Buffer, length: number): Promise<void> {
+  return new Promise((resolve, reject) => randomFill(block, 0, length, (error) => (error ? reject(error) : resolve())));
+}
 
 /** fsync a directory so that a rename or unlink in it is durable. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -34,7 +38,7 @@ export async function shredFile(path: string, passes: number): Promise<void> {
     for (let pass = 0; pass < passes; pass++) {
       for (let offset = 0; offset < size; offset += block.length) {
         const length = Math.min(block.length, size - offset);
-        randomFillSync(block, 0, length);
+        await fillRandom(block, length);
         await handle.write(block, 0, length, offset);
       }
       await handle.datasync();

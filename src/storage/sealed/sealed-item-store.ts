@@ -52,8 +52,8 @@ export class SealedItemStore implements MetadataStore {
     return this.inner.deleteItem(id);
   }
 
-  listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
-    return this.inner.listRemovable(now, burnedBefore, limit);
+  removeDue(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
+    return this.inner.removeDue(now, burnedBefore, limit);
   }
 
   hasBlob(blobId: string): Promise<boolean> {

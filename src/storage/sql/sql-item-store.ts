@@ -158,12 +158,20 @@ export class SqlItemStore implements MetadataStore {
     return row ? { id: row.id, blobId: row.blob_id } : null;
   }
 
-  async listRemovable(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
+  async removeDue(now: number, burnedBefore: number, limit: number): Promise<RemovedItem[]> {
+    // One DELETE per batch: one commit (one WAL sync) for `limit` rows instead of one per row, and
+    // the database alone decides which sweeper removes a row, so no two instances shred one blob.
+    // PostgreSQL re-checks a row another sweeper deleted meanwhile and skips it (READ COMMITTED).
     const rows = await this.db
-      .selectFrom('items')
-      .select(['id', 'blob_id'])
-      .where((eb) => eb.or([eb('expires_at', '<=', now), eb('burned_at', '<', burnedBefore)]))
-      .limit(limit)
+      .deleteFrom('items')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('items')
+          .select('id')
+          .where((inner) => inner.or([inner('expires_at', '<=', now), inner('burned_at', '<', burnedBefore)]))
+          .limit(limit),
+      )
+      .returning(['id', 'blob_id'])
       .execute();
     return rows.map((row) => ({ id: row.id, blobId: row.blob_id }));
   }

@@ -12,7 +12,7 @@ const LIMIT = 4096;
 
 async function listed(store: MemoryBlobStore): Promise<string[]> {
   const ids: string[] = [];
-  for await (const id of store.list()) ids.push(id);
+  for await (const id of store.list(Number.POSITIVE_INFINITY)) ids.push(id);
   return ids;
 }
 
