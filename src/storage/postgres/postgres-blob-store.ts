@@ -36,7 +36,9 @@ export class PostgresBlobStore implements BlobStore {
       const data = all.subarray(0, upTo);
       buffered = upTo < all.length ? [all.subarray(upTo)] : [];
       bufferedBytes = all.length - upTo;
-      await this.pool.query('insert into blob_chunks (write_id, seq, start_at, data) values ($1, $2, $3, $4)', [writeId, seq, offset, data]);
+      // The write's last-activity time moves with each row (same statement, same commit): the leftover
+      // sweep goes by it, so an upload that takes longer than the sweep's age is never taken mid-way.
+      await this.pool.query('with chunk as (insert into blob_chunks (write_id, seq, start_at, data) values ($1, $2, $3, $4)) update blobs set written_at_ms = $5 where write_id = $1', [writeId, seq, offset, data, Date.now()]);
       seq++;
       offset += data.length;
     };
@@ -110,7 +112,7 @@ export class PostgresBlobStore implements BlobStore {
   async *list(olderThanMs: number): AsyncIterable<string> {
     let after = '';
     for (;;) {
-      const { rows } = await this.pool.query<{ blob_id: string }>('select blob_id from blobs where committed and written_at_ms < $1 and blob_id > $2 order by blob_id limit 500', [olderThanMs, after]);
+      const { rows } = await this.pool.query<{ blob_id: string }>('select blob_id from blobs where committed and written_at_ms < $1 and blob_id > $2 order by blob_id limit 500', [epochMs(olderThanMs), after]);
       for (const row of rows) yield row.blob_id;
       const last = rows.at(-1);
       if (!last || rows.length < 500) return;
@@ -119,8 +121,8 @@ export class PostgresBlobStore implements BlobStore {
   }
 
   async sweepIncomplete(olderThanMs: number): Promise<number> {
-    // Only writes started before the cut-off: another instance's upload in progress is left alone.
-    const { rowCount } = await this.pool.query('delete from blobs where not committed and started_at_ms < $1', [olderThanMs]);
+    // Only writes idle since before the cut-off: another instance's upload in progress is left alone.
+    const { rowCount } = await this.pool.query('delete from blobs where not committed and coalesce(written_at_ms, started_at_ms) < $1', [epochMs(olderThanMs)]);
     return rowCount ?? 0;
   }
 
@@ -177,4 +179,10 @@ function pagedReader(pool: Queryable, writeId: string, blobId: string, start: nu
       );
     },
   });
+}
+
+/** A cutoff as a bigint parameter: "everything" (Infinity) and fractions become whole milliseconds. */
+function epochMs(value: number): number {
+  if (Number.isNaN(value)) throw new RangeError('cutoff must be a number of epoch milliseconds');
+  return Number.isFinite(value) ? Math.floor(value) : value > 0 ? Number.MAX_SAFE_INTEGER : 0;
 }

@@ -77,12 +77,14 @@ describe('file names and short-link targets at rest', () => {
     const secrets = freshSecrets();
     const created = await createAll(first.url, secrets);
     expect(await first.stop()).toBe(0);
-    // Turn the database into what an earlier version wrote: values in clear, migration 004 not run.
+    // Turn the database into what an earlier version wrote: values in clear, migration 004 and later not run.
     const db = new BetterSqlite3(join(first.dataDir, 'sealbin.db'));
     db.prepare('update items set filename = ? where id = ?').run(secrets.pasteName, created.paste.id);
     db.prepare('update items set filename = ? where id = ?').run(secrets.fileName, created.file.id);
     db.prepare('update short_links set target = ? where id = ?').run(`https://example.org/reset?token=${secrets.token}`, created.link.id);
-    db.prepare("delete from kysely_migration where name = '004-sealed-metadata'").run();
+    // Migrations run in name order: the later ones (and what they made) go too, as if never run.
+    db.prepare("delete from kysely_migration where name >= '004-sealed-metadata'").run();
+    db.prepare('drop table pki_audit').run();
     db.prepare("delete from settings where name = 'metadata_sealing'").run();
     db.close();
     expect(leftovers(first.dataDir, needles(secrets))).toHaveLength(3);
