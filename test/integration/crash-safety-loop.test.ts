@@ -111,7 +111,9 @@ describe('kill -9 under 8 concurrent creates, restart, repeat', () => {
       server = await startServer({ dataDir });
       servers.push(server);
 
-      // After the start-up sweep: no temp file, and every blob file belongs to a row (and vice versa).
+      // After the start-up sweep (it runs beside listening): no temp file, and every blob file belongs
+      // to a row (and vice versa).
+      await waitFor(() => tmpFiles(dataDir).length === 0 && blobFiles(dataDir).length === referencedBlobs(dataDir).size, `round ${round}: the start-up sweep to remove the aged leftovers`, { timeoutMs: 30_000 });
       expect(tmpFiles(dataDir), `round ${round}: temp files after the restart`).toEqual([]);
       const files = blobFiles(dataDir).map((file) => basename(file)).sort();
       expect(files, `round ${round}: blob files against the rows that refer to them`).toEqual([...referencedBlobs(dataDir)].sort());

@@ -161,6 +161,8 @@ describe('SIGTERM', () => {
     const dayAgo = new Date(Date.now() - 86_400_000);
     for (const file of tmpFiles(server.dataDir)) utimesSync(join(server.dataDir, file), dayAgo, dayAgo);
     const restarted = await start(server.dataDir);
+    // The start-up sweep runs beside listening: wait for it to take the aged leftover.
+    await waitFor(() => tmpFiles(restarted.dataDir).length === 0, 'the start-up sweep to remove the cut upload', { timeoutMs: 30_000 });
     expect(tmpFiles(restarted.dataDir)).toEqual([]);
     expect(blobFiles(restarted.dataDir)).toEqual([]);
     expect(await (await fetch(`${restarted.url}/${before.id}/raw`)).text()).toBe('acknowledged before the stop');
