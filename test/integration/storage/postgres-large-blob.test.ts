@@ -12,7 +12,8 @@ import type { RunningServer } from '../../helpers/server.js';
 
 const url = testDatabaseUrl();
 const MiB = 1024 * 1024;
-const SIZE = 128 * MiB;
+/** PG_LARGE_BLOB_MIB=1024 (with --testTimeout=600000) runs the 1 GiB measurement of issue 13 by hand. */
+const SIZE = Number(process.env['PG_LARGE_BLOB_MIB'] ?? 128) * MiB;
 /**
  * A server that held the item (or its rows) in memory would exceed it: ~100 MiB of baseline plus
  * SIZE. Kept at 128 MiB so the test fits its 90 s on a loaded machine (256 MiB took 52 s). Measured on the
@@ -59,9 +60,9 @@ describe.skipIf(!url)('PostgreSQL blobs: a large item', () => {
     await schema?.drop();
   });
 
-  it('128 MiB in and out byte-identical with the server peak RSS under 200 MiB', async () => {
+  it(`${SIZE / MiB} MiB in and out byte-identical with the server peak RSS under 200 MiB`, async () => {
     schema = await createTestSchema(url as string);
-    server = await startServer({ env: { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: '512MiB' } });
+    server = await startServer({ env: { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: String(Math.max(SIZE, 512 * MiB)) } });
     const started = Date.now();
     const created = await streamUpload(server.url, '/', SIZE, { 'Content-Type': 'application/octet-stream' });
     const uploadMs = Date.now() - started;
@@ -74,7 +75,7 @@ describe.skipIf(!url)('PostgreSQL blobs: a large item', () => {
     expect(fetched.bytes).toBe(SIZE);
     expect(fetched.digest).toBe(expectedDigest());
     const peak = peakRssKiB(server.process.pid as number);
-    console.info(`128 MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(peak / 1024)} MiB`);
+    console.info(`${SIZE / MiB} MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(peak / 1024)} MiB`);
     expect(peak, `server peak RSS ${peak} KiB`).toBeLessThan(RSS_LIMIT_KIB);
   });
 });
