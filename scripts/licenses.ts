@@ -15,6 +15,8 @@ interface LsNode {
   license?: unknown;
   path?: string;
   missing?: boolean;
+  /** The package's own optional peers (pg's pg-native): absent ones appear in the tree as empty nodes. */
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   dependencies?: Record<string, LsNode>;
 }
 
@@ -91,13 +93,15 @@ export function productionPackages(root: string): Row[] {
   }
   const tree = JSON.parse(output) as LsNode;
   const rows = new Map<string, Row>();
-  const walk = (deps: Record<string, LsNode> | undefined) => {
+  const walk = (deps: Record<string, LsNode> | undefined, parent?: LsNode) => {
     for (const [name, node] of Object.entries(deps ?? {})) {
+      // An optional peer that is not installed is not shipped, so it has no licence to judge.
+      if (node.version === undefined && parent?.peerDependenciesMeta?.[name]?.optional === true) continue;
       if (node.missing || node.version === undefined) throw new Error(`${name} is missing from node_modules: run \`npm ci\` first`);
       const key = `${name}@${node.version}`;
       // A package appears once in full and elsewhere as a "deduped" stub without dependencies, in
       // either order: record it once, but walk every occurrence so no subtree is skipped.
-      walk(node.dependencies);
+      walk(node.dependencies, node);
       if (rows.has(key)) continue;
       let license = node.license === undefined ? undefined : licenseOf({ license: node.license });
       if ((license === undefined || license === 'UNKNOWN') && node.path) {

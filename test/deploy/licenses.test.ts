@@ -1,6 +1,6 @@
 // scripts/licenses.ts: SPDX expressions judged the way the allow list means them.
 import { describe, expect, it } from 'vitest';
-import { isAllowed, licenseOf } from '../../scripts/licenses.js';
+import { isAllowed, licenseOf, productionPackages } from '../../scripts/licenses.js';
 
 describe('scripts/licenses.ts', () => {
   it('accepts permissive ids and refuses copyleft or unknown ones', () => {
@@ -23,4 +23,11 @@ describe('scripts/licenses.ts', () => {
     expect(licenseOf({ licenses: [{ type: 'MIT' }, { type: 'Apache-2.0' }] })).toBe('(MIT OR Apache-2.0)');
     expect(licenseOf({})).toBe('UNKNOWN');
   });
+
+  it('walks the installed production tree, passing over optional peers that are not installed (pg-native)', () => {
+    const rows = productionPackages(process.cwd());
+    expect(rows.some((row) => row.name === 'pg')).toBe(true);
+    expect(rows.some((row) => row.name === 'pg-native')).toBe(false);
+    expect(rows.filter((row) => !row.ok)).toEqual([]);
+  }, 60_000);
 });
