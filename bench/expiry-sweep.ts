@@ -11,30 +11,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sweepExpired } from '../src/core/cleanup.js';
 import { openSqliteStores } from '../src/storage/sqlite/sqlite-stores.js';
 import type { ItemRecord } from '../src/storage/ports.js';
+import { item } from '../test/storage/records.js';
 
 const count = Number(process.argv[2] ?? 30_000);
 const dir = mkdtempSync(join(tmpdir(), 'sealbin-sweep-bench-'));
 const stores = await openSqliteStores(join(dir, 'sealbin.db'));
 const now = Math.floor(Date.now() / 1000);
-const row = (): ItemRecord => ({
-  id: randomBytes(16).toString('hex'),
-  kind: 'paste',
-  keyHash: null,
-  owner: null,
-  deleteTokenHash: randomBytes(32).toString('hex'),
-  size: 100,
-  mimeType: 'text/plain',
-  filename: null,
-  sha256: randomBytes(32).toString('hex'),
-  createdAt: now - 10,
-  expiresAt: now - 1,
-  burnAfterRead: false,
-  burnedAt: null,
-  downloads: 0,
-  wrappedKey: randomBytes(61),
-  blobId: null,
-  inline: randomBytes(140),
-});
+// Conformance-suite records: random ids, small inline ciphertext, already expired.
+const row = (): ItemRecord => item({ deleteTokenHash: randomBytes(32).toString('hex'), size: 100, sha256: randomBytes(32).toString('hex'), createdAt: now - 10, expiresAt: now - 1, inline: randomBytes(140) });
 // insertItem group-commits: all of these land in one transaction.
 await Promise.all(Array.from({ length: count }, () => stores.metadata.insertItem(row())));
 

@@ -12,6 +12,7 @@ import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
 import type { ItemRecord } from '../../src/storage/ports.js';
 import { createPaste } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
+import { item } from '../storage/records.js';
 import type { LogLine, RunningServer } from '../helpers/server.js';
 import { unixSeconds, waitFor } from '../helpers/wait.js';
 
@@ -27,25 +28,7 @@ afterEach(async () => {
 
 /** Rows as the server writes them, already sealed where it seals (never read: they only expire). */
 function expiringRow(expiresAt: number): ItemRecord {
-  return {
-    id: randomBytes(16).toString('hex'),
-    kind: 'paste',
-    keyHash: null,
-    owner: null,
-    deleteTokenHash: randomBytes(32).toString('hex'),
-    size: 100,
-    mimeType: 'text/plain',
-    filename: null,
-    sha256: `sd1:${randomBytes(60).toString('base64url')}`,
-    createdAt: expiresAt - 60,
-    expiresAt,
-    burnAfterRead: false,
-    burnedAt: null,
-    downloads: 0,
-    wrappedKey: randomBytes(61),
-    blobId: null,
-    inline: randomBytes(140),
-  };
+  return item({ deleteTokenHash: randomBytes(32).toString('hex'), size: 100, sha256: `sd1:${randomBytes(60).toString('base64url')}`, createdAt: expiresAt - 60, expiresAt, inline: randomBytes(140) });
 }
 
 /** Far in the future: rows seeded with it are live until a test moves their expiry. */
