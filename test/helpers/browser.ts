@@ -92,7 +92,7 @@ export async function waitForState(page: Page, wanted: PageState | readonly Page
   try {
     await page.waitForSelector(watched.map((state) => `body[data-state="${state}"]`).join(', '), { state: 'attached', timeout: timeoutMs });
   } catch (error) {
-    throw new Error(`page ${page.url()} did not reach state ${states.join('|')} (now ${await bodyState(page).catch(() => '?')}, #status "${await textOf(page, '#status').catch(() => '?')}"): ${(error as Error).message.split('\n')[0]}`);
+    throw new Error(`page ${page.url()} did not reach state ${states.join('|')} (now ${await bodyState(page).catch(() => '?')}, #status "${await textOf(page, '#status').catch(() => '?')}"): ${(error as Error).message.split('\n')[0]}`, { cause: error });
   }
   const state = (await bodyState(page)) as PageState;
   if (!states.includes(state)) throw new Error(`page ${page.url()} reached state ${state} instead of ${states.join('|')}: #error "${await textOf(page, '#error')}"`);
@@ -108,6 +108,8 @@ export async function openAt(page: Page, url: string, wanted: PageState | readon
 export interface SeenRequest {
   url: string;
   method: string;
+  /** 'document' for navigations, 'fetch', 'script', 'stylesheet', … */
+  resourceType: string;
   headers: Record<string, string>;
   body: Buffer | null;
 }
@@ -122,6 +124,7 @@ export function recordRequests(context: BrowserContext): { settle(): Promise<See
   const capture = async (request: Request): Promise<SeenRequest> => ({
     url: request.url(),
     method: request.method(),
+    resourceType: request.resourceType(),
     headers: await request.allHeaders().catch(() => request.headers()),
     body: request.postDataBuffer(),
   });

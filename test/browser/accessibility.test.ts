@@ -1,0 +1,97 @@
+// axe-core over every view of the page, in light and dark colour schemes: no serious or critical
+// finding (labels, roles, names, contrast). axe is injected as a script, which the page's real CSP
+// forbids, so these contexts bypass CSP (csp.test.ts checks the policy itself).
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, browserUnavailable, createTextInPage, inPage, openAt, useBrowser } from '../helpers/browser.js';
+import type { PageState } from '../helpers/browser.js';
+import { expectExit, FpasteUser, printedUrl } from '../helpers/fpaste.js';
+import { createPaste, uploadFile } from '../helpers/http.js';
+import { makePng } from '../helpers/png.js';
+import { startServer } from '../helpers/server.js';
+import type { RunningServer } from '../helpers/server.js';
+
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+
+interface Finding {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/** axe's serious and critical violations in the page as it is now, in one colour scheme. */
+async function axeFindings(page: Page): Promise<Finding[]> {
+  if (!(await inPage<boolean>(page, 'typeof window.axe === "object"'))) await page.addScriptTag({ content: axeSource });
+  const findings = await inPage<Finding[]>(
+    page,
+    `axe.run(document, { resultTypes: ['violations'] }).then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })))`,
+  );
+  return findings.filter((finding) => finding.impact === 'serious' || finding.impact === 'critical');
+}
+
+describe.skipIf(browserUnavailable !== null)(browserSuite('web page: accessibility (axe-core), light and dark'), () => {
+  const browsers = useBrowser();
+  let server: RunningServer;
+  let user: FpasteUser;
+
+  beforeAll(async () => {
+    server = await startServer();
+    user = new FpasteUser(server.url);
+  });
+  afterAll(async () => {
+    user?.dispose();
+    await server?.dispose();
+  });
+
+  /** Opens a view (set up by `open`) and runs axe on it in both schemes. */
+  async function check(open: (page: Page) => Promise<unknown>): Promise<void> {
+    const page = await browsers.newPage({ bypassCSP: true });
+    await open(page);
+    const report: Record<string, Finding[]> = {};
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      report[colorScheme] = await axeFindings(page);
+    }
+    expect(report).toEqual({ light: [], dark: [] });
+  }
+
+  const at = (path: string, state: PageState | PageState[]) => (page: Page) => openAt(page, `${server.url}${path}`, state);
+
+  it('create view', async () => {
+    await check(at('/', 'ready'));
+  });
+
+  it('created view (the link and its copy button)', async () => {
+    await check((page) => createTextInPage(page, server.url, 'for the created view\n'));
+  });
+
+  it('paste view showing text (end to end encrypted)', async () => {
+    const url = printedUrl(expectExit(await user.run([], { input: 'line one\nline two\n' }), 0));
+    await check((page) => openAt(page, url, 'shown'));
+  });
+
+  it('paste view waiting for the Show click (burn after read)', async () => {
+    const created = await createPaste(server.url, 'burning\n', { 'x-burn-after-read': '1' });
+    await check(at(`/${created.id}`, 'await-click'));
+  });
+
+  it('paste view showing an image', async () => {
+    const png = makePng(64, 48, (x, y) => [x * 4, y * 5, 128]);
+    const created = await createPaste(server.url, png, { 'content-type': 'image/png', 'x-filename': 'picture.png' });
+    await check(async (page) => {
+      await openAt(page, `${server.url}/${created.id}`, 'shown');
+      await page.waitForSelector('#image');
+    });
+  });
+
+  it('share view', async () => {
+    const created = await uploadFile(server.url, 'shared file\n', 'notes.txt');
+    await check((page) => openAt(page, created.download_url as string, ['ready', 'await-click']));
+  });
+
+  it('error view (not found)', async () => {
+    await check(at('/0123456789abcdef0123456789abcdef', 'error'));
+  });
+});
