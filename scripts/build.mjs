@@ -1,15 +1,19 @@
 // Bundles the server entry with esbuild (dependencies stay external in node_modules), and the
-// `fpaste` CLI into one self-contained file (dist/fpaste.js, served at GET /client).
+// `fpaste` CLI into one self-contained file (dist/fpaste.js, served at GET /client), and the browser
+// page into dist/web/ (see web-build.mjs: manifest with SRI hashes, gzipped size budget).
 // `--if-stale` skips the build when dist/ is newer than every source file, so `npm start` is fast.
 import { build } from 'esbuild';
 import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildWeb } from './web-build.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const entry = join(root, 'src/main.ts');
 const out = join(root, 'dist/main.js');
 const cliEntry = join(root, 'src/cli/main.ts');
 const cliOut = join(root, 'dist/fpaste.js');
+const webSrc = join(root, 'src/web');
+const webManifest = join(root, 'dist/web/manifest.json');
 
 async function newestMtime(dir) {
   let newest = 0;
@@ -23,8 +27,9 @@ async function newestMtime(dir) {
 
 async function isStale() {
   try {
-    const built = Math.min((await stat(out)).mtimeMs, (await stat(cliOut)).mtimeMs);
-    const sources = Math.max(await newestMtime(join(root, 'src')), (await stat(join(root, 'package.json'))).mtimeMs);
+    // The oldest output against the newest source (src/web included): a page change alone rebuilds.
+    const built = Math.min((await stat(out)).mtimeMs, (await stat(cliOut)).mtimeMs, (await stat(webManifest)).mtimeMs);
+    const sources = Math.max(await newestMtime(join(root, 'src')), (await stat(join(root, 'package.json'))).mtimeMs, (await stat(join(root, 'scripts/web-build.mjs'))).mtimeMs);
     return sources > built;
   } catch {
     return true;
@@ -68,5 +73,7 @@ await Promise.all([
     legalComments: 'eof',
     logLevel: 'warning',
   }),
+  // The browser page; fails (and so fails the whole build) when it is over its gzipped budget.
+  buildWeb({ srcDir: webSrc, outdir: join(root, 'dist/web'), log: (line) => console.log(line) }),
 ]);
 await chmod(cliOut, 0o755);
