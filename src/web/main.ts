@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 // The Sealbin page (issue 14): the server serves the same shell at `/`, `/{id}` and
 // `/download/{phrase}` (below its URL prefix); this picks the view from the path. Everything is built
 // with DOM calls and textContent; the end-to-end key is read from location.hash only and never sent,
@@ -46,8 +45,3 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => showError(describeFailure(error)));
-=======
-// Placeholder entry of the browser page (issue 14): web-app replaces it with the real app. It only
-// proves the build and the serving path: it marks the page as loaded.
-document.body.dataset.state = 'loading';
->>>>>>> web-platform
