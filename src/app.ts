@@ -32,6 +32,8 @@ import { cutStalledWrites } from './http/stalled-writes.js';
 import { fileRoutes } from './http/routes/files.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { pasteRoutes } from './http/routes/pastes.js';
+import { registerWebPage, webRoutes } from './http/routes/web.js';
+import { loadWebAssets } from './http/web-assets.js';
 
 export interface BuildOptions {
   logger: Logger;
@@ -104,6 +106,10 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   registerLimits(app, ctx.config, ctx.abuse);
   registerPowGate(app, ctx);
   registerRequestMetrics(app, ctx);
+  // The browser page: after the limits (a page load is a read like any other), before the routes.
+  const web = ctx.config.web ? await loadWebAssets() : null;
+  if (web?.ok) registerWebPage(app, ctx, web.assets);
+  else if (web) options.logger.warn(`web page off: ${web.reason} (run npm run build, or set SEALBIN_WEB=0); browsers get JSON`);
 
   const storageFaults = new StorageFaults(ctx.clock);
   app.addHook('onResponse', async (_request, reply) => {
@@ -149,6 +155,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       await metricsRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
+      if (web?.ok) await webRoutes(scope, ctx, web.assets);
     },
     { prefix: ctx.config.urlPrefix },
   );

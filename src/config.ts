@@ -140,6 +140,8 @@ const schema = z.object({
   // Below this much free space creations get 507 and the rest is kept for deletes, expiry and the database.
   MIN_FREE_BYTES: byteSize.pipe(z.number().int().min(0)).default(256 * MiB),
   CORS_ORIGINS: origins.default([]),
+  // The browser page at /, /{id} and /download/{phrase} for clients that ask for HTML.
+  WEB: bool.default(true),
   // Abuse prevention
   POW_DIFFICULTY: intString(0, 32).default(20),
   POW_MAX: intString(0, 32).default(28),
@@ -202,6 +204,8 @@ export interface Config {
   /** Seconds between expiry sweeps (crash leftovers are swept every tenth run). */
   readonly cleanupInterval: number;
   readonly corsOrigins: readonly string[];
+  /** Serve the browser page (dist/web) to clients whose Accept prefers HTML. */
+  readonly web: boolean;
   readonly powDifficulty: number;
   readonly powMax: number;
   readonly powForAuthenticated: boolean;
@@ -326,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     minFreeBytes: parsed.MIN_FREE_BYTES,
     cleanupInterval: parsed.CLEANUP_INTERVAL,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
+    web: parsed.WEB,
     powDifficulty: parsed.POW_DIFFICULTY,
     powMax: Math.max(parsed.POW_MAX, parsed.POW_DIFFICULTY),
     powForAuthenticated: parsed.POW_FOR_AUTHENTICATED,

@@ -25,12 +25,15 @@ export function sanitizeFilename(input: string | undefined | null): string | nul
   return name.length > 0 ? name : null;
 }
 
+// TextEncoder, not Buffer: the web page (src/web) sanitises download names with this same function.
+const utf8 = new TextEncoder();
+
 function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  if (utf8.encode(text).length <= maxBytes) return text;
   let out = '';
   let used = 0;
   for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
+    const size = utf8.encode(char).length;
     if (used + size > maxBytes) break;
     out += char;
     used += size;

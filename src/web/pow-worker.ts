@@ -1,4 +1,21 @@
-// Placeholder proof-of-work worker (issue 14): web-app replaces it. A classic dedicated worker.
-self.addEventListener('message', () => {
-  self.postMessage({ done: false });
-});
+// The proof-of-work search in a dedicated worker (a classic worker script, so the page stays
+// responsive): the CLI's own solver, powSearch, over the candidate blocks index, index + stride, …
+// Each finished block reports the hashes tried; the page stops every worker once one has an answer.
+import { powSearch } from '../cli/pow-search.js';
+import type { PowJob, PowReport } from './pow-messages.js';
+
+const scope = self as unknown as { onmessage: ((event: MessageEvent<PowJob>) => void) | null; postMessage(message: PowReport): void };
+
+scope.onmessage = (event) => {
+  const { prefix, difficulty, index, stride, block, max } = event.data;
+  for (let round = 0; ; round++) {
+    const start = (round * stride + index) * block;
+    if (start > max) {
+      scope.postMessage({ tried: 0, exhausted: true });
+      return;
+    }
+    const found = powSearch(prefix, difficulty, start, start + block);
+    scope.postMessage({ tried: found < 0 ? block : found - start + 1, found });
+    if (found >= 0) return;
+  }
+};

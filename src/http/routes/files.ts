@@ -17,11 +17,11 @@ export async function fileRoutes(app: FastifyInstance, ctx: AppContext): Promise
     scope.post('/upload', { schema: schemas.upload, config: { rateGroup: 'create', pow: 'create' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request, reply) => handleCreate(ctx, request, reply, 'file'));
   });
 
-  app.get('/download/:key', { schema: schemas.download, config: { rateGroup: 'read', bruteAction: 'download' } }, async (request: KeyRequest, reply) => {
+  app.get('/download/:key', { schema: schemas.download, config: { rateGroup: 'read', bruteAction: 'download', webPage: 'share' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     return serveContent(ctx, request, reply, item, { attachment: true, headOnly: false });
   });
-  app.head('/download/:key', { schema: schemas.headDownload, config: { rateGroup: 'read', bruteAction: 'download' } }, async (request: KeyRequest, reply) => {
+  app.head('/download/:key', { schema: schemas.headDownload, config: { rateGroup: 'read', bruteAction: 'download', webPage: 'share' } }, async (request: KeyRequest, reply) => {
     const item = await ctx.items.getByKey(request.params.key);
     return serveContent(ctx, request, reply, item, { attachment: true, headOnly: true });
   });

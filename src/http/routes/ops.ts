@@ -19,7 +19,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFaults: StorageFaults): Promise<void> {
   const { config } = ctx;
-  app.get('/', { schema: schemas.info }, async () => {
+  app.get('/', { schema: schemas.info, config: { webPage: 'create' } }, async () => {
     const difficulty = await ctx.abuse.flood.difficulty();
     return {
     name: 'sealbin',

@@ -21,6 +21,8 @@ import { schemas } from '../schemas.js';
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const LOOKUP = { rateGroup: 'read', bruteAction: 'paste' } as const;
+/** GET|HEAD /{id}: browsers asking for HTML get the page instead (routes/web.ts). */
+const METADATA = { ...LOOKUP, webPage: 'paste' } as const;
 
 export function parseBurnHeader(value: string | string[] | undefined): boolean {
   if (value === undefined) return false;
@@ -109,11 +111,11 @@ export async function pasteRoutes(app: FastifyInstance, ctx: AppContext): Promis
     scope.put('/:id', { schema: schemas.updatePaste, config: { rateGroup: 'create', bruteAction: 'paste' }, bodyLimit: Number.MAX_SAFE_INTEGER }, (request: IdRequest, reply) => handleUpdate(ctx, request, reply));
   });
 
-  app.get('/:id', { schema: schemas.getPaste, config: LOOKUP }, async (request: IdRequest, reply) => {
+  app.get('/:id', { schema: schemas.getPaste, config: METADATA }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return reply.send(itemView(item, baseUrl(ctx.config, request)));
   });
-  app.head('/:id', { schema: schemas.headPaste, config: LOOKUP }, async (request: IdRequest, reply) => {
+  app.head('/:id', { schema: schemas.headPaste, config: METADATA }, async (request: IdRequest, reply) => {
     const item = await ctx.items.get(request.params.id);
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(itemView(item, baseUrl(ctx.config, request))));
   });

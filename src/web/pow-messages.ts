@@ -1,0 +1,15 @@
+// What the page and its proof-of-work workers say to each other.
+
+/** Search blocks index, index + stride, … of `block` candidates each, up to `max`. */
+export interface PowJob {
+  prefix: Uint8Array;
+  difficulty: number;
+  index: number;
+  stride: number;
+  block: number;
+  max: number;
+}
+
+/** After each block: hashes tried, and the solution (found ≥ 0) or -1. */
+export type PowReport = { tried: number; found: number } | { tried: 0; exhausted: true };
+
