@@ -32,7 +32,8 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-
     await server?.dispose();
   });
 
-  const exists = async (path: string): Promise<number> => (await fetch(`${server.url}${path}`, { method: 'HEAD', headers: { accept: 'application/json' } })).status;
+  /** HEAD of a paste or its raw content, GET of a share's status: none of them burns. */
+  const exists = async (path: string): Promise<number> => (await fetch(`${server.url}${path}`, { method: path.startsWith('/status/') ? 'GET' : 'HEAD', headers: { accept: 'application/json' } })).status;
 
   it('an encrypted burn paste (fpaste --burn): loading asks nothing of /raw, the click shows it, a second load says it is gone', async () => {
     const text = 'read me once\n';

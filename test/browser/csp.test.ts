@@ -8,6 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite, browserUnavailable, createFileInPage, createTextInPage, downloadBy, inPage, openAt, useBrowser } from '../helpers/browser.js';
 import { createPaste } from '../helpers/http.js';
 import { makePng } from '../helpers/png.js';
+import { solveFrom } from '../helpers/pow-token.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
 
@@ -72,7 +73,9 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: the CSP is 
     expect((await downloadBy(page, '#download')).bytes.equals(data)).toBe(true);
     expect(await violations(page)).toEqual([]);
 
-    const image = await createPaste(server.url, makePng(32, 32, () => [10, 200, 30]), { 'content-type': 'image/png' });
+    const challenge = (await (await fetch(`${server.url}/challenge`)).json()) as { nonce: string; difficulty: number; token: string };
+    const pow = { 'x-pow-token': challenge.token, 'x-pow-solution': solveFrom(challenge.nonce, challenge.difficulty, 0n) };
+    const image = await createPaste(server.url, makePng(32, 32, () => [10, 200, 30]), { 'content-type': 'image/png', ...pow });
     await openAt(page, `${server.url}/${image.id}`, 'shown');
     await page.waitForSelector('#image');
     // The image really rendered from its blob: URL (img-src 'self' blob: allows it).
