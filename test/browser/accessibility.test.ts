@@ -63,6 +63,13 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: accessibili
     await check(at('/', 'ready'));
   });
 
+  it('the check itself finds what it should (control: the text area stripped of its label)', async () => {
+    const page = await browsers.newPage({ bypassCSP: true });
+    await openAt(page, `${server.url}/`, 'ready');
+    await inPage(page, `(() => { const text = document.getElementById('text'); for (const label of text.labels) label.remove(); text.removeAttribute('aria-label'); text.removeAttribute('aria-labelledby'); text.removeAttribute('title'); text.removeAttribute('placeholder'); })()`);
+    expect((await axeFindings(page)).map((finding) => finding.id)).toContain('label');
+  });
+
   it('created view (the link and its copy button)', async () => {
     await check((page) => createTextInPage(page, server.url, 'for the created view\n'));
   });

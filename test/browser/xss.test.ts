@@ -95,6 +95,17 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: user conten
     if (expectedText !== null) expect(await textOf(page, '#content')).toBe(expectedText);
   }
 
+  it('the watch itself catches an injected element (control)', async () => {
+    const reference = await harmlessBaseline('paste');
+    const created = await createPaste(server.url, 'harmless words\n', { 'content-type': 'text/plain' });
+    const { page } = await watchedPage(browsers);
+    await openAt(page, `${server.url}/${created.id}`, 'shown');
+    expect(await activeCounts(page)).toEqual(reference.counts);
+    // (An on* attribute cannot even be set here: Trusted Types refuse it without a TrustedScript.)
+    await inPage(page, `document.getElementById('content').append(document.createElement('img'))`);
+    expect(await activeCounts(page)).toEqual({ ...reference.counts, img: (reference.counts['img'] ?? 0) + 1 });
+  });
+
   for (const [name, payload] of Object.entries(PAYLOADS)) {
     it(`plain paste: ${name} shows as text and runs nothing`, async () => {
       const created = await createPaste(server.url, payload, { 'content-type': name === 'svg with script' ? 'image/svg+xml' : 'text/html' });
