@@ -62,7 +62,7 @@ export class BlobCollector {
   }
 
   private fold(): void {
-    const parts = (this.folded ? [this.folded, ...this.parts] : this.parts) as BlobPart[];
+    const parts = (this.folded ? [this.folded, ...this.parts] : this.parts) as ConstructorParameters<typeof Blob>[0];
     this.folded = new Blob(parts);
     this.parts = [];
     this.pending = 0;
@@ -70,7 +70,7 @@ export class BlobCollector {
 
   /** Everything added so far; `type` is the Blob's type (blob: URLs are served with it). */
   blob(type = 'application/octet-stream'): Blob {
-    const parts = (this.folded ? [this.folded, ...this.parts] : this.parts) as BlobPart[];
+    const parts = (this.folded ? [this.folded, ...this.parts] : this.parts) as ConstructorParameters<typeof Blob>[0];
     return new Blob(parts, { type });
   }
 }

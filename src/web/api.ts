@@ -16,7 +16,7 @@ export class ApiError extends Error {
 
 /** The request options every fetch of the page uses. */
 export function fetchInit(init: RequestInit = {}): RequestInit {
-  return { ...init, credentials: 'same-origin', referrerPolicy: 'no-referrer', cache: 'no-store', redirect: 'error' };
+  return { ...init, credentials: 'same-origin', referrerPolicy: 'no-referrer', redirect: 'error' };
 }
 
 /** An ApiError from a non-2xx answer: the contract's error_code and message when the body has them. */

@@ -4,8 +4,13 @@
 export type Route = { view: 'create' } | { view: 'paste'; id: string } | { view: 'share'; phrase: string } | { view: 'unknown' };
 
 const PASTE = /^\/([0-9a-f]{32})$/;
-// Six lowercase words joined by "-", as the server's diceware keys (a bounded pattern: no backtracking blow-up).
-const SHARE = /^\/download\/([a-z]{1,32}(?:-[a-z]{1,32}){5})$/;
+const SHARE = /^\/download\/([a-z-]{11,197})$/;
+
+/** Six lowercase words joined by "-", as the server's diceware keys (split, not a backtracking pattern). */
+function isPhrase(text: string): boolean {
+  const words = text.split('-');
+  return words.length === 6 && words.every((word) => /^[a-z]{1,32}$/.test(word));
+}
 
 /**
  * The view for `pathname` below the prefix `base` ("" or "/paste"; a trailing "/" is ignored).
@@ -19,6 +24,6 @@ export function routeFor(pathname: string, base: string): Route {
   const paste = PASTE.exec(rest);
   if (paste) return { view: 'paste', id: paste[1] as string };
   const share = SHARE.exec(rest);
-  if (share) return { view: 'share', phrase: share[1] as string };
+  if (share && isPhrase(share[1] as string)) return { view: 'share', phrase: share[1] as string };
   return { view: 'unknown' };
 }

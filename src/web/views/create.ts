@@ -80,7 +80,7 @@ function resultPanel(base: string): HTMLElement {
 }
 
 export async function renderCreate(root: HTMLElement, context: PageContext): Promise<void> {
-  let info: ServerInfoJson | null = null;
+  let info: ServerInfoJson;
   try {
     info = await getJson<ServerInfoJson>(`${context.base}/`);
   } catch (error) {

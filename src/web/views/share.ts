@@ -17,10 +17,10 @@ type ShareMeta = ShareStatusJson & { downloads_remaining?: number | null };
 export async function renderShare(root: HTMLElement, context: PageContext, phrase: string): Promise<void> {
   root.append(
     el('h2', {}, 'Shared file'),
-    el('dl', { id: 'share-meta' }, el('dt', {}, 'Name'), el('dd', { id: 'name' }), el('dt', {}, 'Size'), el('dd', { id: 'size' }), el('dt', {}, 'Type'), el('dd', { id: 'type' })),
-    el('dl', { id: 'meta' }),
-    ...messageRegions(),
+    el('dl', { id: 'meta' }, el('dt', {}, 'Name'), el('dd', { id: 'name' }), el('dt', {}, 'Size'), el('dd', { id: 'size' }), el('dt', {}, 'Type'), el('dd', { id: 'type' })),
   );
+  const actions = el('div', { id: 'actions' });
+  root.append(...messageRegions(), actions);
   const key = keyFromHash(location.hash);
   if (key.kind === 'malformed') return showError(key.message);
   let meta: ShareMeta;
@@ -44,8 +44,8 @@ export async function renderShare(root: HTMLElement, context: PageContext, phras
 
   const button = el('button', { id: 'download', type: 'button' }, 'Download');
   const note = meta.burn_after_read ? 'This file is destroyed as soon as it is downloaded.' : limited ? `This file can be downloaded ${meta.downloads_remaining} more time(s).` : '';
-  if (note) root.append(el('p', { id: 'await-note' }, note));
-  root.append(button);
+  if (note) actions.append(el('p', { id: 'await-note' }, note));
+  actions.append(button);
   button.addEventListener('click', () => {
     button.disabled = true;
     void download(context, phrase, key, serverName, meta.burn_after_read).finally(() => {
