@@ -19,7 +19,7 @@ const SAMPLE = `# deploy notes (shared with the on-call team)
 2. rotate the key: sealbin rotate-master-key --data-dir /var/lib/sealbin
 3. watch:          curl -s https://paste.example.org/health | jq .status
 
-Ask before step 2. This paste burns in a day.
+Ask before step 2. The link expires in a week.
 `;
 
 async function shoot(browser: Browser, name: string, options: BrowserContextOptions, colorScheme: 'light' | 'dark', open: (page: Page) => Promise<unknown>): Promise<void> {
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
     const pasteContext = await browser.newContext();
     const pasteLink = await createTextInPage(await pasteContext.newPage(), server.url, SAMPLE);
     await pasteContext.close();
-    const share = await uploadFile(server.url, Buffer.alloc(2_345_678, 7), 'quarterly-report-2026.pdf');
+    // Starts like a PDF, so the server detects (and the page shows) application/pdf.
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'), Buffer.alloc(2_345_678, 0x20), Buffer.from('\n%%EOF\n')]);
+    const share = await uploadFile(server.url, pdf, 'quarterly-report-2026.pdf');
     const shareUrl = share.download_url as string;
 
     const create = (page: Page) => openAt(page, `${server.url}/`, 'ready');
