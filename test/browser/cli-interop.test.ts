@@ -35,6 +35,26 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page and fpaste r
       expect(await textOf(page, '#content')).toBe(text);
     });
 
+    it('a long text (about 700 kB) is shown page by page, and the pages together are the text', async () => {
+      const lines = Array.from({ length: 9000 }, (_, index) => `line ${index}: ${'ünïcödé ✓ '.repeat(7)}`);
+      const text = `${lines.join('\n')}\n`;
+      const url = printedUrl(expectExit(await user.run([], { input: text }), 0));
+      const page = await browsers.newPage();
+      await openAt(page, url, 'shown');
+      expect(await page.isDisabled('#prev')).toBe(true);
+      const pages: string[] = [];
+      for (;;) {
+        pages.push(await textOf(page, '#content'));
+        if (await page.isDisabled('#next')) break;
+        const info = await textOf(page, '#page-info');
+        await page.click('#next');
+        await page.waitForFunction(`document.getElementById('page-info').textContent !== ${JSON.stringify(info)}`);
+        if (pages.length > 20) throw new Error('more pages than a 700 kB text can have');
+      }
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages.join('')).toBe(text);
+    });
+
     it('fpaste binary file is offered by the page as a download with the same bytes and its name', async () => {
       const data = Buffer.concat([randomBytes(200_000), Buffer.from([0, 0, 0xff])]);
       writeFileSync(join(user.work, 'cli-blob.bin'), data);
