@@ -90,7 +90,8 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: the key nev
 
     const allKeys = keys as string[];
     expect(leaksIn(seen, allKeys)).toEqual([]);
-    expect(seen.filter((request) => 'referer' in request.headers).map((request) => `${request.url} referer ${request.headers['referer']}`)).toEqual([]);
+    // (Before the raw headers are known Chromium lists Referer with an empty value: nothing is sent then.)
+    expect(seen.filter((request) => request.headers['referer']).map((request) => `${request.url} referer ${request.headers['referer']}`)).toEqual([]);
     for (const key of allKeys) {
       expect(server.output()).not.toContain(key);
       expect(consoleLines.filter((line) => line.includes(key))).toEqual([]);

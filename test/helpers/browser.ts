@@ -115,24 +115,26 @@ export interface SeenRequest {
 }
 
 /**
- * Records every request of a context (pages and their workers) with the headers Chromium actually
- * sent. `settle()` waits for the header lookups and returns the list so far.
+ * Records every request of a context (pages and their workers). Headers are the ones Chromium really
+ * sent (allHeaders) once known; until then, and for requests whose raw headers never arrive (a second
+ * worker loading the same script does that in Chromium 156), the headers the request was created with,
+ * which also carry Referer and anything the page set itself (only cookies are missing; tests check
+ * that there are none).
  */
 export function recordRequests(context: BrowserContext): { settle(): Promise<SeenRequest[]>; urls(): string[] } {
-  const pending: Promise<SeenRequest>[] = [];
-  const urls: string[] = [];
-  const capture = async (request: Request): Promise<SeenRequest> => ({
-    url: request.url(),
-    method: request.method(),
-    resourceType: request.resourceType(),
-    headers: await request.allHeaders().catch(() => request.headers()),
-    body: request.postDataBuffer(),
-  });
+  const seen: { request: Request; raw: Record<string, string> | null }[] = [];
   context.on('request', (request) => {
-    urls.push(request.url());
-    pending.push(capture(request));
+    const entry = { request, raw: null as Record<string, string> | null };
+    seen.push(entry);
+    request.allHeaders().then(
+      (headers) => (entry.raw = headers),
+      () => undefined,
+    );
   });
-  return { settle: () => Promise.all(pending), urls: () => [...urls] };
+  const snapshot = (): SeenRequest[] =>
+    seen.map(({ request, raw }) => ({ url: request.url(), method: request.method(), resourceType: request.resourceType(), headers: { ...request.headers(), ...raw }, body: request.postDataBuffer() }));
+  // Let header lookups that are under way land before the snapshot (one turn of the event loop each).
+  return { settle: async () => (await new Promise((resolve) => setImmediate(resolve)), snapshot()), urls: () => seen.map(({ request }) => request.url()) };
 }
 
 /** Clicks `selector` and returns the download it starts, with its bytes. */
