@@ -33,7 +33,7 @@ const webRules = {
 const NODE_ONLY = { process: 'off', Buffer: 'off', setImmediate: 'off' };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp-web-test-*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,7 +8,7 @@ import { errorJson } from '../api/error.js';
 import type { RequestBodyDoc, ResponseHeadersDoc } from './schemas.js';
 
 type Transform = Parameters<typeof jsonSchemaTransform>[0];
-type DocumentedSchema = FastifySchema & { requestBody?: RequestBodyDoc; responseHeaders?: ResponseHeadersDoc; response?: Record<string, unknown>; headers?: unknown };
+type DocumentedSchema = FastifySchema & { requestBody?: RequestBodyDoc; responseHeaders?: ResponseHeadersDoc; htmlPage?: string; response?: Record<string, unknown>; headers?: unknown };
 
 /** Clients may send their own request id (sane values are echoed in X-Request-ID). */
 const requestIdHeader = { 'x-request-id': z.string().optional().describe('your own request id (≤ 64 of [A-Za-z0-9._-]); echoed, else a new UUID') };
@@ -56,7 +56,7 @@ function toJsonSchema(input: Transform, schema: z.ZodType): unknown {
 
 /** The per-route transform @fastify/swagger calls: zod to JSON Schema, plus our documentation-only keys. */
 export function transformRoute(input: Transform): { schema: FastifySchema; url: string } {
-  const { requestBody, responseHeaders, ...schema } = input.schema as DocumentedSchema;
+  const { requestBody, responseHeaders, htmlPage, ...schema } = input.schema as DocumentedSchema;
   const response = schema.response ? { ...implicitResponses(input.route), ...schema.response } : undefined;
   // Documentation copy only: Fastify validates the route's own headers schema, not this one.
   const headers = schema.headers instanceof ZodObject ? schema.headers.extend(requestIdHeader) : z.object(requestIdHeader);
@@ -71,6 +71,16 @@ export function transformRoute(input: Transform): { schema: FastifySchema; url: 
     const documented = responses[status];
     // @fastify/swagger turns a response schema's `headers` into the response's header objects.
     if (documented) documented['headers'] = Object.fromEntries(Object.entries(named).map(([name, description]) => [name, { type: 'string', description }]));
+  }
+  const ok = responses['200'];
+  if (htmlPage && ok) {
+    // The same 200 also comes as text/html for browsers: a second media type next to the API's.
+    const page = { schema: { type: 'string', description: htmlPage } };
+    if (typeof ok['content'] === 'object' && ok['content'] !== null) ok['content'] = { ...(ok['content'] as Record<string, unknown>), 'text/html': page };
+    else {
+      const { description, ...json } = ok;
+      responses['200'] = { description, content: { 'application/json': { schema: json }, 'text/html': page } };
+    }
   }
   if (requestBody) {
     const content = Object.fromEntries(Object.entries(requestBody.content).map(([type, zod]) => [type, { schema: toJsonSchema(input, zod) }]));

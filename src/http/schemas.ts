@@ -20,6 +20,9 @@ export interface RequestBodyDoc {
   content: Record<string, z.ZodType>;
 }
 
+/** The browser page answers this GET instead when Accept prefers text/html (documentation only; routes/web.ts). */
+const PAGE = 'The browser page (when SEALBIN_WEB is on and Accept names text/html and prefers it to application/json): a fixed HTML shell that loads /web/ scripts; it never looks the item up, so it never burns';
+
 /** Response headers worth knowing, per status: name -> description (documentation only). */
 export type ResponseHeadersDoc = Record<number, Record<string, string>>;
 
@@ -104,7 +107,7 @@ export const schemas = {
     requestBody: { ...contentBody, description: `${contentBody.description}; without a body only the headers apply` },
     response: { 200: itemJson, 400: errorJson, ...authErrors, 404: errorJson, 413: errorJson },
   },
-  getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns)', tags: ['pastes'], params: idParams, response: { 200: itemJson, 404: errorJson } },
+  getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns); browsers get the page', tags: ['pastes'], params: idParams, htmlPage: PAGE, response: { 200: itemJson, 404: errorJson } },
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
   getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste, except for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
@@ -126,11 +129,11 @@ export const schemas = {
     responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
-  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share, except for link-preview bots)', tags: ['files'], params: keyParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share, except for link-preview bots); browsers get the page', tags: ['files'], params: keyParams, htmlPage: PAGE, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
   preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns; no text for burn-after-read shares)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
-  info: { operationId: 'serverInfo', summary: 'Server information', tags: ['operations'], response: { 200: serverInfoJson } },
+  info: { operationId: 'serverInfo', summary: 'Server information; browsers get the page', tags: ['operations'], htmlPage: PAGE, response: { 200: serverInfoJson } },
   health: {
     operationId: 'health',
     summary: 'Health of the server and its backends',

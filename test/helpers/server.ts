@@ -56,6 +56,8 @@ export interface StartOptions {
    * line). Prefer expectErrorLog in the test that provokes the error; this is for servers set up to fail.
    */
   allowErrorLogs?: RegExp[];
+  /** Another copy of the server bundle to run (default dist/main.js), e.g. one without dist/web beside it. */
+  main?: string;
 }
 
 /** Servers started and not yet disposed: the per-test check (setup-server-checks.ts) looks at these. */
@@ -104,7 +106,7 @@ interface ErrorEntry {
 
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const dataDir = options.dataDir ?? makeDataDir();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [options.main ?? MAIN], {
     // No free-space floor: the suite must pass on a machine with little free disk (the floor's own tests set one).
     env: { ...baseEnv(), SEALBIN_PORT: '0', SEALBIN_DATA_DIR: dataDir, SEALBIN_LOG_LEVEL: 'info', SEALBIN_MIN_FREE_BYTES: '0', ...PERMISSIVE, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -124,11 +124,13 @@ describe('the OpenAPI document of a default server', () => {
     const media = (path: string, status = '200') => Object.keys(document.paths[path]?.['get']?.responses[status]?.content ?? {});
     expect(media('/{id}/raw')).toEqual(['*/*']);
     expect(media('/{id}/raw', '206')).toEqual(['*/*']);
-    expect(media('/download/{key}')).toEqual(['*/*']);
+    // Browsers asking for HTML get the web page at /, /{id} and /download/{key} (issue 14).
+    expect(media('/download/{key}')).toEqual(['*/*', 'text/html']);
     expect(media('/pki/ca.crt')).toEqual(['application/x-pem-file']);
     expect(media('/pki/crl')).toEqual(['application/x-pem-file']);
     expect(media('/metrics')).toEqual(['text/plain']);
-    expect(media('/{id}')).toEqual(['application/json']);
+    expect(media('/{id}')).toEqual(['application/json', 'text/html']);
+    expect(media('/')).toEqual(['application/json', 'text/html']);
   });
 
   it('names the response headers clients rely on, and describes every response', () => {
