@@ -32,7 +32,7 @@ export async function renderShare(root: HTMLElement, context: PageContext, phras
   }
   const encrypted = key.kind === 'key';
   const serverName = downloadName(meta.filename, 'file');
-  byId('name').textContent = encrypted ? `${serverName === 'file' ? 'encrypted file' : serverName} (the real name appears after the download)` : serverName;
+  byId('name').textContent = encrypted ? `${serverName === 'file' ? 'encrypted' : serverName} (the real name shows after the download)` : serverName;
   byId('size').textContent = `${formatBytes(meta.size)}${encrypted ? ' (encrypted)' : ''}`;
   byId('type').textContent = encrypted ? 'encrypted' : meta.mime_type;
   const limited = typeof meta.downloads_remaining === 'number';
