@@ -144,3 +144,28 @@ describe('a server without a usable built page', () => {
     }
   });
 });
+
+describe('page views and brute-force blocking (SEALBIN_BRUTE_MAX=3)', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({ env: { SEALBIN_BRUTE_MAX: '3' } });
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it("the browser's /favicon.ico on every page view is no failed lookup", async () => {
+    const paste = await createPaste(server.url, 'viewed many times');
+    for (let view = 0; view < 8; view++) {
+      expect((await webRequest(server.url, `/${paste.id}`, CHROMIUM_ACCEPT)).status).toBe(200);
+      const icon = await webRequest(server.url, '/favicon.ico', 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8');
+      expect(icon.status).toBe(204);
+      expect(icon.body.length).toBe(0);
+    }
+    const meta = await webRequest(server.url, `/${paste.id}`, 'application/json');
+    expect(meta.status).toBe(200);
+    // Real guessing is still counted and blocked.
+    for (let guess = 0; guess < 3; guess++) expect((await webRequest(server.url, `/${'0'.repeat(31)}${guess}`, '*/*')).status).toBe(404);
+    expect((await webRequest(server.url, `/${paste.id}`, 'application/json')).status).toBe(429);
+  });
+});

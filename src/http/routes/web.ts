@@ -60,12 +60,16 @@ export function registerWebPage(app: FastifyInstance, ctx: AppContext, assets: W
   });
 }
 
-/** The routes only the page has: HEAD / and the built files at /web/{file} (inside the URL prefix). */
+/** The routes only the page has: HEAD /, /favicon.ico and the built files at /web/{file} (inside the URL prefix). */
 export async function webRoutes(app: FastifyInstance, _ctx: AppContext, assets: WebAssets): Promise<void> {
   // HEAD / has no API answer (404 as before); browsers asking for HTML get the page's headers.
   app.head('/', { schema: { hide: true }, config: { webPage: 'create', rateGroup: 'read' } }, async () => {
     throw new AppError('NOT_FOUND');
   });
+
+  // Browsers fetch /favicon.ico with every page view. It would match /{id} as a malformed id: a 404
+  // that counts as a failed lookup, so ten page views would get a visitor blocked as a guesser.
+  app.get('/favicon.ico', { schema: { hide: true }, config: { rateGroup: 'read' } }, async (_request, reply) => reply.code(204).send());
 
   type FileRequest = FastifyRequest<{ Params: { file: string } }>;
   const serveAsset = async (request: FileRequest, reply: FastifyReply, headOnly: boolean): Promise<FastifyReply> => {
