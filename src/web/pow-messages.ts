@@ -10,6 +10,9 @@ export interface PowJob {
   max: number;
 }
 
-/** After each block: hashes tried, and the solution (found ≥ 0) or -1. */
-export type PowReport = { tried: number; found: number } | { tried: 0; exhausted: true };
+/**
+ * `started` once the script runs; then after each block the hashes tried and the solution (found ≥ 0)
+ * or -1; `exhausted` when no candidates are left.
+ */
+export type PowReport = { started: true } | { tried: number; found: number } | { tried: 0; exhausted: true };
 

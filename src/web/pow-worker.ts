@@ -6,6 +6,10 @@ import type { PowJob, PowReport } from './pow-messages.js';
 
 const scope = self as unknown as { onmessage: ((event: MessageEvent<PowJob>) => void) | null; postMessage(message: PowReport): void };
 
+// The page terminates a worker only once it is running: stopping one whose script is still loading
+// would abort that request half-way.
+scope.postMessage({ started: true });
+
 scope.onmessage = (event) => {
   const { prefix, difficulty, index, stride, block, max } = event.data;
   for (let round = 0; ; round++) {

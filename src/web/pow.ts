@@ -1,6 +1,7 @@
-// Solving the server's proof of work in Web Workers: one per core (up to 8) when the browser has more
-// than one, each searching its own blocks with the CLI's solver; progress counts hashes, and every
-// worker is stopped as soon as one finds a solution.
+// Solving the server's proof of work in Web Workers with the CLI's solver. One worker starts at once;
+// when its first block ends without a solution (the challenge is not trivial) the others start, up to
+// one per core (at most 8) when the browser has more than one. Progress counts hashes; every worker is
+// stopped as soon as one finds a solution.
 import type { PowJob, PowReport } from './pow-messages.js';
 import { workerScriptUrl } from './trusted.js';
 
@@ -18,46 +19,60 @@ export function workerCount(): number {
 export function solveInWorkers(workerUrl: string, nonce: string, difficulty: number, onProgress: (hashes: number) => void): Promise<string> {
   const prefix = new TextEncoder().encode(`${nonce}:`);
   const count = workerCount();
-  const workers: Worker[] = [];
+  const workers: { worker: Worker; started: boolean }[] = [];
   return new Promise<string>((resolve, reject) => {
     let hashes = 0;
     let exhausted = 0;
+    let stopped = false;
     const stop = () => {
-      for (const worker of workers) worker.terminate();
+      stopped = true;
+      // Workers still loading are stopped when they report that they run (see pow-worker.ts).
+      for (const entry of workers) if (entry.started) entry.worker.terminate();
     };
-    for (let index = 0; index < count; index++) {
+    const fail = (error: Error) => {
+      if (stopped) return;
+      stop();
+      reject(error);
+    };
+    const start = (index: number) => {
       let worker: Worker;
       try {
         worker = new Worker(workerScriptUrl(workerUrl));
       } catch (error) {
-        stop();
-        reject(error instanceof Error ? error : new Error('could not start the proof-of-work worker'));
+        fail(error instanceof Error ? error : new Error('could not start the proof-of-work worker'));
         return;
       }
-      workers.push(worker);
+      const entry = { worker, started: false };
+      workers.push(entry);
       worker.onmessage = (event: MessageEvent<PowReport>) => {
         const report = event.data;
+        if ('started' in report) {
+          entry.started = true;
+          if (stopped) worker.terminate();
+          return;
+        }
+        if (stopped) return;
         hashes += report.tried;
         if ('exhausted' in report) {
-          if (++exhausted === count) {
-            stop();
-            reject(new Error('no proof-of-work solution exists for this challenge'));
-          }
+          if (++exhausted === count) fail(new Error('no proof-of-work solution exists for this challenge'));
           return;
         }
         onProgress(hashes);
         if (report.found >= 0) {
           stop();
           resolve(String(report.found));
+          return;
         }
+        // Not solved in the first block: worth starting the other workers.
+        if (workers.length < count) for (let next = workers.length; next < count; next++) start(next);
       };
       worker.onerror = (event) => {
         event.preventDefault();
-        stop();
-        reject(new Error('the proof-of-work worker failed to run'));
+        fail(new Error('the proof-of-work worker failed to run'));
       };
       const job: PowJob = { prefix, difficulty, index, stride: count, block: BLOCK, max: MAX_SOLUTION };
       worker.postMessage(job);
-    }
+    };
+    start(0);
   });
 }
