@@ -55,9 +55,13 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: user conten
   /** Title and active elements of each view showing harmless content: what every payload view must equal. */
   const baselines = new Map<string, { title: string; counts: Record<string, number> }>();
 
+  /** The encrypted payload pastes, made by fpaste side by side up front (one CLI start each is slow on a busy machine). */
+  const encrypted = new Map<string, string>();
+
   beforeAll(async () => {
     server = await startServer();
     user = new FpasteUser(server.url);
+    await Promise.all(Object.entries(PAYLOADS).map(async ([name, payload]) => encrypted.set(name, printedUrl(expectExit(await user.run([], { input: payload }), 0)))));
   });
   afterAll(async () => {
     user?.dispose();
@@ -115,9 +119,8 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: user conten
     });
 
     it(`encrypted paste (fpaste): ${name} shows as text and runs nothing`, async () => {
-      const url = printedUrl(expectExit(await user.run([], { input: payload }), 0));
       const watched = await watchedPage(browsers);
-      await openAt(watched.page, url, 'shown');
+      await openAt(watched.page, encrypted.get(name) as string, 'shown');
       await expectInert(watched, 'paste', payload);
     });
   }

@@ -30,7 +30,8 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 export interface BrowserHandle {
-  readonly browser: Browser;
+  /** The file's browser (launched in beforeAll). */
+  browser(): Promise<Browser>;
   /** A fresh context, closed after the test. */
   newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
   /** A page in a fresh context of its own. */
@@ -39,24 +40,27 @@ export interface BrowserHandle {
 
 /** Call inside a describe: launches one browser for the file and closes every context after each test. */
 export function useBrowser(): BrowserHandle {
-  let browser: Browser | undefined;
+  let launching: Promise<Browser> | undefined;
   const open: BrowserContext[] = [];
-  beforeAll(async () => {
-    browser = await launchBrowser();
+  beforeAll(() => {
+    // Not awaited here: the browser starts while the file's other beforeAll starts its server.
+    launching = launchBrowser();
+    launching.catch(() => undefined); // reported by the first test that uses it
   });
   afterEach(async () => {
     await Promise.all(open.splice(0).map((context) => context.close()));
   });
   afterAll(async () => {
+    const browser = await launching?.catch(() => undefined);
     await browser?.close();
   });
   const handle: BrowserHandle = {
-    get browser() {
-      if (!browser) throw new Error('the browser is not launched yet (use it inside a test)');
-      return browser;
+    browser() {
+      if (!launching) throw new Error('the browser is not launched yet (use it inside a test)');
+      return launching;
     },
     async newContext(options = {}) {
-      const context = await handle.browser.newContext({ acceptDownloads: true, ...options });
+      const context = await (await handle.browser()).newContext({ acceptDownloads: true, ...options });
       context.setDefaultTimeout(PAGE_TIMEOUT_MS);
       open.push(context);
       return context;
