@@ -96,6 +96,7 @@ export interface UpdateOptions {
   encrypt?: boolean;
   expiry?: string;
   burn?: boolean;
+  maxDownloads?: string;
   name?: string;
   json?: boolean;
 }
