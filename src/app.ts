@@ -134,7 +134,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   if (ctx.config.corsOrigins.length > 0) await app.register(cors, {
     origin: ctx.config.corsOrigins.includes('*') ? '*' : [...ctx.config.corsOrigins],
     methods: ['GET', 'HEAD', 'POST'],
-    exposedHeaders: ['X-Request-ID', 'X-Content-SHA256', 'Location', 'ETag', 'Content-Disposition', 'Content-Range', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+    exposedHeaders: ['X-Request-ID', 'X-Content-SHA256', 'X-Downloads-Remaining', 'Location', 'ETag', 'Content-Disposition', 'Content-Range', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
     allowedHeaders: ['Content-Type', 'X-Expiry', 'X-Burn-After-Read', 'X-Max-Downloads', 'X-Filename', 'X-PoW-Token', 'X-PoW-Solution', 'X-Request-ID', 'Range'],
     maxAge: 600,
   });

@@ -84,8 +84,9 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
       ctx.items.endRead(claimed).catch((error: unknown) => request.log.error({ err: error }, 'removing a spent item failed'));
     });
   }
-  // The read is spent: its one reader gets the digest to check the content against.
+  // The read is spent: its reader gets the digest to check the content against, and what is left.
   if (withholdsDigest(claimed)) reply.header('x-content-sha256', claimed.sha256);
+  if (claimed.downloadsRemaining !== null) reply.header('x-downloads-remaining', String(claimed.downloadsRemaining));
   reply.header('content-length', String(claimed.size));
   ctx.metrics.itemsServed.inc({ kind: claimed.kind });
   ctx.metrics.bytesOut.inc(claimed.size);

@@ -73,6 +73,7 @@ const CONTENT_HEADERS = {
   ETag: 'a quoted keyed tag of the item and its content (not its SHA-256)',
   'X-Content-SHA256': 'the SHA-256 of the whole content; for an item with limited reads (burn after read, a download limit) only on a GET that spends a read',
   'Accept-Ranges': 'bytes, or none for an item with limited reads',
+  'X-Downloads-Remaining': 'on a GET that spends a read of a limited item: the complete reads left after it (0: this was the last)',
 };
 const contentHeaders: ResponseHeadersDoc = { 200: CONTENT_HEADERS, 206: { ...CONTENT_HEADERS, 'Content-Range': 'bytes start-end/size' } };
 const headContentHeaders: ResponseHeadersDoc = { 200: { ...CONTENT_HEADERS, 'Content-Length': 'the size of the content' } };
