@@ -101,6 +101,30 @@ describe('X-Max-Downloads', () => {
     await waitFor(() => !blobFiles(server.dataDir).includes(blob[0] as string), 'the blob to be shredded after the last reader finished');
   });
 
+  it('a download cancelled after it started counts (docs/api.md): one read spent, the rest still served', async () => {
+    const content = randomBytes(4 * 1024 * 1024);
+    const paste = await createPaste(server.url, content, { 'X-Max-Downloads': '2' });
+    await new Promise<void>((resolve, reject) => {
+      const request = httpRequest(paste.raw, (response) => {
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['x-downloads-remaining']).toBe('1');
+        // Hang up after the first chunk, as a cancelled browser download does.
+        response.once('data', () => {
+          request.destroy();
+          resolve();
+        });
+      });
+      request.on('error', (error) => ((error as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(error)));
+      request.end();
+    });
+    await waitFor(async () => (await remaining(paste.id)) === 1, 'the cancelled read to be counted');
+    const last = await read(paste.raw);
+    expect(last.status).toBe(200);
+    expect(last.body.equals(content)).toBe(true);
+    expect(last.headers.get('x-downloads-remaining')).toBe('0');
+    expect((await fetch(paste.raw)).status).toBe(404);
+  });
+
   it('file shares: /download counts down, /status and /preview show what is left and never spend it', async () => {
     const text = 'meeting notes: the launch is on tuesday\n';
     const share = (await uploadFile(server.url, text, 'notes.txt', { 'X-Max-Downloads': '2' })) as Limited;
