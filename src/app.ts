@@ -12,6 +12,7 @@ import { registerClientInfo } from './http/client-info.js';
 import { enforceRate, registerLimits } from './http/limits.js';
 import { registerPowGate } from './http/pow-gate.js';
 import { registerDiskFloor } from './http/disk-floor.js';
+import { registerCreateAuth } from './http/create-auth.js';
 import { registerJsonParser } from './http/json-parser.js';
 import { challengeRoutes } from './http/routes/challenge.js';
 import { registerIdentity } from './http/identity.js';
@@ -102,6 +103,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   registerDrain(app);
   registerIdentity(app, ctx.pki);
   registerAccessLog(app, ctx.config.logIps);
+  // Before the disk floor, limits and PoW: an anonymous creation on a private instance spends nothing.
+  registerCreateAuth(app, ctx.config);
   registerDiskFloor(app, ctx);
   registerLimits(app, ctx.config, ctx.abuse);
   registerPowGate(app, ctx);
@@ -137,8 +140,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   if (ctx.config.corsOrigins.length > 0) await app.register(cors, {
     origin: ctx.config.corsOrigins.includes('*') ? '*' : [...ctx.config.corsOrigins],
     methods: ['GET', 'HEAD', 'POST'],
-    exposedHeaders: ['X-Request-ID', 'X-Content-SHA256', 'Location', 'ETag', 'Content-Disposition', 'Content-Range', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
-    allowedHeaders: ['Content-Type', 'X-Expiry', 'X-Burn-After-Read', 'X-Filename', 'X-PoW-Token', 'X-PoW-Solution', 'X-Request-ID', 'Range'],
+    exposedHeaders: ['X-Request-ID', 'X-Content-SHA256', 'X-Downloads-Remaining', 'Location', 'ETag', 'Content-Disposition', 'Content-Range', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+    allowedHeaders: ['Content-Type', 'X-Expiry', 'X-Burn-After-Read', 'X-Max-Downloads', 'X-Filename', 'X-PoW-Token', 'X-PoW-Solution', 'X-Request-ID', 'Range'],
     maxAge: 600,
   });
   await registerOpenApi(app, ctx);

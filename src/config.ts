@@ -169,6 +169,8 @@ const schema = z.object({
   ADMINS: list.pipe(z.array(z.string().transform((v) => v.toLowerCase().replace(/:/g, '')).pipe(z.string().regex(/^[0-9a-f]{64}$/, 'each admin must be a SHA-256 certificate fingerprint (64 hex characters)')))).default([]),
   REGISTER_DIFFICULTY: intString(0, 32).default(24),
   AUDIT_LOG: z.string().min(1).optional(),
+  // Large transfers and policies
+  CREATE_REQUIRES_AUTH: bool.default(false),
   // Operations
   METRICS_ALLOW: cidrs.default(['127.0.0.0/8', '::1/128']),
   // Scale
@@ -234,6 +236,8 @@ export interface Config {
   readonly registerDifficulty: number;
   /** undefined = DATA_DIR/audit.log */
   readonly auditLog: string | undefined;
+  /** Every creation needs an authenticated client certificate (401 AUTH_REQUIRED otherwise); reads stay public. */
+  readonly createRequiresAuth: boolean;
   readonly metricsAllow: readonly string[];
   /** PostgreSQL for metadata (and blobs unless blobDir); undefined = SQLite in the data dir. Holds a password: never log it. */
   readonly databaseUrl: string | undefined;
@@ -356,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     admins: Object.freeze([...parsed.ADMINS]),
     registerDifficulty: parsed.REGISTER_DIFFICULTY,
     auditLog: parsed.AUDIT_LOG,
+    createRequiresAuth: parsed.CREATE_REQUIRES_AUTH,
     metricsAllow: Object.freeze([...parsed.METRICS_ALLOW]),
     databaseUrl: parsed.DATABASE_URL,
     blobDir: parsed.BLOB_DIR,

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { expiresAt, owner, unixTime } from './common.js';
 
+/** Complete reads left before the item is removed (X-Max-Downloads; 1 for an unread burn-after-read item). */
+const downloadsRemaining = z.number().int().min(0).nullable().describe('complete downloads left before the item is removed and shredded; null when unlimited');
+
 /** GET /{id}, PUT /{id} and each entry of GET /pastes. */
 export const itemJson = z
   .object({
@@ -10,10 +13,11 @@ export const itemJson = z
     raw: z.string().describe('the content (burns a burn-after-read item)'),
     size: z.number().int(),
     mime_type: z.string(),
-    sha256: z.string().nullable().describe('SHA-256 of the content; null for burn-after-read items until read (see Deviations in docs/api.md)'),
+    sha256: z.string().nullable().describe('SHA-256 of the content; null for items with limited reads (burn after read, a download limit) until read (see Deviations in docs/api.md)'),
     created_at: unixTime,
     expires_at: expiresAt,
     burn_after_read: z.boolean(),
+    downloads_remaining: downloadsRemaining,
     owner,
     filename: z.string().optional(),
   })
@@ -40,6 +44,7 @@ export const shareStatusJson = z
     expires_at: expiresAt,
     downloads: z.number().int(),
     burn_after_read: z.boolean(),
+    downloads_remaining: downloadsRemaining,
     filename: z.string().optional(),
   })
   .meta({ id: 'ShareStatus', description: 'A file share\'s metadata' });
@@ -48,7 +53,7 @@ export const shareStatusJson = z
 export const sharePreviewJson = shareStatusJson
   .extend({
     text: z.string().nullable(),
-    text_withheld: z.literal('burn_after_read').optional().describe('present when text is null because showing it would be a read that never burns'),
+    text_withheld: z.enum(['burn_after_read', 'download_limit']).optional().describe('present when text is null because showing it would be a read that spends nothing (a burn-after-read share, or one with a download limit)'),
   }).meta({ id: 'SharePreview', description: 'A file share\'s metadata and the start of its text' });
 
 /** The JSON alternative of a create body (Content-Type: application/json). */

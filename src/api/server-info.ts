@@ -9,6 +9,7 @@ export const serverInfoJson = z
     limits: z.object({ max_size: z.number().int(), default_expiry: z.number().int(), max_expiry: z.number().int() }),
     pow: z.object({ enabled: z.boolean(), difficulty: z.number().int() }),
     encryption_required: z.boolean().describe('true when an entropy floor only lets ciphertext through'),
+    create_requires_auth: z.boolean().describe('true when every creation needs a client certificate (SEALBIN_CREATE_REQUIRES_AUTH); reads stay public'),
   })
   .meta({ id: 'ServerInfo', description: 'What this server is and its limits' });
 

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { expiresAt, owner, unixTime } from './common.js';
 
+/** Redirects left before a limited link is removed (X-Max-Downloads on POST /s). */
+const clicksRemaining = z.number().int().min(0).nullable().describe('redirects left before the link is removed; null when unlimited');
+
 /** 201 of POST /s. */
 export const shortLinkJson = z
   .object({
@@ -10,13 +13,14 @@ export const shortLinkJson = z
     target: z.string().describe('the WHATWG-normalised URL'),
     created_at: unixTime,
     expires_at: expiresAt,
+    clicks_remaining: clicksRemaining,
     owner,
   })
   .meta({ id: 'ShortLink', description: 'A short link' });
 
 /** GET /s/{id}/info: public, so no owner. */
 export const shortLinkInfoJson = z
-  .object({ id: z.string(), target: z.string(), clicks: z.number().int(), created_at: unixTime, expires_at: expiresAt })
+  .object({ id: z.string(), target: z.string(), clicks: z.number().int(), clicks_remaining: clicksRemaining, created_at: unixTime, expires_at: expiresAt })
   .meta({ id: 'ShortLinkInfo', description: 'A short link\'s public details' });
 
 /** GET /s: the caller's own links with their click counts. */

@@ -35,6 +35,7 @@ Examples:
   fpaste notes.txt                      paste a file, end-to-end encrypted; prints URL#key
   make 2>&1 | fpaste --expiry 1h        paste stdin, gone in an hour
   fpaste --burn secret.txt              readable once, then destroyed
+  fpaste --max-downloads 3 report.pdf   downloadable 3 times, then destroyed
   fpaste get 'https://host/ID#KEY' -o out.txt
   fpaste upload photo.jpg               share under a six-word download key
   fpaste register --configure           get a client certificate (for list, search, update, export;
@@ -70,13 +71,14 @@ export function buildProgram(): Command {
     return command
       .option('--expiry <duration>', EXPIRY_HELP)
       .option('--burn', 'burn after reading: served once, then destroyed')
+      .option('--max-downloads <n>', 'served to N complete downloads (1-1000), then destroyed')
       .option('--name <name>', 'file name (encrypted: inside the ciphertext; plain: visible to the server)')
       .option('--json', 'print the whole server response as JSON')
       .option('--no-save', 'do not remember the key and delete token locally');
   };
 
   createOptions(program.command('create [file]', { isDefault: true }).description('create a paste from FILE or stdin (the default command); prints its URL#key'), true).action(
-    async (file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; name?: string; json?: boolean; save: boolean }, command: Command) => {
+    async (file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean }, command: Command) => {
       await createCommand(context(command), file, options, 'paste');
     },
   );
@@ -138,9 +140,10 @@ export function buildProgram(): Command {
     .option('--expiry <duration>', EXPIRY_HELP)
     .option('--burn', 'make it burn after reading')
     .option('--no-burn', 'make it stay after reading')
+    .option('--max-downloads <n>', 'allow N more complete downloads (1-1000), then destroy it')
     .option('--name <name>', 'file name')
     .option('--json', 'print the server response as JSON')
-    .action(async (ref: string, file: string | undefined, options: { encrypt?: boolean; expiry?: string; burn?: boolean; name?: string; json?: boolean }, command: Command) => {
+    .action(async (ref: string, file: string | undefined, options: { encrypt?: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean }, command: Command) => {
       await updateCommand(context(command), ref, file, options);
     });
 
@@ -154,7 +157,7 @@ export function buildProgram(): Command {
     });
 
   createOptions(program.command('upload <file>').description('share a file under a diceware download key (plain by default: the server can preview it)'), false).action(
-    async (file: string, options: { encrypt?: boolean; expiry?: string; burn?: boolean; name?: string; json?: boolean; save: boolean }, command: Command) => {
+    async (file: string, options: { encrypt?: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean }, command: Command) => {
       await createCommand(context(command), file, { ...options, encrypt: options.encrypt === true }, 'file');
     },
   );

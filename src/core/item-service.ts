@@ -38,6 +38,8 @@ export interface CreateInput {
   /** The raw X-Expiry header, validated here. */
   expiry: string | undefined;
   burnAfterRead: boolean;
+  /** X-Max-Downloads: complete reads before the item is removed; null/absent = unlimited. */
+  maxDownloads?: number | null;
   kind: ItemKind;
   owner: string | null;
   /** Checks run on the finished upload before it is committed; a throw refuses and discards it. */
@@ -50,6 +52,8 @@ export interface UpdateInput {
   filename?: string | null | undefined;
   expiry?: string | undefined;
   burnAfterRead?: boolean | undefined;
+  /** A new download limit: the item may be read this many more times. */
+  maxDownloads?: number | undefined;
   beforeCommit?: CreateInput['beforeCommit'];
 }
 
@@ -144,6 +148,8 @@ export class ItemService {
       burnAfterRead: input.burnAfterRead,
       burnedAt: null,
       downloads: 0,
+      // Burn after read is a download limit of one: the same atomic claim serves both.
+      downloadsRemaining: input.burnAfterRead ? 1 : (input.maxDownloads ?? null),
     };
     try {
       await metadata.insertItem(record);
@@ -164,6 +170,8 @@ export class ItemService {
     const change: MetadataUpdate = {};
     try {
       if (input.expiry !== undefined) change.expiresAt = resolveExpiry(input.expiry, limits, lifetimeStart(clock));
+      const remaining = ItemService.remainingAfterUpdate(item, input);
+      if (remaining !== undefined) change.downloadsRemaining = remaining;
     } catch (error) {
       input.body?.destroy();
       throw error;
@@ -188,6 +196,20 @@ export class ItemService {
     }
     if (!(await metadata.updateMetadata(item.id, change, now))) throw new AppError('NOT_FOUND');
     return this.get(item.id);
+  }
+
+  /**
+   * The reads left after a PUT (undefined: unchanged). A new X-Max-Downloads starts a fresh count;
+   * turning burn after read on leaves one read, turning it off lifts the limit it was.
+   */
+  private static remainingAfterUpdate(item: ItemRecord, input: UpdateInput): number | null | undefined {
+    const burns = input.burnAfterRead ?? item.burnAfterRead;
+    if (input.maxDownloads !== undefined) {
+      if (burns) throw new AppError('INVALID_REQUEST', 'This item burns after reading (one read); send X-Burn-After-Read: 0 with X-Max-Downloads to give it a download limit instead.');
+      return input.maxDownloads;
+    }
+    if (input.burnAfterRead === undefined || input.burnAfterRead === item.burnAfterRead) return undefined;
+    return input.burnAfterRead ? 1 : null;
   }
 
   /** Items of `owner` (or everyone's, for null), newest first, one page at a time. */
@@ -217,18 +239,36 @@ export class ItemService {
   }
 
   /**
-   * Claims an item for one complete download. A burn-after-read item is claimed atomically: the
-   * loser of a race gets NOT_FOUND, exactly as if it had already been read.
+   * Claims an item for one complete download. A limited item (a download limit, or burn after read:
+   * a limit of one) takes one of its remaining reads atomically: a request that finds none left gets
+   * NOT_FOUND, exactly as if the item were gone; the caller then owes `endRead` when its response is over.
    */
   async claimDownload(item: ItemRecord): Promise<ItemRecord> {
-    if (!item.burnAfterRead) {
+    if (item.downloadsRemaining === null) {
       if (this.deps.tally) this.deps.tally.count(item.id);
       else await this.deps.metadata.addDownloads(new Map([[item.id, 1]]));
       return item;
     }
-    const claimed = await this.deps.metadata.claimBurn(item.id, this.deps.clock.now());
+    const claimed = await this.deps.metadata.claimRead(item.id, this.deps.clock.now());
     if (!claimed) throw new AppError('NOT_FOUND');
     return claimed;
+  }
+
+  /**
+   * Ends a read of a limited item however its response ended; the end of the last open read of an
+   * item with no reads left removes and shreds it (so a slow reader is never cut short by a fast one).
+   */
+  async endRead(claimed: ItemRecord): Promise<void> {
+    let last: boolean;
+    try {
+      last = await this.deps.metadata.endRead(claimed.id);
+    } catch (error) {
+      // A full disk refuses even the decrement: the reader of the final read then removes the spent
+      // item at once (remove() makes room), rather than leaving its content until the grace sweep.
+      if (!isDiskFull(error) || claimed.burnedAt === null) throw error;
+      last = true;
+    }
+    if (last) await this.remove(claimed.id, claimed.blobId);
   }
 
   /**

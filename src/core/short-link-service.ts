@@ -19,12 +19,13 @@ export class ShortLinkService {
     private readonly expiry: ExpiryPolicy,
   ) {}
 
-  async create(input: string, owner: string | null, expiryHeader: string | undefined, self: SelfNames): Promise<ShortLinkRecord> {
+  /** `maxClicks`: redirects before the link is removed (X-Max-Downloads); null = unlimited. */
+  async create(input: string, owner: string | null, expiryHeader: string | undefined, self: SelfNames, maxClicks: number | null = null): Promise<ShortLinkRecord> {
     const now = this.clock.now();
     const expiresAt = resolveExpiry(expiryHeader, this.expiry, lifetimeStart(this.clock));
     const target = normalizeTarget(input, self);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
-      const link: ShortLinkRecord = { id: newShortId(), target, owner, createdAt: now, expiresAt, clicks: 0 };
+      const link: ShortLinkRecord = { id: newShortId(), target, owner, createdAt: now, expiresAt, clicks: 0, clicksRemaining: maxClicks };
       // A collision is retried with a fresh id, never silently merged with another link.
       if (await this.store.insertLink(link)) return link;
     }
@@ -34,6 +35,8 @@ export class ShortLinkService {
   async click(id: string): Promise<ShortLinkRecord> {
     const link = isShortId(id) ? await this.store.clickLink(id, this.clock.now()) : null;
     if (!link) throw new AppError('NOT_FOUND');
+    // The last redirect of a limited link removes it (invisible already; the sweep catches a crash here).
+    if (link.clicksRemaining === 0) await this.store.deleteLink(id);
     return link;
   }
 

@@ -1,5 +1,5 @@
 // Serving an item's content: headers that never let a browser execute it, ranges, verification,
-// and the single atomic claim of a burn-after-read item.
+// and the atomic claim of a read of a limited item (a download limit, or burn after read).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VERIFY_BEFORE_SEND_LIMIT } from '../core/content-reader.js';
 import { dispositionKind, servedType } from '../core/content-type.js';
@@ -10,7 +10,7 @@ import type { AppContext } from './context.js';
 import { isPreviewAgent } from './preview-agents.js';
 import { parseRange } from './range.js';
 import { CONTENT_CSP } from './security-headers.js';
-import { withholdsDigest } from './views.js';
+import { limitsReads, withholdsDigest } from './views.js';
 
 export interface ServeOptions {
   /** Always download (file shares); otherwise inline for text and safe images. */
@@ -33,8 +33,8 @@ function setContentHeaders(ctx: AppContext, reply: FastifyReply, item: ItemRecor
   // A burn item's digest goes only to its one reader, with the content (see serveContent): sent on
   // HEAD or the 0-0 probe it would let anyone confirm guesses without spending the read.
   if (!withholdsDigest(item)) reply.header('x-content-sha256', item.sha256);
-  // A burn-after-read item is only ever served whole (bar the 0-0 probe), so it must not advertise ranges.
-  reply.header('accept-ranges', item.burnAfterRead ? 'none' : 'bytes');
+  // A limited item is only ever served whole (bar the 0-0 probe), so it must not advertise ranges.
+  reply.header('accept-ranges', limitsReads(item) ? 'none' : 'bytes');
 }
 
 function isProbe(range: ReturnType<typeof parseRange>): boolean {
@@ -44,11 +44,14 @@ function isProbe(range: ReturnType<typeof parseRange>): boolean {
 /** What a link-preview bot gets instead of a burn-after-read item: no content, no content headers. */
 export const BURN_NOTICE = 'This is a burn-after-read share: it can be read once, and only by the person it was sent to. Open the link yourself; link previews never read it.\n';
 
+/** The same for an item with a download limit. */
+export const LIMIT_NOTICE = 'This share can be downloaded a limited number of times, and link previews do not spend them. Open the link yourself to download it.\n';
+
 export async function serveContent(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, item: ItemRecord, options: ServeOptions): Promise<FastifyReply> {
-  // Chat apps unfurling the link would spend the one read (and the person would get 404): a
-  // known preview agent gets a neutral notice, never the content, and nothing is claimed.
-  if (item.burnAfterRead && !options.headOnly && isPreviewAgent(request.headers['user-agent'])) {
-    return reply.code(200).type('text/plain; charset=utf-8').send(BURN_NOTICE);
+  // Chat apps unfurling the link would spend a read (the one read of a burn item: the person would
+  // get 404): a known preview agent gets a neutral notice, never the content, and nothing is claimed.
+  if (limitsReads(item) && !options.headOnly && isPreviewAgent(request.headers['user-agent'])) {
+    return reply.code(200).type('text/plain; charset=utf-8').send(item.burnAfterRead ? BURN_NOTICE : LIMIT_NOTICE);
   }
   setContentHeaders(ctx, reply, item, options);
   if (options.headOnly) {
@@ -57,9 +60,9 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
   }
   const ifRange = request.headers['if-range'];
   let range = ifRange === undefined || ifRange === etagOf(ctx, item) ? parseRange(request.headers.range, item.size) : ({ kind: 'none' } as const);
-  // Burn-after-read: only the 1-byte probe is served without burning; any other range would let
-  // a reader fetch everything piecewise without ever burning it, so it is ignored (full read, burns).
-  if (item.burnAfterRead && !isProbe(range)) range = { kind: 'none' };
+  // Limited reads: only the 1-byte probe is served without spending a read; any other range would let
+  // a reader fetch everything piecewise without ever spending one, so it is ignored (full read, counted).
+  if (limitsReads(item) && !isProbe(range)) range = { kind: 'none' };
   if (range.kind === 'unsatisfiable') {
     reply.header('content-range', `bytes */${item.size}`);
     throw new AppError('RANGE_NOT_SATISFIABLE');
@@ -73,15 +76,17 @@ export async function serveContent(ctx: AppContext, request: FastifyRequest, rep
     reportMidStreamFailure(ctx, request, stream);
     return reply.code(206).send(stream);
   }
+  // The read counts from here, whether or not the client takes all of it (docs/api.md says why).
   const claimed = await ctx.items.claimDownload(item);
-  if (claimed.burnAfterRead) {
-    // The reader owns removal: shred as soon as the response is over, however it ended.
+  if (claimed.downloadsRemaining !== null) {
+    // The readers own removal: the last one to finish shreds a spent item, however its response ended.
     reply.raw.once('close', () => {
-      ctx.items.remove(claimed.id, claimed.blobId).catch((error: unknown) => request.log.error({ err: error }, 'removing a burned item failed'));
+      ctx.items.endRead(claimed).catch((error: unknown) => request.log.error({ err: error }, 'removing a spent item failed'));
     });
   }
-  // The read is spent: its one reader gets the digest to check the content against.
+  // The read is spent: its reader gets the digest to check the content against, and what is left.
   if (withholdsDigest(claimed)) reply.header('x-content-sha256', claimed.sha256);
+  if (claimed.downloadsRemaining !== null) reply.header('x-downloads-remaining', String(claimed.downloadsRemaining));
   reply.header('content-length', String(claimed.size));
   ctx.metrics.itemsServed.inc({ kind: claimed.kind });
   ctx.metrics.bytesOut.inc(claimed.size);

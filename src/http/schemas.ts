@@ -51,6 +51,7 @@ const powHeaders = {
 const createHeaders = z.object({
   'x-expiry': z.string().optional().describe('seconds from now, ≥ 1; clamped to the maximum; absent = the default expiry'),
   'x-burn-after-read': z.string().optional().describe('1|true (burn after the first read) or 0|false'),
+  'x-max-downloads': z.string().optional().describe('1..1000: complete downloads before the item is removed and shredded (not with X-Burn-After-Read: 1)'),
   'x-filename': z.string().optional().describe('a filename (sanitised); percent-encoded UTF-8 is decoded'),
   'x-filename*': z.string().optional().describe("RFC 8187 filename, e.g. UTF-8''gr%C3%BC%C3%9Fe.txt; wins over X-Filename"),
   ...powHeaders,
@@ -73,8 +74,9 @@ const authErrors = { 401: errorJson, 403: errorJson };
 const CONTENT_HEADERS = {
   'Content-Disposition': 'inline (text, PNG/JPEG/GIF/WebP) or attachment, with the sanitised filename (RFC 6266)',
   ETag: 'a quoted keyed tag of the item and its content (not its SHA-256)',
-  'X-Content-SHA256': 'the SHA-256 of the whole content; for a burn-after-read item only on the GET that spends the read',
-  'Accept-Ranges': 'bytes, or none for a burn-after-read item',
+  'X-Content-SHA256': 'the SHA-256 of the whole content; for an item with limited reads (burn after read, a download limit) only on a GET that spends a read',
+  'Accept-Ranges': 'bytes, or none for an item with limited reads',
+  'X-Downloads-Remaining': 'on a GET that spends a read of a limited item: the complete reads left after it (0: this was the last)',
 };
 const contentHeaders: ResponseHeadersDoc = { 200: CONTENT_HEADERS, 206: { ...CONTENT_HEADERS, 'Content-Range': 'bytes start-end/size' } };
 const headContentHeaders: ResponseHeadersDoc = { 200: { ...CONTENT_HEADERS, 'Content-Length': 'the size of the content' } };
@@ -109,7 +111,7 @@ export const schemas = {
   },
   getPaste: { operationId: 'getPaste', summary: 'Paste metadata (never burns); browsers get the page', tags: ['pastes'], params: idParams, htmlPage: PAGE, response: { 200: itemJson, 404: errorJson } },
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
-  getRaw: { operationId: 'getRaw', summary: 'Paste content (burns a burn-after-read paste, except for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  getRaw: { operationId: 'getRaw', summary: 'Paste content (spends a read of a limited paste: burn after read, X-Max-Downloads; never for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
   deletePaste: {
     operationId: 'deletePaste',
@@ -129,7 +131,7 @@ export const schemas = {
     responseHeaders: createdHeaders,
     response: { 201: createdItemJson, ...errors },
   },
-  download: { operationId: 'downloadFile', summary: 'Download a shared file (burns a burn-after-read share, except for link-preview bots); browsers get the page', tags: ['files'], params: keyParams, htmlPage: PAGE, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
+  download: { operationId: 'downloadFile', summary: 'Download a shared file (spends a read of a limited share: burn after read, X-Max-Downloads; never for link-preview bots); browsers get the page', tags: ['files'], params: keyParams, htmlPage: PAGE, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headDownload: { operationId: 'headDownload', summary: 'Shared file headers (never burns)', tags: ['files'], params: keyParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /download/{key}'), 404: errorJson } },
   preview: { operationId: 'previewFile', summary: 'Safe preview: metadata and up to 1 KiB of text (never burns; no text for burn-after-read shares)', tags: ['files'], params: keyParams, response: { 200: sharePreviewJson, 404: errorJson } },
   status: { operationId: 'fileStatus', summary: 'Shared file metadata', tags: ['files'], params: keyParams, response: { 200: shareStatusJson, 404: errorJson } },
@@ -220,13 +222,13 @@ export const schemas = {
     summary: 'Shorten an http(s) URL: JSON {"url"} or the URL as text',
     tags: ['short'],
     security: ANONYMOUS_OR_CERTIFICATE,
-    headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], ...powHeaders }),
+    headers: z.object({ 'x-expiry': createHeaders.shape['x-expiry'], 'x-max-downloads': z.string().optional().describe('1..1000: redirects before the link is removed'), ...powHeaders }),
     requestBody: { description: 'The URL', content: { 'application/json': shortenJsonBody, 'text/plain': z.string().describe('the URL (one trailing newline allowed)') } },
     responseHeaders: { 201: { Location: 'the short URL' } },
     response: { 201: shortLinkJson, 400: errorJson, 415: errorJson, 429: errorJson },
   },
   listShort: { operationId: 'listShortLinks', summary: 'Own short links', tags: ['short'], security: CERTIFICATE, response: { 200: shortLinkListJson, ...authErrors } },
-  redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 302: noBody('Location: the target'), 404: errorJson } },
+  redirectShort: { operationId: 'followShortLink', summary: 'Redirect (302) to the target; counts a click', tags: ['short'], params: shortIdParams, responseHeaders: { 302: { Location: 'the target URL' } }, response: { 200: { description: 'A known link-preview agent asking for a link with limited redirects: a plain-text notice, nothing counted', content: { 'text/plain': { schema: z.string() } } }, 302: noBody('Location: the target'), 404: errorJson } },
   infoShort: { operationId: 'shortLinkInfo', summary: 'Short link details', tags: ['short'], params: shortIdParams, response: { 200: shortLinkInfoJson, 404: errorJson } },
   deleteShort: { operationId: 'deleteShortLink', summary: 'Delete a short link (owner or admin)', tags: ['short'], security: CERTIFICATE, params: shortIdParams, response: { 204: noBody('Deleted'), ...authErrors, 404: errorJson } },
   challenge: {

@@ -3,13 +3,17 @@ import type { ItemJson, SharePreviewJson, ShareStatusJson } from '../api/items.j
 import { isPlainDigest } from '../crypto/digest-seal.js';
 import type { ItemRecord } from '../storage/ports.js';
 
+/** Items whose reads are counted down (a download limit, or burn after read: a limit of one). */
+export function limitsReads(item: ItemRecord): boolean {
+  return item.burnAfterRead || item.downloadsRemaining !== null;
+}
+
 /**
- * Items whose reads are limited (burn after read; download limits when they exist) keep their
- * digest and content back until a read is spent: the SHA-256 of short content is reversed by
- * hashing every candidate, and a preview is a free read.
+ * Items whose reads are limited keep their digest and content back until a read is spent: the
+ * SHA-256 of short content is reversed by hashing every candidate, and a preview is a free read.
  */
 export function withholdsDigest(item: ItemRecord): boolean {
-  return item.burnAfterRead;
+  return limitsReads(item);
 }
 
 /** `creator`: the 201 of the create that made the item (its uploader knows the content anyway). */
@@ -25,6 +29,7 @@ export function itemView(item: ItemRecord, base: string, options: { creator?: bo
     created_at: item.createdAt,
     expires_at: item.expiresAt,
     burn_after_read: item.burnAfterRead,
+    downloads_remaining: item.downloadsRemaining,
     owner: item.owner,
   };
   if (item.filename !== null) view.filename = item.filename;
@@ -39,16 +44,14 @@ export function statusView(item: ItemRecord): ShareStatusJson {
     expires_at: item.expiresAt,
     downloads: item.downloads,
     burn_after_read: item.burnAfterRead,
+    downloads_remaining: item.downloadsRemaining,
   };
   if (item.filename !== null) view.filename = item.filename;
   return view;
 }
 
-/** Why a preview carries no text although the type is textual; see docs/api.md. */
-export const PREVIEW_WITHHELD = 'burn_after_read';
-
 export function previewView(item: ItemRecord, text: string | null): SharePreviewJson {
-  // A burn share's preview would be a read that never burns: metadata only, and say why.
-  if (withholdsDigest(item)) return { ...statusView(item), text: null, text_withheld: PREVIEW_WITHHELD };
+  // A limited share's preview would be a read that spends nothing: metadata only, and say why.
+  if (withholdsDigest(item)) return { ...statusView(item), text: null, text_withheld: item.burnAfterRead ? 'burn_after_read' : 'download_limit' };
   return { ...statusView(item), text };
 }

@@ -30,6 +30,11 @@ export interface ItemRecord {
   /** Set when a burn-after-read item has been claimed by its one reader. */
   burnedAt: number | null;
   downloads: number;
+  /**
+   * Complete reads left before the item is removed and shredded (X-Max-Downloads; a burn-after-read
+   * item has 1 until read); null = unlimited.
+   */
+  downloadsRemaining: number | null;
   /** The item's data key, wrapped by the master key with the id as associated data. */
   wrappedKey: Buffer;
   /** Encrypted content in the BlobStore under this id ... */
@@ -55,11 +60,20 @@ export interface MetadataStore {
   /** Same as getLive, looked up by the keyed hash of a diceware key. */
   getLiveByKeyHash(keyHash: string, now: number): Promise<ItemRecord | null>;
   /**
-   * Atomically claims a live burn-after-read item for its one reader: exactly one concurrent
-   * caller gets the record, every other gets null. The item is invisible from then on. The
-   * returned record has `burnedAt` = now and the read already counted in `downloads`.
+   * Atomically takes one of a live limited item's remaining reads (`downloadsRemaining` ≥ 1, burn after
+   * read included): of k concurrent callers exactly min(k, remaining) get the record, every other gets
+   * null. The returned record has `downloadsRemaining` one lower and the read counted in `downloads`;
+   * the caller that takes the last read gets `burnedAt` = now, and the item is invisible from then on.
+   * Every caller that got a record calls `endRead` once its response is over.
+   * @example const claimed = await store.claimRead(id, now) // null: no read left (or gone)
    */
-  claimBurn(id: string, now: number): Promise<ItemRecord | null>;
+  claimRead(id: string, now: number): Promise<ItemRecord | null>;
+  /**
+   * Ends one read taken by `claimRead`. True for exactly one caller: the one ending the last open read
+   * of an item whose reads are all spent, who then removes it; the others' streams are never cut short.
+   * @example if (await store.endRead(id)) await remove(id)
+   */
+  endRead(id: string): Promise<boolean>;
   /**
    * Adds download counts, several items in one commit (statistics, not a security decision: batched
    * so that reads do not each pay for a durable write).
@@ -237,6 +251,8 @@ export interface MetadataUpdate {
   expiresAt?: number | null;
   burnAfterRead?: boolean;
   filename?: string | null;
+  /** A new number of reads left (null: unlimited). */
+  downloadsRemaining?: number | null;
 }
 
 export interface PkiStore {
@@ -297,18 +313,25 @@ export interface ShortLinkRecord {
   createdAt: number;
   expiresAt: number | null;
   clicks: number;
+  /** Redirects left before the link is removed (X-Max-Downloads); null = unlimited. */
+  clicksRemaining: number | null;
 }
 
 export interface ShortLinkStore {
   /** Inserts unless the id is taken; false on a collision (the caller retries with a new id). */
   insertLink(link: ShortLinkRecord): Promise<boolean>;
+  /** A link that has not expired and has redirects left; else null. */
   getLiveLink(id: string, now: number): Promise<ShortLinkRecord | null>;
-  /** Atomically counts one click on a live link and returns it; null when gone. */
+  /**
+   * Atomically counts one click on a live link and returns it; null when gone. A limited link also
+   * gives one of its redirects left: of concurrent clicks exactly that many get the link, and the
+   * one that takes the last gets `clicksRemaining` 0 (the link is invisible from then on; remove it).
+   */
   clickLink(id: string, now: number): Promise<ShortLinkRecord | null>;
   /** Live links of `owner` (null: everyone's), newest first (createdAt desc, id desc), at most 1000. */
   listLinks(owner: string | null, now: number): Promise<ShortLinkRecord[]>;
   deleteLink(id: string): Promise<boolean>;
-  /** Deletes expired links; returns how many. */
+  /** Deletes expired links and those with no redirect left; returns how many. */
   deleteExpiredLinks(now: number): Promise<number>;
 }
 

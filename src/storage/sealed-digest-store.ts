@@ -23,8 +23,11 @@ export class SealedDigestStore implements MetadataStore {
   async getLiveByKeyHash(keyHash: string, now: number): Promise<ItemRecord | null> {
     return this.opened(await this.inner.getLiveByKeyHash(keyHash, now));
   }
-  async claimBurn(id: string, now: number): Promise<ItemRecord | null> {
-    return this.opened(await this.inner.claimBurn(id, now));
+  async claimRead(id: string, now: number): Promise<ItemRecord | null> {
+    return this.opened(await this.inner.claimRead(id, now));
+  }
+  endRead(id: string): Promise<boolean> {
+    return this.inner.endRead(id);
   }
   addDownloads(counts: ReadonlyMap<string, number>): Promise<void> {
     return this.inner.addDownloads(counts);

@@ -13,7 +13,8 @@ import { bodyBytes, expectError, sha256 } from '../helpers/assertions.js';
 const DEFAULT_EXPIRY = 600;
 const MAX_EXPIRY = 3600;
 const MAX_SIZE = 256 * 1024;
-const CONTRACT_FIELDS = ['burn_after_read', 'created_at', 'delete_token', 'expires_at', 'id', 'mime_type', 'owner', 'raw', 'sha256', 'size', 'url'];
+// The contract's fields, plus downloads_remaining (null when unlimited; docs/api.md, "Additions").
+const CONTRACT_FIELDS = ['burn_after_read', 'created_at', 'delete_token', 'downloads_remaining', 'expires_at', 'id', 'mime_type', 'owner', 'raw', 'sha256', 'size', 'url'];
 
 let server: RunningServer;
 beforeAll(async () => {

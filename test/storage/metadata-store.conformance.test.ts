@@ -35,7 +35,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.getLiveByKeyHash('01'.repeat(32), 1999)).not.toBeNull();
     expect(await store.getLive(expiring.id, 2000)).toBeNull();
     expect(await store.getLiveByKeyHash('01'.repeat(32), 2000)).toBeNull();
-    expect(await store.claimBurn(burned.id, 1500)).not.toBeNull();
+    expect(await store.claimRead(burned.id, 1500)).not.toBeNull();
     expect(await store.getLive(burned.id, 1500)).toBeNull();
     expect(await store.getLiveByKeyHash('02'.repeat(32), 1500)).toBeNull();
     expect(await store.getLive('0'.repeat(32), 1500)).toBeNull();
@@ -56,25 +56,76 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     for (const i of items) expect(await store.getLive(i.id, 1500)).toEqual(i);
   });
 
-  it('claimBurn: exactly one of many concurrent claims wins, with burnedAt set and the read counted', async () => {
+  it('claimRead: a burn item: exactly one of many concurrent claims wins, with burnedAt set and the read counted', async () => {
     const burn = item({ burnAfterRead: true, downloads: 0 });
     await store.insertItem(burn);
-    const results = await Promise.all(Array.from({ length: 25 }, () => store.claimBurn(burn.id, 1500)));
+    const results = await Promise.all(Array.from({ length: 25 }, () => store.claimRead(burn.id, 1500)));
     const winners = results.filter((r) => r !== null);
-    expect(winners).toEqual([{ ...burn, burnedAt: 1500, downloads: 1 }]);
+    expect(winners).toEqual([{ ...burn, burnedAt: 1500, downloads: 1, downloadsRemaining: 0 }]);
     expect(await store.getLive(burn.id, 1500)).toBeNull();
-    expect(await store.claimBurn(burn.id, 1501)).toBeNull();
+    expect(await store.claimRead(burn.id, 1501)).toBeNull();
   });
 
-  it('claimBurn: never claims a non-burn, expired or unknown item', async () => {
+  it('claimRead: never claims an unlimited, expired or unknown item', async () => {
     const plain = item();
     const expired = item({ burnAfterRead: true, expiresAt: 1200 });
     await store.insertItem(plain);
     await store.insertItem(expired);
-    expect(await store.claimBurn(plain.id, 1500)).toBeNull();
-    expect(await store.claimBurn(expired.id, 1500)).toBeNull();
-    expect(await store.claimBurn('0'.repeat(32), 1500)).toBeNull();
+    expect(await store.claimRead(plain.id, 1500)).toBeNull();
+    expect(await store.claimRead(expired.id, 1500)).toBeNull();
+    expect(await store.claimRead('0'.repeat(32), 1500)).toBeNull();
     expect(await store.getLive(plain.id, 1500)).toEqual(plain);
+  });
+
+  it('claimRead: a limit of N: exactly N of many concurrent claims win, counting down, the last one burns it', async () => {
+    const limited = item({ downloadsRemaining: 4, downloads: 2 });
+    await store.insertItem(limited);
+    const results = await Promise.all(Array.from({ length: 30 }, () => store.claimRead(limited.id, 1500)));
+    const winners = results.filter((r): r is ItemRecord => r !== null);
+    expect(winners).toHaveLength(4);
+    // Each winner saw a different count: the decrement is atomic, no two claims took the same read.
+    expect(winners.map((w) => w.downloadsRemaining).sort()).toEqual([0, 1, 2, 3]);
+    expect(winners.map((w) => w.downloads).sort()).toEqual([3, 4, 5, 6]);
+    expect(winners.filter((w) => w.burnedAt !== null).map((w) => [w.downloadsRemaining, w.burnedAt])).toEqual([[0, 1500]]);
+    expect(await store.getLive(limited.id, 1500)).toBeNull();
+    expect(await store.claimRead(limited.id, 1501)).toBeNull();
+  });
+
+  it('claimRead: the item stays visible, with what is left, until its last read is taken', async () => {
+    const limited = item({ downloadsRemaining: 2, keyHash: '5a'.repeat(32) });
+    await store.insertItem(limited);
+    expect((await store.claimRead(limited.id, 1500))?.downloadsRemaining).toBe(1);
+    expect(await store.getLive(limited.id, 1500)).toEqual({ ...limited, downloadsRemaining: 1, downloads: 1 });
+    expect((await store.getLiveByKeyHash('5a'.repeat(32), 1500))?.downloadsRemaining).toBe(1);
+    expect(await store.claimRead(limited.id, 2000)).toBeNull(); // expired by then
+  });
+
+  it('endRead: only the end of the last open read of a spent item says remove, once', async () => {
+    const limited = item({ downloadsRemaining: 2 });
+    await store.insertItem(limited);
+    expect(await store.claimRead(limited.id, 1500)).not.toBeNull();
+    expect(await store.endRead(limited.id)).toBe(false); // one read left: nothing to remove
+    expect(await store.claimRead(limited.id, 1500)).not.toBeNull();
+    expect(await store.endRead(limited.id)).toBe(true);
+    expect(await store.endRead(limited.id)).toBe(false); // no open read left to end
+    expect(await store.endRead('0'.repeat(32))).toBe(false);
+
+    // The last read taken while an earlier one is still being sent: the earlier reader's end removes it.
+    const overlapping = item({ downloadsRemaining: 2 });
+    await store.insertItem(overlapping);
+    await store.claimRead(overlapping.id, 1500);
+    await store.claimRead(overlapping.id, 1500);
+    const ends = await Promise.all([store.endRead(overlapping.id), store.endRead(overlapping.id)]);
+    expect(ends.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('updateMetadata: sets and clears the reads left', async () => {
+    const plain = item();
+    await store.insertItem(plain);
+    expect(await store.updateMetadata(plain.id, { downloadsRemaining: 7 }, 1500)).toBe(true);
+    expect((await store.getLive(plain.id, 1500))?.downloadsRemaining).toBe(7);
+    expect(await store.updateMetadata(plain.id, { downloadsRemaining: null }, 1500)).toBe(true);
+    expect((await store.getLive(plain.id, 1500))?.downloadsRemaining).toBeNull();
   });
 
   it('addDownloads: adds counts for several items at once, ignores unknown ids and empty batches', async () => {
@@ -112,7 +163,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     const expired = item({ expiresAt: 1100 });
     const burned = item({ burnAfterRead: true });
     for (const i of [inBlob, expired, burned]) await store.insertItem(i);
-    await store.claimBurn(burned.id, 1050);
+    await store.claimRead(burned.id, 1050);
     expect(await store.deleteItem(inBlob.id)).toEqual({ id: inBlob.id, blobId: 'bb'.repeat(16) });
     expect(await store.deleteItem(inBlob.id)).toBeNull();
     expect(await store.deleteItem(expired.id)).toEqual({ id: expired.id, blobId: null });
@@ -135,7 +186,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     const expiresNow = item({ expiresAt: 1500 });
     const burned = item({ burnAfterRead: true, blobId: 'ee'.repeat(16), inline: null });
     for (const i of [live, forever, expiresNow, burned]) await store.insertItem(i);
-    await store.claimBurn(burned.id, 1100);
+    await store.claimRead(burned.id, 1100);
     expect(await store.removeDue(1499, 1100, 10)).toEqual([]);
     expect(await store.removeDue(1500, 1100, 10)).toEqual([{ id: expiresNow.id, blobId: null }]);
     expect(await store.removeDue(1500, 1101, 10)).toEqual([{ id: burned.id, blobId: 'ee'.repeat(16) }]);
@@ -176,7 +227,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     const expired = item({ createdAt: 1400, expiresAt: 1500 });
     const burned = item({ createdAt: 1400, burnAfterRead: true });
     for (const i of [...items, expired, burned]) await store.insertItem(i);
-    await store.claimBurn(burned.id, 1450);
+    await store.claimRead(burned.id, 1450);
     expect(ids(await store.listItems(query()))).toEqual(newestFirst(items));
   });
 
@@ -242,7 +293,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     const burned = item({ burnAfterRead: true });
     await store.insertItem(expired);
     await store.insertItem(burned);
-    await store.claimBurn(burned.id, 1100);
+    await store.claimRead(burned.id, 1100);
     const content = { size: 1, mimeType: 'text/plain', sha256: '77'.repeat(32), wrappedKey: Buffer.alloc(61, 1), blobId: '33'.repeat(16), inline: null };
     expect(await store.replaceContent(expired.id, content, 1500)).toBeNull();
     expect(await store.replaceContent(burned.id, content, 1500)).toBeNull();
@@ -262,12 +313,13 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     expect(await store.getLive(original.id, 99_999)).toEqual({ ...original, expiresAt: null, filename: null, burnAfterRead: false });
   });
 
-  it('updateMetadata: a burn flag set afterwards makes the item claimable once', async () => {
+  it('updateMetadata: a burn flag with its one read set afterwards makes the item claimable once', async () => {
     const later = item();
     await store.insertItem(later);
-    expect(await store.claimBurn(later.id, 1500)).toBeNull();
-    await store.updateMetadata(later.id, { burnAfterRead: true }, 1500);
-    expect(await store.claimBurn(later.id, 1500)).not.toBeNull();
+    expect(await store.claimRead(later.id, 1500)).toBeNull();
+    await store.updateMetadata(later.id, { burnAfterRead: true, downloadsRemaining: 1 }, 1500);
+    expect(await store.claimRead(later.id, 1500)).not.toBeNull();
+    expect(await store.claimRead(later.id, 1500)).toBeNull();
   });
 
   it('updateMetadata: false and no change for an expired, burned or unknown item; an empty update reports liveness', async () => {
@@ -275,7 +327,7 @@ conformance('MetadataStore', metadataAdapters, (current) => {
     const expired = item({ expiresAt: 1200 });
     const burned = item({ burnAfterRead: true });
     for (const i of [live, expired, burned]) await store.insertItem(i);
-    await store.claimBurn(burned.id, 1100);
+    await store.claimRead(burned.id, 1100);
     expect(await store.updateMetadata(expired.id, { expiresAt: 9000 }, 1500)).toBe(false);
     expect(await store.updateMetadata(burned.id, { filename: 'x' }, 1500)).toBe(false);
     expect(await store.updateMetadata('0'.repeat(32), { filename: 'x' }, 1500)).toBe(false);

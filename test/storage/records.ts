@@ -4,9 +4,10 @@ import type { CaRecord, CertRecord, ItemRecord, ShortLinkRecord } from '../../sr
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
-/** A live paste created at 1000, expiring at 2000, stored inline. */
+/** A live paste created at 1000, expiring at 2000, stored inline; a burn-after-read one has its one read left. */
 export function item(overrides: Partial<ItemRecord> = {}): ItemRecord {
   return {
+    downloadsRemaining: overrides.burnAfterRead === true ? 1 : null,
     id: hex(16),
     kind: 'paste',
     keyHash: null,
@@ -59,5 +60,5 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function link(overrides: Partial<ShortLinkRecord> = {}): ShortLinkRecord {
   const id = Array.from(randomBytes(8), (byte) => BASE62[byte % 62]).join('');
-  return { id, target: `https://example.org/${hex(4)}`, owner: null, createdAt: 1000, expiresAt: 2000, clicks: 0, ...overrides };
+  return { id, target: `https://example.org/${hex(4)}`, owner: null, createdAt: 1000, expiresAt: 2000, clicks: 0, clicksRemaining: null, ...overrides };
 }

@@ -36,6 +36,19 @@ conformance('ShortLinkStore', metadataAdapters, (current) => {
     expect((await store.getLiveLink(target.id, 1500))?.clicks).toBe(25);
   });
 
+  it('clickLink: a limited link gives exactly its redirects left to concurrent clicks, then is hidden and swept', async () => {
+    const limited = link({ clicksRemaining: 3 });
+    await store.insertLink(limited);
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.clickLink(limited.id, 1500)));
+    const winners = results.filter((r): r is ShortLinkRecord => r !== null);
+    expect(winners.map((w) => w.clicksRemaining).sort()).toEqual([0, 1, 2]);
+    expect(winners.map((w) => w.clicks).sort()).toEqual([1, 2, 3]);
+    expect(await store.getLiveLink(limited.id, 1500)).toBeNull();
+    expect(ids(await store.listLinks(null, 1500))).not.toContain(limited.id);
+    expect(await store.deleteExpiredLinks(1500)).toBe(1);
+    expect(await store.deleteLink(limited.id)).toBe(false);
+  });
+
   it('clickLink: null and nothing counted for an expired or unknown link', async () => {
     const expired = link({ expiresAt: 1200 });
     await store.insertLink(expired);

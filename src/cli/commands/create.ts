@@ -11,7 +11,7 @@ import type { ItemJson } from '../api-types.js';
 import { fileBody, isPlainAsciiName, multipartBody, stdinBody } from '../body.js';
 import type { BodySource, Encryption } from '../body.js';
 import type { Context } from '../context.js';
-import { CliError, NetworkError, UsageError } from '../errors.js';
+import { ApiError, CliError, NetworkError, UsageError, plainHttpIdentityHint } from '../errors.js';
 import { remember } from '../item-store.js';
 import { withProofOfWork } from '../proof-of-work.js';
 import { formatBytes, ProgressTap } from '../progress.js';
@@ -21,6 +21,7 @@ export interface CreateOptions {
   encrypt: boolean;
   expiry?: string;
   burn?: boolean;
+  maxDownloads?: string;
   name?: string;
   json?: boolean;
   save: boolean;
@@ -80,10 +81,21 @@ export async function refuseOverLimit(ctx: Context, body: PreparedBody): Promise
   throw new CliError(`too large: ${what}, and the server accepts at most ${formatBytes(max)} per item; nothing was sent`);
 }
 
-export function expiryHeaders(options: { expiry?: string | undefined; burn?: boolean | undefined }): Record<string, string> {
+/** --max-downloads N: a whole number 1..1000, as the server takes X-Max-Downloads. */
+export function parseMaxDownloads(value: string): number {
+  const number = /^[1-9][0-9]{0,3}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(number <= 1000)) throw new UsageError('--max-downloads takes a whole number from 1 to 1000');
+  return number;
+}
+
+export function expiryHeaders(options: { expiry?: string | undefined; burn?: boolean | undefined; maxDownloads?: string | undefined }): Record<string, string> {
   const headers: Record<string, string> = {};
   if (options.expiry !== undefined) headers['x-expiry'] = String(parseDuration(options.expiry, '--expiry'));
   if (options.burn !== undefined) headers['x-burn-after-read'] = options.burn ? '1' : '0';
+  if (options.maxDownloads !== undefined) {
+    if (options.burn === true) throw new UsageError('--burn and --max-downloads cannot be combined: burning after reading is one download');
+    headers['x-max-downloads'] = String(parseMaxDownloads(options.maxDownloads));
+  }
   return headers;
 }
 
@@ -100,8 +112,18 @@ export async function sendBody<T>(ctx: Context, method: 'POST' | 'PUT', path: st
     if (method === 'PUT') return await attempt({});
     return await withProofOfWork(client, 'paste', attempt, { tryWithout: ctx.hasIdentity() && !ctx.isPlainHttp() });
   } catch (error) {
-    throw await diagnoseCutUpload(ctx, error, body.source.length);
+    throw explainCreateRefusal(ctx, await diagnoseCutUpload(ctx, error, body.source.length), method);
   }
+}
+
+/**
+ * AUTH_REQUIRED on a creation means a private instance (SEALBIN_CREATE_REQUIRES_AUTH): say so and
+ * how to get in, rather than the generic "needs a certificate" of owner-only actions.
+ */
+export function explainCreateRefusal(ctx: Context, error: unknown, method: 'POST' | 'PUT' = 'POST'): unknown {
+  if (method !== 'POST' || !(error instanceof ApiError) || error.code !== 'AUTH_REQUIRED') return error;
+  if (ctx.hasIdentity() && ctx.isPlainHttp()) return new CliError(plainHttpIdentityHint(ctx.server));
+  return new CliError('this server accepts uploads only from registered clients: fpaste register --configure (or pass --cert and --key)');
 }
 
 /**

@@ -59,6 +59,11 @@ async function burnAware(response: Response, read: Promise<unknown>): Promise<vo
     await read;
   } catch (error) {
     // The server serves burn-after-read items whole only, and says so with Accept-Ranges: none.
+    const left = Number(response.header('x-downloads-remaining') ?? 0);
+    // A download limit with reads left: this read counted, but the item is still there.
+    if (error instanceof CliError && response.header('accept-ranges') === 'none' && left > 0) {
+      throw new CliError(`${error.message}. The item has a download limit and this failed read used one of them: ${left} left`);
+    }
     if (error instanceof CliError && response.header('accept-ranges') === 'none') {
       throw new CliError(`${error.message}. It was a burn-after-read item, and this read destroyed it on the server: it is gone (ask the sender to send it again)`);
     }

@@ -65,10 +65,12 @@ export async function infoCommand(ctx: Context, refText: string | undefined, opt
       ['url', item.url],
       ['size', `${formatBytes(item.size)} (${item.size} bytes)`],
       ['type', item.mime_type],
-      ['sha256', item.sha256 ?? 'withheld until read (burn after read)'],
+      ['sha256', item.sha256 ?? 'withheld until read (burn after read, or a download limit)'],
       ['created', formatTime(item.created_at)],
       ['expires', formatTime(item.expires_at)],
       ['burn after read', item.burn_after_read ? 'yes' : 'no'],
+      // An older server sends no such field: nothing to say then.
+      ...(item.downloads_remaining === undefined ? [] : [['downloads left', item.downloads_remaining === null ? 'unlimited' : String(item.downloads_remaining)]]),
       ['owner', item.owner ?? 'anonymous'],
       ['filename', item.filename ?? (known?.name ? `${known.name} (inside the encryption)` : '-')],
       ['encrypted end to end', ref.key || known?.key ? 'yes (key known here)' : 'unknown (no key here)'],
@@ -96,6 +98,7 @@ export interface UpdateOptions {
   encrypt?: boolean;
   expiry?: string;
   burn?: boolean;
+  maxDownloads?: string;
   name?: string;
   json?: boolean;
 }

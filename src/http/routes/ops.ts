@@ -49,6 +49,8 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
     pow: { enabled: difficulty > 0, difficulty },
     // With an entropy floor, only ciphertext (e.g. fpaste's end-to-end encryption) gets through.
     encryption_required: config.minEntropy > 0,
+    // A private instance says so up front, so clients can explain a 401 before sending anything.
+    create_requires_auth: config.createRequiresAuth,
     };
   });
 

@@ -10,6 +10,7 @@ import type { ItemKind } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { recordCreation } from '../record-creation.js';
 import { serveContent } from '../content-reply.js';
+import { parseCreateOptions, parseUpdateOptions } from '../create-options.js';
 import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParsers } from '../create-body.js';
 import { sendError } from '../error-reply.js';
 import { filenameFromHeaders } from '../filename-header.js';
@@ -24,15 +25,6 @@ const LOOKUP = { rateGroup: 'read', bruteAction: 'paste' } as const;
 /** GET|HEAD /{id}: browsers asking for HTML get the page instead (routes/web.ts). */
 const METADATA = { ...LOOKUP, webPage: 'paste' } as const;
 
-export function parseBurnHeader(value: string | string[] | undefined): boolean {
-  if (value === undefined) return false;
-  if (typeof value !== 'string') throw new AppError('INVALID_REQUEST', 'X-Burn-After-Read must be given once.');
-  const normal = value.trim().toLowerCase();
-  if (normal === '1' || normal === 'true') return true;
-  if (normal === '0' || normal === 'false') return false;
-  throw new AppError('INVALID_REQUEST', 'X-Burn-After-Read must be 1, true, 0 or false.');
-}
-
 function singleHeader(value: string | string[] | undefined, name: string): string | undefined {
   if (Array.isArray(value)) throw new AppError('INVALID_REQUEST', `${name} must be given once.`);
   return value;
@@ -40,11 +32,10 @@ function singleHeader(value: string | string[] | undefined, name: string): strin
 
 /** Shared by POST / and POST /upload: parses headers and body, stores, answers 201. */
 export async function handleCreate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, kind: ItemKind): Promise<FastifyReply> {
-  const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
-  const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
+  const { expiry, burnAfterRead, maxDownloads } = parseCreateOptions(request.headers);
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
-  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, maxDownloads, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   await recordCreation(ctx, request);
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -58,18 +49,17 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   return reply.code(201).header('location', view.url).send(payload);
 }
 
-/** PUT /{id}: owner or admin replaces content (if a body is sent) and/or X-Expiry, X-Burn-After-Read, X-Filename. */
+/** PUT /{id}: owner or admin replaces content (if a body is sent) and/or X-Expiry, X-Burn-After-Read, X-Max-Downloads, X-Filename. */
 async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyReply): Promise<FastifyReply> {
   const caller = requireIdentity(request);
   const item = await ctx.items.get(request.params.id);
   if (!ItemService.mayModify(item, caller)) throw new AppError('FORBIDDEN');
-  const expiry = singleHeader(request.headers['x-expiry'], 'X-Expiry');
-  const burn = request.headers['x-burn-after-read'] === undefined ? undefined : parseBurnHeader(request.headers['x-burn-after-read']);
+  const { expiry, burnAfterRead, maxDownloads } = parseUpdateOptions(request.headers);
   // Multipart leaves request.body empty (the parts are read lazily), so ask the request itself.
   const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
   const filename = body?.filename ?? filenameFromHeaders(request.headers) ?? undefined;
-  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead: burn, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead, maxDownloads, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   return reply.send(itemView(updated, baseUrl(ctx.config, request)));
 }
 

@@ -8,6 +8,8 @@ import type { ShortLinkRecord } from '../../storage/ports.js';
 import type { AppContext } from '../context.js';
 import { recordCreation } from '../record-creation.js';
 import { requireIdentity } from '../identity.js';
+import { parseMaxDownloads } from '../create-options.js';
+import { isPreviewAgent } from '../preview-agents.js';
 import { schemas } from '../schemas.js';
 import { baseUrl } from '../urls.js';
 
@@ -15,10 +17,11 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const BODY_LIMIT = 8 * 1024;
 const LOOKUP = { rateGroup: 'read', bruteAction: 'short' } as const;
+const LINK_NOTICE = 'This short link redirects a limited number of times, and link previews do not spend them. Open it yourself.\n';
 const SHORTEN_TYPES = 'POST /s reads JSON {"url": "..."} (Content-Type: application/json) or the URL as text (Content-Type: text/plain).';
 
 function linkView(link: ShortLinkRecord, base: string): ShortLinkJson {
-  return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, owner: link.owner };
+  return { id: link.id, short_url: `${base}/s/${link.id}`, target: link.target, created_at: link.createdAt, expires_at: link.expiresAt, clicks_remaining: link.clicksRemaining, owner: link.owner };
 }
 
 /** Every name this server answers to: the public URL, the request's Host (direct or forwarded), the listen address. */
@@ -51,8 +54,10 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
       const owner = request.identity?.owner ?? null;
       const expiry = request.headers['x-expiry'];
       if (Array.isArray(expiry)) throw new AppError('INVALID_EXPIRY');
+      // X-Max-Downloads on a link counts redirects (the link is what is "downloaded").
+      const maxClicks = parseMaxDownloads(request.headers['x-max-downloads']) ?? null;
       const base = baseUrl(ctx.config, request);
-      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, selfNames(ctx, request, base));
+      const link = await ctx.links.create(targetFrom(request.body), owner, expiry, selfNames(ctx, request, base), maxClicks);
       await recordCreation(ctx, request);
       ctx.metrics.itemsCreated.inc({ kind: 'short' });
       const view = linkView(link, base);
@@ -67,6 +72,11 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
   });
 
   app.get('/s/:id', { schema: schemas.redirectShort, config: LOOKUP }, async (request: IdRequest, reply) => {
+    // A chat app unfurling a limited link would spend one of its redirects: a known preview agent gets
+    // a notice instead (no Location, nothing counted). Unlimited links redirect bots as anyone.
+    if (isPreviewAgent(request.headers['user-agent']) && (await ctx.links.get(request.params.id)).clicksRemaining !== null) {
+      return reply.code(200).type('text/plain; charset=utf-8').send(LINK_NOTICE);
+    }
     const link = await ctx.links.click(request.params.id);
     // The stored target is the parser's own serialisation: it cannot split the header.
     return reply.code(302).header('location', link.target).send();
@@ -74,7 +84,7 @@ export async function shortRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   app.get('/s/:id/info', { schema: schemas.infoShort, config: LOOKUP }, async (request: IdRequest) => {
     const link = await ctx.links.get(request.params.id);
-    return { id: link.id, target: link.target, clicks: link.clicks, created_at: link.createdAt, expires_at: link.expiresAt };
+    return { id: link.id, target: link.target, clicks: link.clicks, clicks_remaining: link.clicksRemaining, created_at: link.createdAt, expires_at: link.expiresAt };
   });
 
   app.delete('/s/:id', { schema: schemas.deleteShort, config: LOOKUP }, async (request: IdRequest, reply) => {

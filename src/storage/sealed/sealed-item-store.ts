@@ -31,8 +31,12 @@ export class SealedItemStore implements MetadataStore {
     return this.open(await this.inner.getLiveByKeyHash(keyHash, now));
   }
 
-  async claimBurn(id: string, now: number): Promise<ItemRecord | null> {
-    return this.open(await this.inner.claimBurn(id, now));
+  async claimRead(id: string, now: number): Promise<ItemRecord | null> {
+    return this.open(await this.inner.claimRead(id, now));
+  }
+
+  endRead(id: string): Promise<boolean> {
+    return this.inner.endRead(id);
   }
 
   async listItems(query: ItemQuery): Promise<ItemRecord[]> {

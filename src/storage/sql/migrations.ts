@@ -143,6 +143,18 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Download limits (X-Max-Downloads; burn after read is a limit of one; on short links, redirects). `downloads_remaining` is
+    // what the atomic claim counts down (null: unlimited); `open_reads` counts claimed responses
+    // still being sent, so the item is shredded only after the last of its readers is done.
+    '007-download-limits': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('items').addColumn('downloads_remaining', 'integer').execute();
+        await db.schema.alterTable('items').addColumn('open_reads', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await sql`update items set downloads_remaining = 1 where burn_after_read = 1 and burned_at is null`.execute(db);
+        // Short links: X-Max-Downloads there counts redirects.
+        await db.schema.alterTable('short_links').addColumn('clicks_remaining', 'integer').execute();
+      },
+    },
   };
 }
 

@@ -19,6 +19,10 @@ export interface ItemsTable {
   wrapped_key: Buffer;
   blob_id: string | null;
   inline_data: Buffer | null;
+  /** Complete reads left before the item is removed; null = unlimited (migration 007). */
+  downloads_remaining: number | null;
+  /** Claimed reads whose responses are still being sent (migration 007). */
+  open_reads: Generated<number>;
 }
 
 export interface SettingsTable {
@@ -55,6 +59,8 @@ export interface ShortLinksTable {
   created_at: number;
   expires_at: number | null;
   clicks: Generated<number>;
+  /** Redirects left before the link is removed; null = unlimited (migration 007). */
+  clicks_remaining: number | null;
 }
 
 export interface PkiAuditTable {

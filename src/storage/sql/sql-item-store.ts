@@ -24,6 +24,7 @@ function toRecord(row: Selectable<ItemsTable>): ItemRecord {
     burnAfterRead: Number(row.burn_after_read) === 1,
     burnedAt: row.burned_at === null ? null : Number(row.burned_at),
     downloads: Number(row.downloads),
+    downloadsRemaining: row.downloads_remaining === null ? null : Number(row.downloads_remaining),
     wrappedKey: Buffer.from(row.wrapped_key),
     blobId: row.blob_id,
     inline: row.inline_data === null ? null : Buffer.from(row.inline_data),
@@ -101,6 +102,7 @@ export class SqlItemStore implements MetadataStore {
         wrapped_key: item.wrappedKey,
         blob_id: item.blobId,
         inline_data: item.inline,
+        downloads_remaining: item.downloadsRemaining,
       })
       .execute();
   }
@@ -125,18 +127,37 @@ export class SqlItemStore implements MetadataStore {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async claimBurn(id: string, now: number): Promise<ItemRecord | null> {
-    // One conditional UPDATE: the database decides the single winner, in one process or many.
+  async claimRead(id: string, now: number): Promise<ItemRecord | null> {
+    // One conditional UPDATE (an atomic decrement): the database decides who gets the last reads, in
+    // one process or many. The right-hand sides see the row as it was before this update.
     const row = await this.db
       .updateTable('items')
-      .set({ burned_at: now, downloads: (eb) => eb('downloads', '+', 1) })
+      .set((eb) => ({
+        downloads_remaining: eb('downloads_remaining', '-', 1),
+        downloads: eb('downloads', '+', 1),
+        open_reads: eb('open_reads', '+', 1),
+        burned_at: eb.case().when('downloads_remaining', '=', 1).then(now).else(eb.ref('burned_at')).end(),
+      }))
       .where('id', '=', id)
-      .where('burn_after_read', '=', 1)
+      .where('downloads_remaining', '>=', 1)
       .where('burned_at', 'is', null)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .returningAll()
       .executeTakeFirst();
     return row ? toRecord(row) : null;
+  }
+
+  async endRead(id: string): Promise<boolean> {
+    // Atomic decrement: of the readers of a spent item exactly one sees the count reach 0 (no claim
+    // can raise it again once burned_at is set), and that one removes the item.
+    const row = await this.db
+      .updateTable('items')
+      .set((eb) => ({ open_reads: eb('open_reads', '-', 1) }))
+      .where('id', '=', id)
+      .where('open_reads', '>', 0)
+      .returning(['open_reads', 'burned_at'])
+      .executeTakeFirst();
+    return row !== undefined && Number(row.open_reads) === 0 && row.burned_at !== null;
   }
 
   async addDownloads(counts: ReadonlyMap<string, number>): Promise<void> {
@@ -219,10 +240,11 @@ export class SqlItemStore implements MetadataStore {
   }
 
   async updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
-    const values: Partial<{ expires_at: number | null; burn_after_read: number; filename: string | null }> = {};
+    const values: Partial<{ expires_at: number | null; burn_after_read: number; filename: string | null; downloads_remaining: number | null }> = {};
     if (update.expiresAt !== undefined) values.expires_at = update.expiresAt;
     if (update.burnAfterRead !== undefined) values.burn_after_read = update.burnAfterRead ? 1 : 0;
     if (update.filename !== undefined) values.filename = update.filename;
+    if (update.downloadsRemaining !== undefined) values.downloads_remaining = update.downloadsRemaining;
     if (Object.keys(values).length === 0) return (await this.getLive(id, now)) !== null;
     const result = await this.db
       .updateTable('items')

@@ -93,6 +93,8 @@ function checkCreated(context: CheckContext): Record<string, unknown> {
   if (expiry !== undefined) expect([Number(expiry), Number(expiry) + 1]).toContain((item['expires_at'] as number) - (item['created_at'] as number));
   const burn = sentHeader(context.command, 'X-Burn-After-Read');
   expect(item['burn_after_read']).toBe(burn === '1' || burn === 'true');
+  const limit = sentHeader(context.command, 'X-Max-Downloads');
+  expect(item['downloads_remaining']).toBe(limit !== undefined ? Number(limit) : burn === '1' || burn === 'true' ? 1 : null);
   const hash = sentContentHash(context.command);
   if (hash !== undefined) expect(item['sha256']).toBe(hash);
   const part = /-F\s+['"]?file=@([^\s'";]+)/.exec(context.command)?.[1];

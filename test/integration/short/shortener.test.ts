@@ -31,7 +31,8 @@ describe('shortener', () => {
     const json = await shorten(JSON.stringify({ url: 'HTTPS://Example.org/path?q=1' }), { 'content-type': 'application/json' });
     expect(json.status).toBe(201);
     const link = (await json.json()) as Link;
-    expect(Object.keys(link).sort()).toEqual(['created_at', 'expires_at', 'id', 'owner', 'short_url', 'target']);
+    // The contract's fields, plus clicks_remaining (null when unlimited; docs/api.md, "Additions").
+    expect(Object.keys(link).sort()).toEqual(['clicks_remaining', 'created_at', 'expires_at', 'id', 'owner', 'short_url', 'target']);
     expect(link.id).toMatch(/^[0-9A-Za-z]{8}$/);
     expect(link.target).toBe('https://example.org/path?q=1');
     expect(link.short_url).toBe(`${server.url}/s/${link.id}`);

@@ -34,9 +34,19 @@ describe.skipIf(!url)('PostgreSQL: several instances on one schema', () => {
     const [a, b] = (await instances(2)) as [MetadataStores, MetadataStores];
     const burn = item({ burnAfterRead: true });
     await a.metadata.insertItem(burn);
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? a : b).metadata.claimBurn(burn.id, 1500)));
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? a : b).metadata.claimRead(burn.id, 1500)));
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
     expect(await b.metadata.getLive(burn.id, 1500)).toBeNull();
+  });
+
+  it('download limit: 40 concurrent claims split across two pools take exactly the 5 reads left', async () => {
+    const [a, b] = (await instances(2)) as [MetadataStores, MetadataStores];
+    const limited = item({ downloadsRemaining: 5 });
+    await a.metadata.insertItem(limited);
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, n) => (n % 2 === 0 ? a : b).metadata.claimRead(limited.id, 1500)));
+    expect(claims.filter((c) => c !== null).map((c) => c?.downloadsRemaining).sort()).toEqual([0, 1, 2, 3, 4]);
+    const ends = await Promise.all(Array.from({ length: 5 }, (_, n) => (n % 2 === 0 ? a : b).metadata.endRead(limited.id)));
+    expect(ends.filter(Boolean)).toHaveLength(1);
   });
 
   it('addDownloads: overlapping batches in opposite orders from two pools never deadlock and all count', async () => {

@@ -39,6 +39,7 @@ async function store(blobs: MemoryBlobStore, plain: Buffer, options: { inline?: 
     burnAfterRead: false,
     burnedAt: null,
     downloads: 0,
+    downloadsRemaining: null,
     wrappedKey: wrapKey(WRAP, dataKey, id),
     blobId: options.inline ? null : blobId,
     inline: options.inline ? sealed : null,

@@ -46,7 +46,7 @@ describe('SealedItemStore', () => {
     expect(listed.map((record) => record.filename).sort()).toEqual(['payroll-2026.xlsx', null].sort());
     expect(await items.updateMetadata(named.id, { filename: 'renamed.txt' }, 1500)).toBe(true);
     expect(storedName(named.id)).not.toContain('renamed');
-    expect((await items.claimBurn(named.id, 1500))?.filename).toBe('renamed.txt');
+    expect((await items.claimRead(named.id, 1500))?.filename).toBe('renamed.txt');
   });
 
   it('a sealed name copied onto another row does not open there', async () => {
