@@ -14,6 +14,7 @@ import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParse
 import { sendError } from '../error-reply.js';
 import { filenameFromHeaders } from '../filename-header.js';
 import { limitKey } from '../limits.js';
+import { registerQuotaGate } from '../quota-gate.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
@@ -42,7 +43,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const burnAfterRead = parseBurnHeader(request.headers['x-burn-after-read']);
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
-  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, kind, owner, clientGroup: request.client.group, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   await recordCreation(ctx, request);
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -95,7 +96,8 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
       }
       return undefined;
     });
-    // Any refusal (bad PoW, too large, rate limit ...) may leave a body unread: never drain it whole.
+    registerQuotaGate(scope, ctx);
+    // Any refusal (bad PoW, too large, rate limit, quota ...) may leave a body unread: never drain it whole.
     scope.addHook('onError', async (request, reply) => {
       if (!request.raw.complete) lingerUnreadBody(reply);
     });

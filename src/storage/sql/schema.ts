@@ -19,6 +19,8 @@ export interface ItemsTable {
   wrapped_key: Buffer;
   blob_id: string | null;
   inline_data: Buffer | null;
+  /** Whom the item counts against (008-quotas); null for anonymous items older than quotas. */
+  quota_key: Generated<string | null>;
 }
 
 export interface SettingsTable {
