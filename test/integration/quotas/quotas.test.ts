@@ -3,9 +3,12 @@
 // reverse proxy names them (SEALBIN_TRUSTED_PROXIES + X-Forwarded-For, certificates in
 // X-SSL-Client-Cert with SEALBIN_PROXY_SECRET); each test uses addresses of its own, so each starts
 // with an empty quota. Expiry sweeps are an hour apart: an expired item frees quota before it is swept.
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectErrorHit, hit, postPaste, postUpload } from '../../helpers/abuse.js';
 import type { Hit } from '../../helpers/abuse.js';
+import { leftovers } from '../../helpers/data-files.js';
 import { rawHttp, streamUpload } from '../../helpers/http.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
@@ -200,5 +203,23 @@ describe('quotas: who counts', () => {
     const shrunk = await put(10);
     expect(shrunk.status, shrunk.text).toBe(200);
     await created(await postPaste(server.url, bytes(BYTES - 310), owner));
+  });
+
+  it('attack: a dump of the database lists no client address, only a keyed hash of each group', async () => {
+    const ip = '192.0.2.77';
+    const made = await fill(ip, 2);
+    await fill('2001:db8:99:1::5', 1);
+    const db = new BetterSqlite3(join(server.dataDir, 'sealbin.db'), { readonly: true });
+    try {
+      const keyOf = (id: unknown) => (db.prepare('select quota_key from items where id = ?').get(id) as { quota_key: string }).quota_key;
+      expect(keyOf(made[0]?.['id'])).toMatch(/^group:[0-9a-f]{64}$/);
+      expect(keyOf(made[1]?.['id'])).toBe(keyOf(made[0]?.['id']));
+      const keys = (db.prepare('select distinct quota_key from items').all() as { quota_key: string }[]).map((row) => row.quota_key);
+      for (const key of keys) expect(key).toMatch(/^(group|owner):[0-9a-f]{64}$/);
+    } finally {
+      db.close();
+    }
+    // Not in any data file (database, WAL), in any spelling the server saw.
+    expect(leftovers(server.dataDir, { 'the IPv4 address': Buffer.from(ip), 'the IPv6 /64': Buffer.from('2001:db8:99:1') })).toEqual([]);
   });
 });
