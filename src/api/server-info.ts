@@ -6,7 +6,13 @@ export const serverInfoJson = z
     name: z.string(),
     version: z.string(),
     endpoints: z.record(z.string(), z.string()).describe('name -> "METHOD /path"'),
-    limits: z.object({ max_size: z.number().int(), default_expiry: z.number().int(), max_expiry: z.number().int() }),
+    limits: z.object({
+      max_size: z.number().int(),
+      default_expiry: z.number().int(),
+      max_expiry: z.number().int(),
+      quota_bytes: z.number().int().describe('bytes of live items per owner or anonymous address group; 0 = no quota'),
+      quota_items: z.number().int().describe('live items per owner or anonymous address group; 0 = no quota'),
+    }),
     pow: z.object({ enabled: z.boolean(), difficulty: z.number().int() }),
     encryption_required: z.boolean().describe('true when an entropy floor only lets ciphertext through'),
   })

@@ -70,6 +70,11 @@ async function fill(ip: string, n: number, cert?: string): Promise<Record<string
 }
 
 describe('quotas: items', () => {
+  it('GET / shows the quotas', async () => {
+    const info = await hit(server.url, '/', { headers: { accept: 'application/json' } });
+    expect(info.json()['limits']).toMatchObject({ quota_bytes: BYTES, quota_items: ITEMS });
+  });
+
   it('exactly SEALBIN_QUOTA_ITEMS live items are accepted (pastes and file shares alike); one more is 413 with quota, used and limit', async () => {
     const ip = '198.51.100.1';
     await fill(ip, ITEMS - 1);
