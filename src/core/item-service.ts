@@ -161,7 +161,7 @@ export class ItemService {
     };
     try {
       // The exact quota check: in the transaction that inserts the row (see MetadataStore.insertItem).
-      await metadata.insertItem(record, quotaClaim(this.quotaKeyOf(input), limits));
+      await metadata.insertItem(record, quotaClaim(this.quotaKeyOf(input), limits, clock.now()));
     } catch (error) {
       if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
       if (error instanceof QuotaOverrun) throw quotaError(error);

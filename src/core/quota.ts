@@ -23,9 +23,9 @@ export function quotaKey(owner: string | null, group: string, secret: Buffer): s
   return `group:${createHmac('sha256', secret).update(`sealbin quota group\0${group}`).digest('hex')}`;
 }
 
-/** The claim an item is stored under: its key, and the limits checked when it is (0 = none). */
-export function quotaClaim(key: string, limits: QuotaLimits): QuotaClaim {
-  return { key, maxBytes: limits.quotaBytes ?? 0, maxItems: limits.quotaItems ?? 0 };
+/** The claim an item is stored under: its key, and the limits checked at `now` (0 = none). */
+export function quotaClaim(key: string, limits: QuotaLimits, now: number): QuotaClaim {
+  return { key, maxBytes: limits.quotaBytes ?? 0, maxItems: limits.quotaItems ?? 0, now };
 }
 
 export function quotasEnabled(limits: QuotaLimits): boolean {

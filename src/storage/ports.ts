@@ -53,6 +53,8 @@ export interface QuotaClaim {
   key: string;
   maxBytes: number;
   maxItems: number;
+  /** The time the check counts live items at (an upload may take long: not its creation time). */
+  now: number;
 }
 
 /** Live items (not expired at `now`, not burned) stored under one quota key. */
@@ -83,7 +85,7 @@ export interface MetadataStore {
    * is stored under its key, and checked in the transaction that inserts it, under a lock of the key
    * (SQLite: the one writer; PostgreSQL: an advisory lock), so concurrent inserts in one process or
    * many never overshoot: one that would rejects with QuotaOverrun and stores nothing.
-   * @example await store.insertItem(record, { key: 'owner:0f0f...', maxBytes: 0, maxItems: 50 })
+   * @example await store.insertItem(record, { key: 'owner:0f0f...', maxBytes: 0, maxItems: 50, now })
    */
   insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void>;
   /**

@@ -8,7 +8,7 @@ import { item } from './records.js';
 
 const ALICE = `owner:${'0a'.repeat(32)}`;
 const GROUP = `group:${'1b'.repeat(32)}`;
-const claim = (overrides: Partial<QuotaClaim> = {}): QuotaClaim => ({ key: GROUP, maxBytes: 0, maxItems: 0, ...overrides });
+const claim = (overrides: Partial<QuotaClaim> = {}): QuotaClaim => ({ key: GROUP, maxBytes: 0, maxItems: 0, now: 1000, ...overrides });
 
 async function refusal(promise: Promise<unknown>): Promise<QuotaOverrun> {
   const error = await promise.then(
@@ -61,15 +61,16 @@ conformance('MetadataStore quotas', metadataAdapters, (current) => {
     const burn = item({ size: 50, burnAfterRead: true, expiresAt: null });
     const deleted = item({ size: 50, expiresAt: null });
     for (const i of [expiring, burn, deleted]) await store.insertItem(i, claim({ maxItems: 3, maxBytes: 150 }));
-    const later = (size: number) => item({ size, createdAt: 1300, expiresAt: 2000 });
-    // At 1300 the expired one no longer counts: one more fits (items 3, bytes 150).
-    await store.insertItem(later(50), claim({ maxItems: 3, maxBytes: 150 }));
-    expect(await refusal(store.insertItem(later(1), claim({ maxItems: 3, maxBytes: 150 })))).toMatchObject({ quota: 'items', used: 3 });
+    const later = (size: number) => item({ size, createdAt: 1000, expiresAt: 2000 });
+    const at1300 = claim({ maxItems: 3, maxBytes: 150, now: 1300 });
+    // Checked at 1300 the expired one no longer counts (whatever the new item's creation time): one more fits.
+    await store.insertItem(later(50), at1300);
+    expect(await refusal(store.insertItem(later(1), at1300))).toMatchObject({ quota: 'items', used: 3 });
     expect(await store.claimBurn(burn.id, 1300)).not.toBeNull();
     expect(await store.deleteItem(deleted.id)).not.toBeNull();
     expect(await store.quotaUsage(GROUP, 1300)).toEqual({ items: 1, bytes: 50 });
-    await store.insertItem(later(100), claim({ maxItems: 3, maxBytes: 150 }));
-    expect(await refusal(store.insertItem(later(1), claim({ maxItems: 3, maxBytes: 150 })))).toMatchObject({ quota: 'bytes', used: 150 });
+    await store.insertItem(later(100), at1300);
+    expect(await refusal(store.insertItem(later(1), at1300))).toMatchObject({ quota: 'bytes', used: 150 });
   });
 
   it('items stored without a claim (before quotas) count against nobody', async () => {

@@ -143,7 +143,7 @@ export class SqlItemStore implements MetadataStore {
   private async overrun(conn: Kysely<Database>, item: ItemRecord, quota: QuotaClaim): Promise<QuotaOverrun | null> {
     if (quota.maxBytes <= 0 && quota.maxItems <= 0) return null;
     try {
-      checkedQuota(await this.usage(conn, quota.key, item.createdAt), quota, item.size);
+      checkedQuota(await this.usage(conn, quota.key, quota.now), quota, item.size);
       return null;
     } catch (error) {
       if (error instanceof QuotaOverrun) return error;

@@ -30,7 +30,7 @@ describe.skipIf(!url)('PostgreSQL: quotas across instances on one schema', () =>
 
   it('items: 30 inserts split across three pools under a quota of 5 store exactly 5', async () => {
     const stores = await instances(3);
-    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (stores[i % 3] as MetadataStores).metadata.insertItem(item(), { key: KEY, maxBytes: 0, maxItems: 5 })));
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (stores[i % 3] as MetadataStores).metadata.insertItem(item(), { key: KEY, maxBytes: 0, maxItems: 5, now: 1000 })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(QuotaOverrun);
     expect(await (stores[0] as MetadataStores).metadata.quotaUsage(KEY, 1500)).toEqual({ items: 5, bytes: 25 });
@@ -38,7 +38,7 @@ describe.skipIf(!url)('PostgreSQL: quotas across instances on one schema', () =>
 
   it('bytes: 30 inserts of 10 bytes split across two pools under a quota of 75 store exactly 7', async () => {
     const [a, b] = (await instances(2)) as [MetadataStores, MetadataStores];
-    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).metadata.insertItem(item({ size: 10 }), { key: KEY, maxBytes: 75, maxItems: 0 })));
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).metadata.insertItem(item({ size: 10 }), { key: KEY, maxBytes: 75, maxItems: 0, now: 1000 })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7);
     expect(await a.metadata.quotaUsage(KEY, 1500)).toEqual({ items: 7, bytes: 70 });
   });
@@ -48,8 +48,8 @@ describe.skipIf(!url)('PostgreSQL: quotas across instances on one schema', () =>
     const keys = Array.from({ length: 6 }, (_, i) => `group:${String(i).repeat(64)}`);
     const inserts = [];
     for (let round = 0; round < 4; round++) {
-      for (const key of keys) inserts.push(a.metadata.insertItem(item(), { key, maxBytes: 0, maxItems: 2 }));
-      for (const key of [...keys].reverse()) inserts.push(b.metadata.insertItem(item(), { key, maxBytes: 0, maxItems: 2 }));
+      for (const key of keys) inserts.push(a.metadata.insertItem(item(), { key, maxBytes: 0, maxItems: 2, now: 1000 }));
+      for (const key of [...keys].reverse()) inserts.push(b.metadata.insertItem(item(), { key, maxBytes: 0, maxItems: 2, now: 1000 }));
     }
     const results = await Promise.allSettled(inserts);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(12);

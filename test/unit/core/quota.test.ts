@@ -67,7 +67,7 @@ describe('earlyOverrun', () => {
 
 describe('quotaClaim and quotaError', () => {
   it('a claim carries the key and the limits, 0 for none', () => {
-    expect(quotaClaim('owner:x', { quotaBytes: 10 })).toEqual({ key: 'owner:x', maxBytes: 10, maxItems: 0 });
+    expect(quotaClaim('owner:x', { quotaBytes: 10 }, 1234)).toEqual({ key: 'owner:x', maxBytes: 10, maxItems: 0, now: 1234 });
   });
 
   it('the client error is 413 QUOTA_EXCEEDED with quota, used and limit', () => {
