@@ -19,6 +19,11 @@ function quotaLockId(key: string): number {
   return createHash('sha256').update(key).digest().readInt32BE(0);
 }
 
+/** Whether the claim limits anything (a claim of 0 and 0 only stores the key). */
+function limiting(quota: QuotaClaim | undefined): quota is QuotaClaim {
+  return quota !== undefined && (quota.maxBytes > 0 || quota.maxItems > 0);
+}
+
 function checkedQuota(usage: QuotaUsage, quota: QuotaClaim, size: number): void {
   if (quota.maxItems > 0 && usage.items + 1 > quota.maxItems) throw new QuotaOverrun('items', usage.items, quota.maxItems);
   if (quota.maxBytes > 0 && usage.bytes + size > quota.maxBytes) throw new QuotaOverrun('bytes', usage.bytes, quota.maxBytes);
@@ -105,7 +110,7 @@ export class SqlItemStore implements MetadataStore {
 
   /** One transaction for `batch`: each row inserted, or (over its quota) left out with the reason. */
   private async commitBatch(batch: readonly PendingInsert[]): Promise<(QuotaOverrun | null)[]> {
-    const checked = batch.some((entry) => entry.quota && (entry.quota.maxBytes > 0 || entry.quota.maxItems > 0));
+    const checked = batch.some((entry) => limiting(entry.quota));
     // By hand rather than db.transaction(): SQLite ends the transaction itself when COMMIT fails
     // (SQLITE_FULL), and Kysely's ROLLBACK that then fails would replace the error that says why.
     return this.db.connection().execute(async (conn) => {
@@ -116,7 +121,7 @@ export class SqlItemStore implements MetadataStore {
         if (checked && this.dialect === 'postgres') await this.lockQuotaKeys(conn, batch);
         const refusals: (QuotaOverrun | null)[] = [];
         for (const { item, quota } of batch) {
-          const refusal = quota ? await this.overrun(conn, item, quota) : null;
+          const refusal = limiting(quota) ? await this.overrun(conn, item, quota) : null;
           if (!refusal) await this.insertRow(conn, item, quota?.key ?? null);
           refusals.push(refusal);
         }
@@ -135,13 +140,12 @@ export class SqlItemStore implements MetadataStore {
    * check that only one of them fits. Locks are taken in one order (by id), so batches never deadlock.
    */
   private async lockQuotaKeys(conn: Kysely<Database>, batch: readonly PendingInsert[]): Promise<void> {
-    const ids = [...new Set(batch.flatMap((entry) => (entry.quota && (entry.quota.maxBytes > 0 || entry.quota.maxItems > 0) ? [quotaLockId(entry.quota.key)] : [])))].sort((a, b) => a - b);
+    const ids = [...new Set(batch.flatMap((entry) => (limiting(entry.quota) ? [quotaLockId(entry.quota.key)] : [])))].sort((a, b) => a - b);
     for (const id of ids) await sql`select pg_advisory_xact_lock(${QUOTA_LOCK_CLASS}::int4, ${id}::int4)`.execute(conn);
   }
 
-  /** The refusal for storing `item` under `quota` now, or null when it fits (or nothing is limited). */
+  /** The refusal for storing `item` under `quota`, or null when it fits. */
   private async overrun(conn: Kysely<Database>, item: ItemRecord, quota: QuotaClaim): Promise<QuotaOverrun | null> {
-    if (quota.maxBytes <= 0 && quota.maxItems <= 0) return null;
     try {
       checkedQuota(await this.usage(conn, quota.key, quota.now), quota, item.size);
       return null;
