@@ -139,6 +139,9 @@ const schema = z.object({
   SHRED_PASSES: intString(0, 10).default(1),
   // Below this much free space creations get 507 and the rest is kept for deletes, expiry and the database.
   MIN_FREE_BYTES: byteSize.pipe(z.number().int().min(0)).default(256 * MiB),
+  // Live items per owner / anonymous address group (0 = no quota): see docs/operations.md "Quotas".
+  QUOTA_BYTES: byteSize.pipe(z.number().int().min(0)).default(0),
+  QUOTA_ITEMS: intString(0, 1_000_000_000).default(0),
   CORS_ORIGINS: origins.default([]),
   // The browser page at /, /{id} and /download/{phrase} for clients that ask for HTML.
   WEB: bool.default(true),
@@ -203,6 +206,10 @@ export interface Config {
   readonly shredPasses: number;
   /** Free bytes under which creations are refused (507); 0 = no floor. */
   readonly minFreeBytes: number;
+  /** Bytes of live items one owner or anonymous address group may hold; 0 = no quota. */
+  readonly quotaBytes: number;
+  /** Live items one owner or anonymous address group may hold; 0 = no quota. */
+  readonly quotaItems: number;
   /** Seconds between expiry sweeps (crash leftovers are swept every tenth run). */
   readonly cleanupInterval: number;
   readonly corsOrigins: readonly string[];
@@ -332,6 +339,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     masterKeyPrevious: parsed.MASTER_KEY_PREVIOUS,
     shredPasses: parsed.SHRED_PASSES,
     minFreeBytes: parsed.MIN_FREE_BYTES,
+    quotaBytes: parsed.QUOTA_BYTES,
+    quotaItems: parsed.QUOTA_ITEMS,
     cleanupInterval: parsed.CLEANUP_INTERVAL,
     corsOrigins: Object.freeze([...parsed.CORS_ORIGINS]),
     web: parsed.WEB,

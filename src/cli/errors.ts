@@ -96,8 +96,11 @@ export function describeApiError(status: number, code: string, body: ErrorBody, 
       return `the server refused this content: it was uploaded too many times recently; try again ${retryAt(retryAfter)}`;
     case 'TOO_LARGE':
       return `too large: ${message || 'the content is larger than this server accepts'}`;
-    case 'QUOTA_EXCEEDED':
-      return `quota exceeded: ${typeof body['used'] === 'number' && typeof body['limit'] === 'number' ? `${body['used']} of ${body['limit']} used` : message}`;
+    case 'QUOTA_EXCEEDED': {
+      const unit = body['quota'] === 'bytes' ? ' bytes' : body['quota'] === 'items' ? ' live items' : '';
+      const usage = typeof body['used'] === 'number' && typeof body['limit'] === 'number' ? `${body['used']} of ${body['limit']}${unit} in use` : message;
+      return `quota exceeded: ${usage}; delete some of your items (fpaste list, fpaste delete) or wait until they expire`;
+    }
     case 'INTEGRITY_CHECK_FAILED': {
       const report = body['integrity_report'] as { expected?: unknown; detail?: unknown } | undefined;
       const detail = report && typeof report.detail === 'string' ? `: ${report.detail}` : '';

@@ -5,6 +5,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: 'No such item (it may have expired, been burned or deleted).' },
   EMPTY: { status: 400, message: 'The request has no content.' },
   TOO_LARGE: { status: 413, message: 'The content is larger than this server accepts.' },
+  QUOTA_EXCEEDED: { status: 413, message: 'This would take you past your storage quota (live items or bytes); delete some or wait until they expire.' },
   INVALID_EXPIRY: { status: 400, message: 'X-Expiry must be a whole number of seconds, at least 1.' },
   INVALID_REQUEST: { status: 400, message: 'The request is malformed.' },
   INVALID_JSON: { status: 400, message: 'The JSON body is malformed.' },

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { EncryptStream } from '../crypto/at-rest-format.js';
 import { wrapKey } from '../crypto/key-wrap.js';
 import type { Keyring } from '../crypto/keyring.js';
-import type { BlobStore, ContentUpdate, ItemKind, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../storage/ports.js';
+import type { BlobStore, ContentUpdate, ItemKind, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaUsage, RemovedItem } from '../storage/ports.js';
 import { lifetimeStart } from './clock.js';
 import type { Clock } from './clock.js';
 import { ContentInspector } from './content-inspector.js';
@@ -18,6 +18,8 @@ import type { Identity } from './identity.js';
 import { resolveExpiry } from './expiry.js';
 import { sanitizeFilename } from './filename.js';
 import { newBlobId, newPasteId, isPasteId } from './ids.js';
+import { QuotaOverrun, earlyOverrun, quotaClaim, quotaError, quotaKey, quotasEnabled } from './quota.js';
+import type { QuotaLimits } from './quota.js';
 import { SpoolSink } from './spool-sink.js';
 import { isDiskFull } from './storage-fault.js';
 import type { DownloadTally } from './download-tally.js';
@@ -25,10 +27,17 @@ import type { DownloadTally } from './download-tally.js';
 /** Encrypted content up to this size is stored inline with the metadata: one commit per create. */
 export const INLINE_LIMIT = 64 * 1024;
 
-export interface ItemLimits {
+export interface ItemLimits extends QuotaLimits {
   maxSize: number;
   defaultExpiry: number;
   maxExpiry: number;
+}
+
+/** Who creates: the certificate owner, or for anonymous clients the address group (quotas count by either). */
+export interface Creator {
+  owner: string | null;
+  /** The client's address group (IPv4 address or IPv6 /64: request.client.group). */
+  clientGroup: string;
 }
 
 export interface CreateInput {
@@ -42,6 +51,11 @@ export interface CreateInput {
   maxDownloads?: number | null;
   kind: ItemKind;
   owner: string | null;
+  /**
+   * The client's address group (request.client.group): an anonymous creation counts against its
+   * quota. Required so that no creation path (POST, /upload, tus) can forget it and escape quotas.
+   */
+  clientGroup: string;
   /** Checks run on the finished upload before it is committed; a throw refuses and discards it. */
   beforeCommit?: (facts: UploadFacts) => Promise<void>;
 }
@@ -152,12 +166,36 @@ export class ItemService {
       downloadsRemaining: input.burnAfterRead ? 1 : (input.maxDownloads ?? null),
     };
     try {
-      await metadata.insertItem(record);
+      // The exact quota check: in the transaction that inserts the row (see MetadataStore.insertItem).
+      await metadata.insertItem(record, quotaClaim(this.quotaKeyOf(input), limits, clock.now()));
     } catch (error) {
       if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+      if (error instanceof QuotaOverrun) throw quotaError(error);
       throw error;
     }
     return { record, deleteToken, key };
+  }
+
+  private quotaKeyOf(creator: Creator): string {
+    return quotaKey(creator.owner, creator.clientGroup, this.deps.keyring.quotaKey);
+  }
+
+  /** What `creator` holds in live items now (counted whatever the limits). */
+  async quotaUsage(creator: Creator): Promise<QuotaUsage> {
+    return this.deps.metadata.quotaUsage(this.quotaKeyOf(creator), this.deps.clock.now());
+  }
+
+  /**
+   * The early refusal: throws QUOTA_EXCEEDED when one more item of at least `minSize` bytes surely
+   * does not fit `creator`'s quota, so a body that cannot be stored is not read at all. Without
+   * quotas it costs nothing; when it passes, the commit still checks exactly.
+   * @example await items.checkQuota({ owner: null, clientGroup: '203.0.113.7' }, declaredLength)
+   */
+  async checkQuota(creator: Creator, minSize: number): Promise<void> {
+    const { limits } = this.deps;
+    if (!quotasEnabled(limits)) return;
+    const overrun = earlyOverrun(await this.quotaUsage(creator), limits, minSize);
+    if (overrun) throw quotaError(overrun);
   }
 
   /**
@@ -182,10 +220,12 @@ export class ItemService {
       const content = await this.ingest(item.id, input.body, input.claimedType ?? null, input.beforeCommit);
       let replaced;
       try {
-        replaced = await metadata.replaceContent(item.id, content, now);
+        // The new size minus the old counts against the byte quota of whom the item counts against.
+        replaced = await metadata.replaceContent(item.id, content, now, limits.quotaBytes ?? 0);
       } catch (error) {
-        // A row that could not be updated (a full disk) must not leave the new blob behind until the next start.
+        // A row that could not be updated (a full disk, a quota) must not leave the new blob behind until the next start.
         if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+        if (error instanceof QuotaOverrun) throw quotaError(error);
         throw error;
       }
       if (!replaced) {

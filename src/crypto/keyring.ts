@@ -21,6 +21,12 @@ export interface Keyring {
    * secret on a server keyring, so a master key rotation leaves sealed metadata readable as it is.
    */
   readonly metadataKey: Buffer;
+  /**
+   * HMAC key for the client address group stored with anonymous items (quotas): a database dump
+   * must not list the IP addresses of anonymous uploaders. From the root secret on a server keyring,
+   * so a master key rotation keeps every stored group counting against the same quota.
+   */
+  readonly quotaKey: Buffer;
   /** Non-secret fingerprint of the master key, to detect a changed key against existing data. */
   readonly check: string;
 }
@@ -39,6 +45,7 @@ export function deriveKeyring(master: Buffer): Keyring {
     powKey: derive(master, 'pow'),
     digestKey: derive(master, 'digest'),
     metadataKey: derive(master, 'metadata'),
+    quotaKey: derive(master, 'quota'),
     check: createHmac('sha256', derive(master, 'check')).update('sealbin master key check').digest('hex').slice(0, 32),
   });
 }
@@ -57,6 +64,7 @@ export function serverKeyring(current: Keyring, previous: Keyring | null, root: 
     powKey: fromRoot.powKey,
     digestKey: fromRoot.digestKey,
     metadataKey: fromRoot.metadataKey,
+    quotaKey: fromRoot.quotaKey,
     check: current.check,
   });
 }

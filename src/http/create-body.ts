@@ -51,6 +51,16 @@ export function declaredTooLarge(request: FastifyRequest, maxSize: number): bool
   return length > maxSize;
 }
 
+/**
+ * The content size a request declares, when it can be known from the headers: a raw body's sane
+ * Content-Length is its content; multipart and JSON wrap the content in overhead of unknown size (0).
+ */
+export function declaredContentSize(request: FastifyRequest): number {
+  const header = request.headers['content-length'];
+  if (header === undefined || !/^\d{1,16}$/.test(header) || isMultipart(request) || isJson(request)) return 0;
+  return Number(header);
+}
+
 /** Registers the creation parsers in the current (encapsulated) scope: raw stream, JSON, multipart. */
 export function registerCreateParsers(app: FastifyInstance, maxSize: number): void {
   app.removeAllContentTypeParsers();

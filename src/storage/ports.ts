@@ -49,12 +49,55 @@ export interface RemovedItem {
   blobId: string | null;
 }
 
+/**
+ * Whom an item counts against, and the limits checked when it is stored (0 = no limit). The key is
+ * stored with the item either way, so that quotas switched on later count the items made before.
+ */
+export interface QuotaClaim {
+  /** `owner:<fingerprint>` or `group:<keyed hash of the address group>` (core/quota.ts). */
+  key: string;
+  maxBytes: number;
+  maxItems: number;
+  /** The time the check counts live items at (an upload may take long: not its creation time). */
+  now: number;
+}
+
+/** Live items (not expired at `now`, not burned) stored under one quota key. */
+export interface QuotaUsage {
+  items: number;
+  bytes: number;
+}
+
+/**
+ * A store refused because the item would take its quota key past a limit. `used` is what the key
+ * held without the item (for a replaced item: without its old content).
+ */
+export class QuotaOverrun extends Error {
+  override readonly name = 'QuotaOverrun';
+
+  constructor(
+    readonly quota: 'bytes' | 'items',
+    readonly used: number,
+    readonly limit: number,
+  ) {
+    super(`quota exceeded: ${quota} ${used} of ${limit} in use`);
+  }
+}
+
 export interface MetadataStore {
   /**
-   * Makes a new item visible. Resolves only once durable (committed).
-   * @example await store.insertItem(record)
+   * Makes a new item visible. Resolves only once durable (committed). With a quota claim the item
+   * is stored under its key, and checked in the transaction that inserts it, under a lock of the key
+   * (SQLite: the one writer; PostgreSQL: an advisory lock), so concurrent inserts in one process or
+   * many never overshoot: one that would rejects with QuotaOverrun and stores nothing.
+   * @example await store.insertItem(record, { key: 'owner:0f0f...', maxBytes: 0, maxItems: 50, now })
    */
-  insertItem(item: ItemRecord): Promise<void>;
+  insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void>;
+  /**
+   * What `key` holds in live items at `now`, for an early refusal (no lock: the exact check is insertItem's).
+   * @example await store.quotaUsage('owner:0f0f...', now) // -> { items: 3, bytes: 1200 }
+   */
+  quotaUsage(key: string, now: number): Promise<QuotaUsage>;
   /** The item if it exists, has not expired at `now` and has not been burned; else null. */
   getLive(id: string, now: number): Promise<ItemRecord | null>;
   /** Same as getLive, looked up by the keyed hash of a diceware key. */
@@ -93,8 +136,12 @@ export interface MetadataStore {
   hasBlob(blobId: string): Promise<boolean>;
   /** Live items matching the query, newest first (created_at desc, id desc). */
   listItems(query: ItemQuery): Promise<ItemRecord[]>;
-  /** Replaces the content of a live item; returns the blob the old content lived in (to shred), or null when gone. */
-  replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null>;
+  /**
+   * Replaces the content of a live item; returns the blob the old content lived in (to shred), or null
+   * when gone. With `maxBytes` (> 0), content larger than the old is checked against the byte quota of
+   * the key the item was stored under, in the same transaction (QuotaOverrun, nothing changed).
+   */
+  replaceContent(id: string, content: ContentUpdate, now: number, maxBytes?: number): Promise<{ oldBlobId: string | null } | null>;
   /** Changes expiry, burn flag or filename of a live item; false when it is gone. */
   updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean>;
   /** Small key/value settings (e.g. the master key check). */

@@ -2,7 +2,7 @@
 // way out: the rest of the server keeps working with the plain SHA-256 while a dump of the database
 // (backups, a stolen disk) holds no bare hash to test guesses against.
 import type { DigestSeal } from '../crypto/digest-seal.js';
-import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from './ports.js';
+import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaClaim, QuotaUsage, RemovedItem } from './ports.js';
 
 export class SealedDigestStore implements MetadataStore {
   constructor(
@@ -14,8 +14,11 @@ export class SealedDigestStore implements MetadataStore {
     return item ? { ...item, sha256: this.digests.open(item.id, item.sha256) } : null;
   }
 
-  insertItem(item: ItemRecord): Promise<void> {
-    return this.inner.insertItem({ ...item, sha256: this.digests.seal(item.id, item.sha256) });
+  insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void> {
+    return this.inner.insertItem({ ...item, sha256: this.digests.seal(item.id, item.sha256) }, quota);
+  }
+  quotaUsage(key: string, now: number): Promise<QuotaUsage> {
+    return this.inner.quotaUsage(key, now);
   }
   async getLive(id: string, now: number): Promise<ItemRecord | null> {
     return this.opened(await this.inner.getLive(id, now));
@@ -44,8 +47,8 @@ export class SealedDigestStore implements MetadataStore {
   async listItems(query: ItemQuery): Promise<ItemRecord[]> {
     return (await this.inner.listItems(query)).map((item) => this.opened(item) as ItemRecord);
   }
-  replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
-    return this.inner.replaceContent(id, { ...content, sha256: this.digests.seal(id, content.sha256) }, now);
+  replaceContent(id: string, content: ContentUpdate, now: number, maxBytes?: number): Promise<{ oldBlobId: string | null } | null> {
+    return this.inner.replaceContent(id, { ...content, sha256: this.digests.seal(id, content.sha256) }, now, maxBytes);
   }
   updateMetadata(id: string, update: MetadataUpdate, now: number): Promise<boolean> {
     return this.inner.updateMetadata(id, update, now);

@@ -11,7 +11,7 @@ interface Info {
   name: string;
   version: string;
   endpoints: Record<string, unknown>;
-  limits: { max_size: number; default_expiry: number; max_expiry: number };
+  limits: { max_size: number; default_expiry: number; max_expiry: number; quota_bytes: number; quota_items: number };
   pow: { enabled: boolean; difficulty: number };
   encryption_required: boolean;
 }
@@ -48,7 +48,7 @@ describe('with a custom configuration', () => {
     expect(typeof body.endpoints).toBe('object');
     expect(Object.keys(body.endpoints).length).toBeGreaterThan(0);
     for (const value of Object.values(body.endpoints)) expect(typeof value).toBe('string');
-    expect(body.limits).toEqual({ max_size: 5242880, default_expiry: 3600, max_expiry: 86400 });
+    expect(body.limits).toEqual({ max_size: 5242880, default_expiry: 3600, max_expiry: 86400, quota_bytes: 0, quota_items: 0 });
     expect(body.pow).toEqual({ enabled: false, difficulty: 0 });
     expect(body.encryption_required).toBe(true);
   });
@@ -109,7 +109,7 @@ describe('with default limits and proof of work on', () => {
 
   it('GET / shows the documented default limits and the PoW difficulty', async () => {
     const { body } = await json<Info>(`${server.url}/`);
-    expect(body.limits).toEqual({ max_size: 100 * 1024 * 1024, default_expiry: 7 * 86400, max_expiry: 365 * 86400 });
+    expect(body.limits).toEqual({ max_size: 100 * 1024 * 1024, default_expiry: 7 * 86400, max_expiry: 365 * 86400, quota_bytes: 0, quota_items: 0 });
     expect(body.pow).toEqual({ enabled: true, difficulty: 16 });
     expect(body.encryption_required).toBe(false);
   });

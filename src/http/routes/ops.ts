@@ -45,7 +45,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
       client: 'GET /client',
       metrics: 'GET /metrics',
     },
-    limits: { max_size: config.maxSize, default_expiry: config.defaultExpiry, max_expiry: config.maxExpiry },
+    limits: { max_size: config.maxSize, default_expiry: config.defaultExpiry, max_expiry: config.maxExpiry, quota_bytes: config.quotaBytes, quota_items: config.quotaItems },
     pow: { enabled: difficulty > 0, difficulty },
     // With an entropy floor, only ciphertext (e.g. fpaste's end-to-end encryption) gets through.
     encryption_required: config.minEntropy > 0,

@@ -15,6 +15,7 @@ import { declaredTooLarge, lingerUnreadBody, readCreateBody, registerCreateParse
 import { sendError } from '../error-reply.js';
 import { filenameFromHeaders } from '../filename-header.js';
 import { limitKey } from '../limits.js';
+import { registerQuotaGate } from '../quota-gate.js';
 import { baseUrl } from '../urls.js';
 import { itemView } from '../views.js';
 import { schemas } from '../schemas.js';
@@ -35,7 +36,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const { expiry, burnAfterRead, maxDownloads } = parseCreateOptions(request.headers);
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
-  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, maxDownloads, kind, owner, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, maxDownloads, kind, owner, clientGroup: request.client.group, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   await recordCreation(ctx, request);
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -87,7 +88,8 @@ export async function creationScope(app: FastifyInstance, ctx: AppContext, regis
       }
       return undefined;
     });
-    // Any refusal (bad PoW, too large, rate limit ...) may leave a body unread: never drain it whole.
+    registerQuotaGate(scope, ctx);
+    // Any refusal (bad PoW, too large, rate limit, quota ...) may leave a body unread: never drain it whole.
     scope.addHook('onError', async (request, reply) => {
       if (!request.raw.complete) lingerUnreadBody(reply);
     });

@@ -1,7 +1,7 @@
 // A MetadataStore that seals file names before they reach the adapter and opens them on the way back:
 // a dump of the database shows no file name, and core/ keeps seeing plain records.
 import { fieldLabel, openField, sealField } from '../../crypto/field-seal.js';
-import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../ports.js';
+import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaClaim, QuotaUsage, RemovedItem } from '../ports.js';
 
 export class SealedItemStore implements MetadataStore {
   constructor(
@@ -19,8 +19,12 @@ export class SealedItemStore implements MetadataStore {
     return { ...record, filename: openField(this.key, record.filename, fieldLabel('items.filename', record.id)) };
   }
 
-  insertItem(item: ItemRecord): Promise<void> {
-    return this.inner.insertItem({ ...item, filename: this.seal(item.id, item.filename) });
+  insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void> {
+    return this.inner.insertItem({ ...item, filename: this.seal(item.id, item.filename) }, quota);
+  }
+
+  quotaUsage(key: string, now: number): Promise<QuotaUsage> {
+    return this.inner.quotaUsage(key, now);
   }
 
   async getLive(id: string, now: number): Promise<ItemRecord | null> {
@@ -64,8 +68,8 @@ export class SealedItemStore implements MetadataStore {
     return this.inner.hasBlob(blobId);
   }
 
-  replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
-    return this.inner.replaceContent(id, content, now);
+  replaceContent(id: string, content: ContentUpdate, now: number, maxBytes?: number): Promise<{ oldBlobId: string | null } | null> {
+    return this.inner.replaceContent(id, content, now, maxBytes);
   }
 
   getSetting(name: string): Promise<string | null> {

@@ -155,6 +155,17 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.alterTable('short_links').addColumn('clicks_remaining', 'integer').execute();
       },
     },
+    // Quotas (007 is the download-limit columns): whom each item counts against, `owner:<fingerprint>`
+    // or `group:<HMAC of the client's address group>` (never the address itself: a dump of the
+    // database must not list the IP addresses of anonymous uploaders). Owned items made before are
+    // counted from now on; anonymous ones carry no group and count against nobody.
+    '008-quotas': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('items').addColumn('quota_key', 'text').execute();
+        await sql`update items set quota_key = 'owner:' || owner where owner is not null`.execute(db);
+        await db.schema.createIndex('items_quota_key').on('items').column('quota_key').execute();
+      },
+    },
   };
 }
 

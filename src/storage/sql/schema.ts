@@ -23,6 +23,8 @@ export interface ItemsTable {
   downloads_remaining: number | null;
   /** Claimed reads whose responses are still being sent (migration 007). */
   open_reads: Generated<number>;
+  /** Whom the item counts against (008-quotas); null for anonymous items older than quotas. */
+  quota_key: Generated<string | null>;
 }
 
 export interface SettingsTable {

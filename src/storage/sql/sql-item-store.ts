@@ -1,9 +1,40 @@
 // The MetadataStore port over Kysely (items and settings): the same queries serve SQLite and PostgreSQL.
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
-import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, RemovedItem } from '../ports.js';
+import { QuotaOverrun } from '../ports.js';
+import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaClaim, QuotaUsage, RemovedItem } from '../ports.js';
 import type { SqlDialect } from './migrations.js';
 import type { Database, ItemsTable } from './schema.js';
+
+/**
+ * The first key of PostgreSQL's two-key advisory locks for quota keys (ASCII "SBqt"): the pair space
+ * does not overlap the one-bigint space the migration lock uses, and the class keeps other users of
+ * pair locks apart.
+ */
+const QUOTA_LOCK_CLASS = 0x53427174;
+
+/** The second key: 32 bits of a hash of the quota key (two keys sharing one lock only queue together). */
+function quotaLockId(key: string): number {
+  return createHash('sha256').update(key).digest().readInt32BE(0);
+}
+
+/** Whether the claim limits anything (a claim of 0 and 0 only stores the key). */
+function limiting(quota: QuotaClaim | undefined): quota is QuotaClaim {
+  return quota !== undefined && (quota.maxBytes > 0 || quota.maxItems > 0);
+}
+
+function checkedQuota(usage: QuotaUsage, quota: QuotaClaim, size: number): void {
+  if (quota.maxItems > 0 && usage.items + 1 > quota.maxItems) throw new QuotaOverrun('items', usage.items, quota.maxItems);
+  if (quota.maxBytes > 0 && usage.bytes + size > quota.maxBytes) throw new QuotaOverrun('bytes', usage.bytes, quota.maxBytes);
+}
+
+interface PendingInsert {
+  item: ItemRecord;
+  quota: QuotaClaim | undefined;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /** Items per download-count statement (2 bound parameters each; SQLite allows 32766, PostgreSQL 65535). */
 const DOWNLOAD_SLICE = 1000;
@@ -41,16 +72,18 @@ export class SqlItemStore implements MetadataStore {
     private readonly dialect: SqlDialect = 'sqlite',
   ) {}
 
-  private pendingInserts: { item: ItemRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private pendingInserts: PendingInsert[] = [];
 
   /**
    * Group commit: inserts that arrive while the event loop is busy are committed together, one
    * transaction (and one fsync) for the lot, and each caller resolves only after that commit. A
-   * failing batch is retried row by row, so one bad row fails only its own request.
+   * failing batch is retried row by row, so one bad row fails only its own request. Quota checks
+   * run inside that transaction, row by row, so each sees the rows inserted before it; a row over
+   * its quota is left out and its caller alone is refused.
    */
-  insertItem(item: ItemRecord): Promise<void> {
+  insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pendingInserts.push({ item, resolve, reject });
+      this.pendingInserts.push({ item, quota, resolve, reject });
       if (this.pendingInserts.length === 1) setImmediate(() => void this.flushInserts());
     });
   }
@@ -58,30 +91,82 @@ export class SqlItemStore implements MetadataStore {
   private async flushInserts(): Promise<void> {
     const batch = this.pendingInserts;
     this.pendingInserts = [];
+    let refusals: (QuotaOverrun | null)[];
     try {
-      // By hand rather than db.transaction(): SQLite ends the transaction itself when COMMIT fails
-      // (SQLITE_FULL), and Kysely's ROLLBACK that then fails would replace the error that says why.
-      await this.db.connection().execute(async (conn) => {
-        await sql`begin`.execute(conn);
-        try {
-          for (const { item } of batch) await this.insertRow(conn, item);
-          await sql`commit`.execute(conn);
-        } catch (error) {
-          await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
-        }
-      });
-      for (const entry of batch) entry.resolve();
+      refusals = await this.commitBatch(batch);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
         return;
       }
-      for (const entry of batch) await this.insertRow(this.db, entry.item).then(entry.resolve, entry.reject);
+      for (const entry of batch) await this.commitBatch([entry]).then(([refusal]) => (refusal ? entry.reject(refusal) : entry.resolve()), entry.reject);
+      return;
+    }
+    batch.forEach((entry, at) => {
+      const refusal = refusals[at];
+      if (refusal) entry.reject(refusal);
+      else entry.resolve();
+    });
+  }
+
+  /** One transaction for `batch`: each row inserted, or (over its quota) left out with the reason. */
+  private async commitBatch(batch: readonly PendingInsert[]): Promise<(QuotaOverrun | null)[]> {
+    const checked = batch.some((entry) => limiting(entry.quota));
+    // By hand rather than db.transaction(): SQLite ends the transaction itself when COMMIT fails
+    // (SQLITE_FULL), and Kysely's ROLLBACK that then fails would replace the error that says why.
+    return this.db.connection().execute(async (conn) => {
+      // Quota race: SQLite's write lock is taken at BEGIN IMMEDIATE, before the usage is read, so no
+      // other writer (another process on the file) can insert between the check and the insert.
+      await (checked && this.dialect === 'sqlite' ? sql`begin immediate` : sql`begin`).execute(conn);
+      try {
+        if (checked && this.dialect === 'postgres') await this.lockQuotaKeys(conn, batch);
+        const refusals: (QuotaOverrun | null)[] = [];
+        for (const { item, quota } of batch) {
+          const refusal = limiting(quota) ? await this.overrun(conn, item, quota) : null;
+          if (!refusal) await this.insertRow(conn, item, quota?.key ?? null);
+          refusals.push(refusal);
+        }
+        await sql`commit`.execute(conn);
+        return refusals;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Quota race across instances: every instance inserting under a quota key takes this transaction
+   * lock on it before summing, so two creates of one client on two instances cannot both pass a
+   * check that only one of them fits. Locks are taken in one order (by id), so batches never deadlock.
+   */
+  private async lockQuotaKeys(conn: Kysely<Database>, batch: readonly PendingInsert[]): Promise<void> {
+    const ids = [...new Set(batch.flatMap((entry) => (limiting(entry.quota) ? [quotaLockId(entry.quota.key)] : [])))].sort((a, b) => a - b);
+    for (const id of ids) await sql`select pg_advisory_xact_lock(${QUOTA_LOCK_CLASS}::int4, ${id}::int4)`.execute(conn);
+  }
+
+  /** The refusal for storing `item` under `quota`, or null when it fits. */
+  private async overrun(conn: Kysely<Database>, item: ItemRecord, quota: QuotaClaim): Promise<QuotaOverrun | null> {
+    try {
+      checkedQuota(await this.usage(conn, quota.key, quota.now), quota, item.size);
+      return null;
+    } catch (error) {
+      if (error instanceof QuotaOverrun) return error;
+      throw error;
     }
   }
 
-  private async insertRow(db: Kysely<Database>, item: ItemRecord): Promise<void> {
+  private async usage(db: Kysely<Database>, key: string, now: number): Promise<QuotaUsage> {
+    // Live only: an expired item not swept yet, a burned one and a deleted one hold no quota.
+    const { rows } = await sql<{ items: number | string; bytes: number | string | null }>`select count(*) as items, sum(size) as bytes from items where quota_key = ${key} and burned_at is null and (expires_at is null or expires_at > ${now})`.execute(db);
+    return { items: Number(rows[0]?.items ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
+  }
+
+  quotaUsage(key: string, now: number): Promise<QuotaUsage> {
+    return this.usage(this.db, key, now);
+  }
+
+  private async insertRow(db: Kysely<Database>, item: ItemRecord, quotaKey: string | null): Promise<void> {
     await db
       .insertInto('items')
       .values({
@@ -103,6 +188,7 @@ export class SqlItemStore implements MetadataStore {
         blob_id: item.blobId,
         inline_data: item.inline,
         downloads_remaining: item.downloadsRemaining,
+        quota_key: quotaKey,
       })
       .execute();
   }
@@ -216,20 +302,34 @@ export class SqlItemStore implements MetadataStore {
     return rows.map(toRecord);
   }
 
-  async replaceContent(id: string, content: ContentUpdate, now: number): Promise<{ oldBlobId: string | null } | null> {
+  async replaceContent(id: string, content: ContentUpdate, now: number, maxBytes = 0): Promise<{ oldBlobId: string | null } | null> {
     // Read and write in one transaction with the row locked (PostgreSQL: FOR UPDATE; SQLite: the
     // write lock of the one writer): two racing PUTs, in one instance or many, each see the blob the
     // other left, so every replaced blob is named exactly once and shredded, none left unreferenced.
+    // A byte quota is checked in the same transaction, under the key's lock (PostgreSQL: the same
+    // advisory lock creates take, before the row lock, in the order creates take it).
     return this.db.transaction().execute(async (tx) => {
+      if (maxBytes > 0 && this.dialect === 'postgres') {
+        const keyed = await tx.selectFrom('items').select('quota_key').where('id', '=', id).executeTakeFirst();
+        // A row's quota key never changes, so reading it before the lock is safe.
+        if (keyed?.quota_key) await sql`select pg_advisory_xact_lock(${QUOTA_LOCK_CLASS}::int4, ${quotaLockId(keyed.quota_key)}::int4)`.execute(tx);
+      }
       let select = tx
         .selectFrom('items')
-        .select('blob_id')
+        .select(['blob_id', 'size', 'quota_key'])
         .where('id', '=', id)
         .where('burned_at', 'is', null)
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
       if (this.dialect === 'postgres') select = select.forUpdate();
       const old = await select.executeTakeFirst();
       if (!old) return null;
+      const oldSize = Number(old.size);
+      // Only growth is checked: content that shrinks or stays the size is never refused, even over a lowered quota.
+      if (maxBytes > 0 && old.quota_key && content.size > oldSize) {
+        const usage = await this.usage(tx, old.quota_key, now);
+        const others = usage.bytes - oldSize;
+        if (others + content.size > maxBytes) throw new QuotaOverrun('bytes', others, maxBytes);
+      }
       await tx
         .updateTable('items')
         .set({ size: content.size, mime_type: content.mimeType, sha256: content.sha256, wrapped_key: content.wrappedKey, blob_id: content.blobId, inline_data: content.inline })

@@ -100,6 +100,12 @@ describe('contract errors in one line', () => {
     expect(describeApiError(500, 'INTEGRITY_CHECK_FAILED', { integrity_report: { detail: 'chunk 3: chunk failed authentication' } }, null)).toContain('chunk 3');
     expect(describeApiError(418, 'SOMETHING_NEW', { message: 'New.', request_id: 'r1' }, null)).toBe('New. [SOMETHING_NEW] (request r1)');
   });
+
+  it('a quota refusal says which quota and how much of it is in use', () => {
+    expect(describeApiError(413, 'QUOTA_EXCEEDED', { quota: 'bytes', used: 900, limit: 1000 }, null)).toMatch(/^quota exceeded: 900 of 1000 bytes in use; delete some/);
+    expect(describeApiError(413, 'QUOTA_EXCEEDED', { quota: 'items', used: 5, limit: 5 }, null)).toMatch(/^quota exceeded: 5 of 5 live items in use/);
+    expect(describeApiError(413, 'QUOTA_EXCEEDED', { message: 'Over.' }, null)).toMatch(/^quota exceeded: Over\.;/);
+  });
 });
 
 describe('certificate serials (pki revoke)', () => {

@@ -16,12 +16,12 @@ describe('keyring', () => {
 
   it('derives distinct 32-byte subkeys, none equal to the master key', () => {
     const ring = deriveKeyring(MASTER);
-    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey, ring.digestKey, ring.metadataKey];
+    const keys = [ring.wrapKey, ring.dicewareKey, ring.powKey, ring.digestKey, ring.metadataKey, ring.quotaKey];
     for (const key of keys) {
       expect(key.length).toBe(32);
       expect(key.equals(MASTER)).toBe(false);
     }
-    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(5);
+    expect(new Set(keys.map((key) => key.toString('hex'))).size).toBe(6);
     expect(ring.check).toMatch(/^[0-9a-f]{32}$/);
     expect(keys.some((key) => key.toString('hex').startsWith(ring.check))).toBe(false);
   });
@@ -34,6 +34,7 @@ describe('keyring', () => {
     expect(ring.powKey.equals(expand('pow'))).toBe(true);
     expect(ring.digestKey.equals(expand('digest'))).toBe(true);
     expect(ring.metadataKey.equals(expand('metadata'))).toBe(true);
+    expect(ring.quotaKey.equals(expand('quota'))).toBe(true);
   });
 
   it('takes the metadata key from the root secret: a new master key leaves sealed metadata readable', () => {
@@ -42,6 +43,9 @@ describe('keyring', () => {
     const after = serverKeyring(deriveKeyring(randomBytes(32)), deriveKeyring(MASTER), root);
     expect(after.metadataKey.equals(before.metadataKey)).toBe(true);
     expect(before.metadataKey.equals(deriveKeyring(MASTER).metadataKey)).toBe(false);
+    // Quota groups too: stored group hashes keep counting against the same quota after a rotation.
+    expect(after.quotaKey.equals(before.quotaKey)).toBe(true);
+    expect(before.quotaKey.equals(deriveKeyring(MASTER).quotaKey)).toBe(false);
   });
 
   it('gives a different keyring (and check) for a different master key', () => {
