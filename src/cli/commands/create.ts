@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream';
 import { encodeKey } from '../../crypto/e2e-format.js';
 import { newE2eKey } from '../../crypto/e2e-stream.js';
 import type { ItemJson } from '../api-types.js';
-import { fileBody, isPlainAsciiName, multipartBody, stdinBody } from '../body.js';
+import { fileBody, isPlainAsciiName, multipartBody, newEncryption, stdinBody } from '../body.js';
 import type { BodySource, Encryption } from '../body.js';
 import type { Context } from '../context.js';
 import { CliError, NetworkError, UsageError } from '../errors.js';
@@ -39,7 +39,7 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
   const fromStdin = file === undefined || file === '-';
   if (file === undefined && process.stdin.isTTY) throw new UsageError('nothing to send: give a FILE, or pipe data in (see fpaste --help)');
   const name = options.name ?? (fromStdin ? undefined : basename(file as string));
-  const encryption: Encryption | null = options.encrypt ? { key: options.key ?? newE2eKey(), metadata: name ? { name } : {} } : null;
+  const encryption: Encryption | null = options.encrypt ? newEncryption(options.key ?? newE2eKey(), name ? { name } : {}) : null;
   let source = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
   if (source.contentLength === 0) {
     source.dispose();
