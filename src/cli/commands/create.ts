@@ -13,6 +13,7 @@ import type { BodySource, Encryption } from '../body.js';
 import type { Context } from '../context.js';
 import { CliError, NetworkError, UsageError } from '../errors.js';
 import { remember } from '../item-store.js';
+import { resumableCreate, wantsResumable } from '../resumable-upload.js';
 import { withProofOfWork } from '../proof-of-work.js';
 import { formatBytes, ProgressTap } from '../progress.js';
 import { parseDuration } from '../refs.js';
@@ -24,10 +25,17 @@ export interface CreateOptions {
   name?: string;
   json?: boolean;
   save: boolean;
+  /** --resumable / --no-resumable; undefined: tus from RESUMABLE_THRESHOLD on. */
+  resumable?: boolean;
 }
 
 export interface PreparedBody {
+  /** What a single-request creation sends (multipart-wrapped for a plain non-ASCII name). */
   source: BodySource;
+  /** The content itself (the ciphertext when encrypting), never wrapped: what tus sends in parts. */
+  content: BodySource;
+  /** The name the server may see (plain uploads only). */
+  plainName?: string;
   /** Bytes the server stores and checks against its max_size (the file part of a multipart body). */
   itemLength: number;
   headers: Record<string, string>;
@@ -40,7 +48,8 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
   if (file === undefined && process.stdin.isTTY) throw new UsageError('nothing to send: give a FILE, or pipe data in (see fpaste --help)');
   const name = options.name ?? (fromStdin ? undefined : basename(file as string));
   const encryption: Encryption | null = options.encrypt ? newEncryption(options.key ?? newE2eKey(), name ? { name } : {}) : null;
-  let source = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
+  const content = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
+  let source = content;
   if (source.contentLength === 0) {
     source.dispose();
     throw new CliError('nothing to send: the input is empty');
@@ -56,7 +65,7 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
       headers['content-type'] = multipart.contentType;
     }
   }
-  return { source, itemLength, headers, encryption };
+  return { source, content, ...(!encryption && name ? { plainName: name } : {}), itemLength, headers, encryption };
 }
 
 /** Bodies at least this large are checked against the server's limit first; smaller ones cost no more to send than to ask. */
@@ -130,7 +139,9 @@ export async function createCommand(ctx: Context, file: string | undefined, opti
   const body = await prepareBody(file, { encrypt: options.encrypt, name: options.name });
   let created: ItemJson;
   try {
-    created = await sendBody<ItemJson>(ctx, 'POST', kind === 'file' ? '/upload' : '/', body, headers, 'uploading');
+    const label = file === undefined || file === '-' ? 'stdin' : file;
+    const resumed = wantsResumable(body, options.resumable) ? await resumableCreate(ctx, body, { kind, headers, explicit: options.resumable === true, label }) : null;
+    created = resumed ?? (await sendBody<ItemJson>(ctx, 'POST', kind === 'file' ? '/upload' : '/', body, headers, 'uploading'));
   } finally {
     body.source.dispose();
   }
