@@ -9,6 +9,7 @@ import { readKeys } from '../crypto/keyring.js';
 import { declaredLength, openSegment, SEGMENT_HEAD, SEGMENT_MAX, sealSegment, segmentSize } from '../crypto/upload-segment.js';
 import type { PartialLog, PartialStore } from '../storage/ports.js';
 import type { Clock } from './clock.js';
+import { DISK_RETRY_AFTER } from './disk-guard.js';
 import { AppError } from './errors.js';
 import { isDiskFull } from './storage-fault.js';
 import { UploadLocks } from './upload-lock.js';
@@ -303,24 +304,21 @@ export class ResumableUploads {
     let failure: unknown = null;
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (position.offset + pendingLength + chunk.length > limit) {
-          // Keep what fits, then refuse the rest.
-          const room = limit - position.offset - pendingLength;
-          if (room > 0) {
-            pending.push(chunk.subarray(0, room));
-            pendingLength += room;
-          }
-          await seal();
-          await sync();
-          await this.refuseOverLength(id, state);
-        }
-        let data = chunk;
+        const room = limit - position.offset - pendingLength;
+        // Past the limit: what fits is kept (and made durable), the rest refused.
+        const over = chunk.length > room;
+        let data = over ? chunk.subarray(0, Math.max(0, room)) : chunk;
         while (data.length > 0) {
           const take = Math.min(SEGMENT_MAX - pendingLength, data.length);
           pending.push(data.subarray(0, take));
           pendingLength += take;
           data = data.subarray(take);
           if (pendingLength === SEGMENT_MAX) await seal();
+        }
+        if (over) {
+          await seal();
+          await sync();
+          await this.refuseOverLength(id, state);
         }
         if (unsynced >= SYNC_EVERY) await sync();
       }
@@ -342,7 +340,7 @@ export class ResumableUploads {
       await log.sync().catch(() => undefined);
       position.fileSize = start.fileSize;
       position.offset = start.offset;
-      throw new AppError('INSUFFICIENT_STORAGE', 'The disk filled during this PATCH; nothing of it was kept. Retry later from the same offset.');
+      throw new AppError('INSUFFICIENT_STORAGE', 'The disk filled during this PATCH; nothing of it was kept. Retry later from the same offset.', { retry_after: DISK_RETRY_AFTER });
     }
     if (failure instanceof AppError && failure.code === 'TOO_LARGE') this.positions.delete(id);
     throw failure;
