@@ -32,6 +32,7 @@ import { cutStalledWrites } from './http/stalled-writes.js';
 import { fileRoutes } from './http/routes/files.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { pasteRoutes } from './http/routes/pastes.js';
+import { tusRoutes } from './http/routes/tus.js';
 
 export interface BuildOptions {
   logger: Logger;
@@ -148,6 +149,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       await shortRoutes(scope, ctx);
       await metricsRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
+      await tusRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
     },
     { prefix: ctx.config.urlPrefix },
