@@ -197,6 +197,8 @@ class ResumableUpload {
     let ask = resumed;
     try {
       for (;;) {
+        // How far this attempt got before it failed (what the message reports; HEAD has the last word).
+        let tap: ProgressTap | null = null;
         try {
           if (ask) {
             const state = await tusHead(this.client, this.upload as string);
@@ -212,8 +214,9 @@ class ResumableUpload {
           if (this.offset >= this.length) throw new CliError('the server has the whole upload but did not say which item it became; run the command again to upload anew');
           const end = Math.min(this.offset + PATCH_BYTES, this.length);
           if (!this.source.range) throw new CliError('this input cannot be sent in parts');
-          const tap = pipeline(this.source.range(this.offset, end), new ProgressTap('uploading', this.length, { bar: this.progressBar(), start: this.offset }), () => undefined);
-          const result = await tusPatch(this.client, this.upload as string, this.offset, tap, end - this.offset);
+          tap = new ProgressTap('uploading', this.length, { bar: this.progressBar(), start: this.offset });
+          const stream = pipeline(this.source.range(this.offset, end), tap, () => undefined);
+          const result = await tusPatch(this.client, this.upload as string, this.offset, stream, end - this.offset);
           if (result.completion) return await this.finish(result.completion);
           if (result.offset > this.offset) failures = 0;
           this.offset = Math.min(result.offset, this.length);
@@ -234,7 +237,7 @@ class ResumableUpload {
           }
           if (failures > MAX_RETRIES) throw this.givingUp(error as Error);
           const reason = error instanceof TusOffsetConflict ? error.message : `${(error as Error).message}`;
-          this.say(`upload interrupted at ${percent(this.offset, this.length)} (${reason}); ${delay > 0 ? `retrying in ${Math.round(delay / 1000)} s` : 'asking the server where it stands'} (attempt ${failures + 1} of ${MAX_RETRIES + 1})`);
+          this.say(`upload interrupted at ${percent(Math.max(tap?.bytes ?? 0, this.offset), this.length)} (${reason}); ${delay > 0 ? `retrying in ${Math.round(delay / 1000)} s` : 'asking the server where it stands'} (attempt ${failures + 1} of ${MAX_RETRIES + 1})`);
           if (delay > 0) await sleep(delay);
           ask = true;
         }
@@ -262,7 +265,7 @@ class ResumableUpload {
       created.key = completion.key;
       // The server's own base (SEALBIN_PUBLIC_URL and prefix included), as in its `url`.
       const base = item.url.endsWith(`/${item.id}`) ? item.url.slice(0, -item.id.length - 1) : this.client.base;
-      created.download_url = `${base}/download/${encodeURIComponent(completion.key)}`;
+      created.download_url = completion.downloadUrl ?? `${base}/download/${encodeURIComponent(completion.key)}`;
     }
     return created;
   }

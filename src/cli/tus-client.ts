@@ -40,6 +40,8 @@ export interface TusCompletion {
   key: string | null;
   /** For anonymous uploads, when the server sends it (X-Sealbin-Delete-Token). */
   deleteToken: string | null;
+  /** X-Sealbin-Download-Url: the server's own URL for the key (public URL and prefix included). */
+  downloadUrl: string | null;
 }
 
 export interface PatchResult extends TusProgress {
@@ -164,7 +166,7 @@ function completionOf(response: Response): TusCompletion | null {
   if (!id) return null;
   // The id becomes a URL path below: only what the contract says an id looks like.
   if (!/^[0-9a-f]{32}$/.test(id)) throw new CliError('the server answered the final PATCH with a malformed X-Sealbin-Id');
-  return { id, key: response.header('x-sealbin-key') ?? null, deleteToken: response.header('x-sealbin-delete-token') ?? null };
+  return { id, key: response.header('x-sealbin-key') ?? null, deleteToken: response.header('x-sealbin-delete-token') ?? null, downloadUrl: response.header('x-sealbin-download-url') ?? null };
 }
 
 /** PATCH: appends `length` bytes from `body` at `offset`. */
