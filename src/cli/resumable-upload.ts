@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeKey, E2E_PREFIX_LENGTH, encodeKey } from '../crypto/e2e-format.js';
 import type { ItemJson } from './api-types.js';
 import type { BodySource } from './body.js';
-import type { PreparedBody } from './commands/create.js';
+import { refuseOverLimit } from './prepared-body.js';
+import type { PreparedBody } from './prepared-body.js';
 import type { Context } from './context.js';
 import { ApiError, CliError, NetworkError, UnexpectedAnswer } from './errors.js';
 import type { HttpClient } from './http-client.js';
@@ -18,7 +19,7 @@ import { withProofOfWork } from './proof-of-work.js';
 import { formatBytes, ProgressTap, TransferBar } from './progress.js';
 import { tusCreate, tusHead, tusOffer, tusPatch, tusTerminate, TusOffsetConflict, TusUploadGone } from './tus-client.js';
 import type { TusCompletion } from './tus-client.js';
-import { identityOf, loadState, removeState, saveState } from './upload-state.js';
+import { identityOf, loadState, outdatedStates, removeState, removeStateFile, saveState, unchanged } from './upload-state.js';
 import type { UploadIdentity, UploadState } from './upload-state.js';
 
 /** Bodies from this size on go over tus by default: below it a lost upload costs little to redo. */
@@ -119,14 +120,26 @@ class ResumableUpload {
     return this.bar;
   }
 
-  /** A remembered upload of this file, with its key and prefix put back into the body; or null. */
-  private restore(): boolean {
+  /** Termination of an upload this client gives up on: best effort (it expires on the server anyway). */
+  private async abandon(upload: string): Promise<void> {
+    await tusTerminate(this.client, upload).catch(() => undefined);
+  }
+
+  /** A remembered upload of this file, with its key and prefix put back into the body; or false. */
+  private async restore(): Promise<boolean> {
     if (!this.identity) return false;
     const state = loadState(this.identity);
-    if (!state) return false;
+    if (!state) {
+      for (const outdated of outdatedStates(this.identity)) {
+        this.say(`${this.options.label} changed since its interrupted upload; starting a new one`);
+        await this.abandon(outdated.upload);
+        removeStateFile(outdated.file);
+      }
+      return false;
+    }
     if (!sameUpload(state, this.body, this.options, this.name)) {
       this.say(`an earlier interrupted upload of ${this.options.label} was made with other options; starting a new one`);
-      void tusTerminate(this.client, state.upload).catch(() => undefined);
+      await this.abandon(state.upload);
       removeState(this.identity);
       return false;
     }
@@ -183,8 +196,10 @@ class ResumableUpload {
 
   /** Null when the server does not offer tus (the caller sends the body in one request instead). */
   async run(): Promise<CreatedJson | null> {
-    let resumed = this.restore();
+    let resumed = await this.restore();
     if (!resumed) {
+      // The same early refusal (and message) as a single-request creation, before anything is created.
+      await refuseOverLimit(this.ctx, this.body);
       const offer = await tusOffer(this.client);
       if (!offer) {
         if (this.options.explicit) note('the server does not offer resumable uploads (tus); sending in one request');
@@ -201,6 +216,13 @@ class ResumableUpload {
         let tap: ProgressTap | null = null;
         try {
           if (ask) {
+            // Nonce reuse: content that changed under the same key and prefix would be sealed with
+            // nonces already used for other bytes; a changed file is never resumed.
+            if (this.identity && !unchanged(this.identity)) {
+              await this.abandon(this.upload as string);
+              this.forget();
+              throw new CliError(`${this.options.label} changed during the upload (size or modification time); run the command again to upload it anew`);
+            }
             const state = await tusHead(this.client, this.upload as string);
             if (state.completion) return await this.finish(state.completion);
             if (state.length !== null && state.length !== this.length) throw new TusUploadGone('the server holds an upload of another length under this URL');

@@ -4,7 +4,7 @@
 // file per upload in $XDG_DATA_HOME/fpaste/uploads/ (mode 0600 in 0700 directories: it holds the
 // key), named by a hash of server + absolute path + size + mtime, removed once the upload finishes.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataDir, ensurePrivateDir } from './paths.js';
 
@@ -99,5 +99,47 @@ export function removeState(identity: UploadIdentity): void {
     unlinkSync(statePath(identity));
   } catch {
     // Already gone.
+  }
+}
+
+/**
+ * States of earlier uploads of the same path to the same server whose file has since changed (size
+ * or mtime): they can never resume, so the caller terminates them rather than leave them behind.
+ */
+export function outdatedStates(identity: UploadIdentity): { upload: string; file: string }[] {
+  let names: string[];
+  try {
+    names = readdirSync(uploadsDir()).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const found: { upload: string; file: string }[] = [];
+  for (const name of names) {
+    const file = join(uploadsDir(), name);
+    try {
+      const state = JSON.parse(readFileSync(file, 'utf8')) as Partial<UploadState>;
+      if (state.server === identity.server && state.path === identity.path && typeof state.upload === 'string' && (state.size !== identity.size || state.mtimeMs !== identity.mtimeMs)) found.push({ upload: state.upload, file });
+    } catch {
+      // Not ours to judge: left alone.
+    }
+  }
+  return found;
+}
+
+export function removeStateFile(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Whether the file still has the size and mtime the upload was started with. */
+export function unchanged(identity: UploadIdentity): boolean {
+  try {
+    const stat = statSync(identity.path);
+    return stat.size === identity.size && stat.mtimeMs === identity.mtimeMs;
+  } catch {
+    return false;
   }
 }

@@ -4,7 +4,7 @@
 // to end encrypted and plain; byte-identical through `fpaste get`; the state file's mode and removal;
 // the plain single request below the threshold, with --no-resumable, and from servers without /tus.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
@@ -161,6 +161,18 @@ describe('fpaste: resumable uploads over tus', () => {
     expect(stateFiles()).toEqual([]);
   });
 
+  it('a file changed since its interrupted upload is uploaded anew, and the outdated upload terminated', async () => {
+    await killedAt(['big.bin', '--no-encrypt'], Math.floor(SIZE * 0.4));
+    const old = JSON.parse(readFileSync(join(uploadsDir(), stateFiles()[0] as string), 'utf8')) as { upload: string };
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(user.work, 'big.bin'), later, later);
+    const again = expectExit(await user.run(['big.bin', '--no-encrypt'], RUN), 0);
+    expect(again.stderr).toMatch(/big\.bin changed since its interrupted upload; starting a new one/);
+    expect((await fetch(`${server.url}${old.upload}`, { method: 'HEAD', headers: { 'tus-resumable': '1.0.0' } })).status).toBe(404);
+    expect((await fetchBack(printedUrl(again), 'back-changed.bin')).equals(content)).toBe(true);
+    expect(stateFiles()).toEqual([]);
+  });
+
   it('below the threshold and with --no-resumable: one plain request; --resumable forces tus for a small file', async () => {
     writeFileSync(join(user.work, 'small.txt'), 'small enough to send at once\n');
     let from = proxy.requests.length;
@@ -173,6 +185,11 @@ describe('fpaste: resumable uploads over tus', () => {
     const forced = expectExit(await user.run(['--resumable', 'small.txt'], RUN), 0);
     expect(since(from).some((r) => r.method === 'PATCH')).toBe(true);
     expect((await fetchBack(printedUrl(forced), 'back-forced.txt')).toString()).toBe('small enough to send at once\n');
+    // The delete token came with the final PATCH and was remembered, as after a plain creation.
+    const id = /\/([0-9a-f]{32})#/.exec(printedUrl(forced))?.[1] as string;
+    expect(readFileSync(join(user.dataDir, 'items.jsonl'), 'utf8')).toMatch(new RegExp(`"id":"${id}".*"delete_token":"[^"]+"`));
+    expect(expectExit(await user.run(['delete', printedUrl(forced)], RUN), 0).out).toBe(`deleted ${id}\n`);
+    expect((await fetch(`${server.url}/${id}`)).status).toBe(404);
 
     from = proxy.requests.length;
     expectExit(await user.run(['--no-resumable', 'big.bin'], RUN), 0);

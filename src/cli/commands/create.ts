@@ -9,7 +9,9 @@ import { encodeKey } from '../../crypto/e2e-format.js';
 import { newE2eKey } from '../../crypto/e2e-stream.js';
 import type { ItemJson } from '../api-types.js';
 import { fileBody, isPlainAsciiName, multipartBody, newEncryption, stdinBody } from '../body.js';
-import type { BodySource, Encryption } from '../body.js';
+import type { Encryption } from '../body.js';
+import { refuseOverLimit } from '../prepared-body.js';
+import type { PreparedBody } from '../prepared-body.js';
 import type { Context } from '../context.js';
 import { CliError, NetworkError, UsageError } from '../errors.js';
 import { remember } from '../item-store.js';
@@ -27,19 +29,6 @@ export interface CreateOptions {
   save: boolean;
   /** --resumable / --no-resumable; undefined: tus from RESUMABLE_THRESHOLD on. */
   resumable?: boolean;
-}
-
-export interface PreparedBody {
-  /** What a single-request creation sends (multipart-wrapped for a plain non-ASCII name). */
-  source: BodySource;
-  /** The content itself (the ciphertext when encrypting), never wrapped: what tus sends in parts. */
-  content: BodySource;
-  /** The name the server may see (plain uploads only). */
-  plainName?: string;
-  /** Bytes the server stores and checks against its max_size (the file part of a multipart body). */
-  itemLength: number;
-  headers: Record<string, string>;
-  encryption: Encryption | null;
 }
 
 /** The body and headers of a creation or update from FILE, "-" or stdin. */
@@ -66,27 +55,6 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
     }
   }
   return { source, content, ...(!encryption && name ? { plainName: name } : {}), itemLength, headers, encryption };
-}
-
-/** Bodies at least this large are checked against the server's limit first; smaller ones cost no more to send than to ask. */
-const PRECHECK_BYTES = 1024 * 1024;
-
-/**
- * Refuses, before a single byte of content is sent, a body larger than the server accepts (GET /
- * limits.max_size): otherwise a 200 MiB upload starts only to be cut off by a 413.
- */
-export async function refuseOverLimit(ctx: Context, body: PreparedBody): Promise<void> {
-  if (body.itemLength < PRECHECK_BYTES) return;
-  let max: number;
-  try {
-    max = (await ctx.serverInfo()).limits.max_size;
-  } catch (error) {
-    if (error instanceof NetworkError) throw error;
-    return; // No usable answer (an old server, a proxy): the upload itself gets the server's verdict.
-  }
-  if (typeof max !== 'number' || body.itemLength <= max) return;
-  const what = body.encryption ? `${formatBytes(body.itemLength)} once encrypted` : formatBytes(body.itemLength);
-  throw new CliError(`too large: ${what}, and the server accepts at most ${formatBytes(max)} per item; nothing was sent`);
 }
 
 export function expiryHeaders(options: { expiry?: string | undefined; burn?: boolean | undefined }): Record<string, string> {
