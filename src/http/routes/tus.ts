@@ -59,7 +59,7 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const options = async (_request: FastifyRequest, reply: FastifyReply) =>
       reply.code(204).header('tus-version', TUS_VERSION).header('tus-extension', TUS_EXTENSIONS).header('tus-max-size', String(ctx.config.maxSize)).send();
     scope.options('/tus', { schema: schemas.tusOptions }, options);
-    scope.options('/tus/:id', { schema: schemas.tusOptions }, options);
+    scope.options('/tus/:id', { schema: schemas.tusOptionsUpload }, options);
 
     scope.post('/tus', { schema: schemas.tusCreate, config: { rateGroup: 'create', pow: 'create' } }, async (request, reply) => {
       const length = integerHeader(request.headers, 'upload-length');
