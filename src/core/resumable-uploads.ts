@@ -340,7 +340,8 @@ export class ResumableUploads {
       await log.sync().catch(() => undefined);
       position.fileSize = start.fileSize;
       position.offset = start.offset;
-      throw new AppError('INSUFFICIENT_STORAGE', 'The disk filled during this PATCH; nothing of it was kept. Retry later from the same offset.', { retry_after: DISK_RETRY_AFTER });
+      // The cause stays attached: the log names ENOSPC and /health records the disk fault.
+      throw Object.assign(new AppError('INSUFFICIENT_STORAGE', 'The disk filled during this PATCH; nothing of it was kept. Retry later from the same offset.', { retry_after: DISK_RETRY_AFTER }), { cause: failure });
     }
     if (failure instanceof AppError && failure.code === 'TOO_LARGE') this.positions.delete(id);
     throw failure;

@@ -123,6 +123,13 @@ export const schemas = {
     tags: ['resumable uploads'],
     response: { 204: noBody('Capabilities, in headers') },
   },
+  tusOptionsUpload: {
+    operationId: 'tusOptionsUpload',
+    summary: 'tus capabilities, asked at an upload URL (the same answer as OPTIONS /tus)',
+    tags: ['resumable uploads'],
+    params: tusIdParams,
+    response: { 204: noBody('Capabilities, in headers') },
+  },
   tusCreate: {
     operationId: 'tusCreate',
     summary: 'Start a resumable upload (a creation: proof of work, create budget). Headers: Tus-Resumable: 1.0.0; Upload-Length or Upload-Defer-Length: 1; Upload-Metadata (filename, filetype, expiry, burn_after_read, max_downloads, base64 values) or X-Expiry, X-Burn-After-Read, X-Max-Downloads, X-Filename; X-PoW-Token, X-PoW-Solution',

@@ -11,6 +11,7 @@ import { lifetimeStart } from '../../core/clock.js';
 import type { Upload } from '../../core/resumable-uploads.js';
 import type { AppContext } from '../context.js';
 import { lingerUnreadBody, translateErrors } from '../create-body.js';
+import { sendError } from '../error-reply.js';
 import { limitKey } from '../limits.js';
 import { recordCreation } from '../record-creation.js';
 import { baseUrl } from '../urls.js';
@@ -58,7 +59,7 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const options = async (_request: FastifyRequest, reply: FastifyReply) =>
       reply.code(204).header('tus-version', TUS_VERSION).header('tus-extension', TUS_EXTENSIONS).header('tus-max-size', String(ctx.config.maxSize)).send();
     scope.options('/tus', { schema: schemas.tusOptions }, options);
-    scope.options('/tus/:id', { schema: schemas.tusOptions }, options);
+    scope.options('/tus/:id', { schema: schemas.tusOptionsUpload }, options);
 
     scope.post('/tus', { schema: schemas.tusCreate, config: { rateGroup: 'create', pow: 'create' } }, async (request, reply) => {
       const length = integerHeader(request.headers, 'upload-length');
@@ -88,14 +89,24 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       return reply.code(204).send();
     });
 
-    scope.patch('/tus/:id', { schema: schemas.tusPatch, config: RESUME, bodyLimit: Number.MAX_SAFE_INTEGER }, async (request: IdRequest, reply) => {
+    // Disk exhaustion: the free-space floor applies to the bytes a PATCH brings as it does to a
+    // creation, from the headers alone (an expected refusal, answered like http/disk-floor.ts's).
+    const diskFloor = async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        await ctx.disk.admit(integerHeader(request.headers, 'content-length') ?? 0);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (!request.raw.complete) lingerUnreadBody(reply);
+        return sendError(request, reply, error);
+      }
+      return undefined;
+    };
+    scope.patch('/tus/:id', { schema: schemas.tusPatch, config: RESUME, bodyLimit: Number.MAX_SAFE_INTEGER, onRequest: diskFloor }, async (request: IdRequest, reply) => {
       const type = request.headers['content-type'] ?? '';
       if (!/^application\/offset\+octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'A tus PATCH body must be application/offset+octet-stream.');
       const offset = integerHeader(request.headers, 'upload-offset');
       if (offset === undefined) throw new AppError('INVALID_REQUEST', 'Upload-Offset is required.');
       const contentLength = integerHeader(request.headers, 'content-length') ?? null;
-      // Disk exhaustion: the floor applies to the bytes a PATCH brings as it does to a creation.
-      await ctx.disk.admit(contentLength ?? 0);
       const raw = request.body instanceof Readable ? request.body : Readable.from([]);
       const body = translateErrors(raw, bodyError);
       const { upload, completed } = await ctx.uploads.append(request.params.id, limitKey(request), { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, (finished, content) =>
