@@ -211,3 +211,28 @@ describe('fpaste: resumable uploads over tus', () => {
     await waitFor(() => stateFiles().length === 0, 'no state left behind');
   });
 });
+
+describe('fpaste: resumable creation under proof of work', () => {
+  let powServer: RunningServer | undefined;
+  afterAll(async () => {
+    await powServer?.dispose();
+  });
+
+  it('POST /tus carries a solved challenge like any creation; without one the server refuses it', async () => {
+    powServer = await startServer({ env: { SEALBIN_POW_DIFFICULTY: '12', SEALBIN_FLOOD_THRESHOLD: '1000000' } });
+    const bare = await fetch(`${powServer.url}/tus`, { method: 'POST', headers: { 'tus-resumable': '1.0.0', 'upload-length': '10' } });
+    expect(bare.status).toBe(400);
+    expect(((await bare.json()) as { error_code: string }).error_code).toBe('POW_REQUIRED');
+    const powUser = new FpasteUser(powServer.url);
+    try {
+      writeFileSync(join(powUser.work, 'note.txt'), 'sent over tus after solving the challenge\n');
+      const created = expectExit(await powUser.run(['--resumable', 'note.txt'], RUN), 0);
+      await powServer.waitForLog((line) => line['method'] === 'POST' && line['route'] === '/tus' && line['status'] === 201, 'the tus creation in the access log');
+      await powServer.waitForLog((line) => line['method'] === 'PATCH' && line['status'] === 204, 'the PATCH in the access log');
+      expectExit(await powUser.run(['get', printedUrl(created), '-o', 'back.txt'], RUN), 0);
+      expect(readFileSync(join(powUser.work, 'back.txt'), 'utf8')).toBe('sent over tus after solving the challenge\n');
+    } finally {
+      powUser.dispose();
+    }
+  });
+});
