@@ -107,7 +107,8 @@ export class ResumableUploads {
       options: sealSecret(key, Buffer.from(JSON.stringify(options), 'utf8'), `tus-options:${id}`).toString('base64'),
     };
     key.fill(0);
-    await this.deps.store.create(id, JSON.stringify(state));
+    // Held while the files appear: the sweep must not take a log whose state is a moment away.
+    await this.locks.run(id, () => undefined, () => this.deps.store.create(id, JSON.stringify(state)));
     this.positions.set(id, { fileSize: 0, offset: 0 });
     return { id, length, offset: 0, expiresAt: state.expiresAt, owner, options };
   }
