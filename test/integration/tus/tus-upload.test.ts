@@ -132,6 +132,17 @@ describe('tus: size limits', () => {
     expect((await tusHead(server.url, path)).status).toBe(404);
   });
 
+  it('a deferred length set over the limit, or below the stored bytes, is refused', async () => {
+    const small = await createUpload(server.url, { 'upload-defer-length': '1' });
+    await sendRest(server.url, small, randomBytes(5000), 0, 5000);
+    expectErrorHit(await tusPatch(server.url, small, 5000, Buffer.from('x'), { 'upload-length': '4000' }), 400, 'INVALID_REQUEST');
+    expect((await tusHead(server.url, small)).header('upload-defer-length')).toBe('1');
+    const big = await createUpload(server.url, { 'upload-defer-length': '1' });
+    await sendRest(server.url, big, randomBytes(5000), 0, 5000);
+    expectErrorHit(await tusPatch(server.url, big, 5000, Buffer.from('x'), { 'upload-length': String(MAX + 1) }), 413, 'TOO_LARGE');
+    expect(partialFiles(server.dataDir, big)).toEqual([]);
+  });
+
   it('a deferred upload streamed past the limit without Content-Length is cut off and removed', async () => {
     const path = await createUpload(server.url, { 'upload-defer-length': '1' });
     await sendRest(server.url, path, randomBytes(600_000), 0, 600_000);
