@@ -107,7 +107,8 @@ export class ResumableUploads {
       options: sealSecret(key, Buffer.from(JSON.stringify(options), 'utf8'), `tus-options:${id}`).toString('base64'),
     };
     key.fill(0);
-    await this.deps.store.create(id, JSON.stringify(state));
+    // Held while the files appear: the sweep must not take a log whose state is a moment away.
+    await this.locks.run(id, () => undefined, () => this.deps.store.create(id, JSON.stringify(state)));
     this.positions.set(id, { fileSize: 0, offset: 0 });
     return { id, length, offset: 0, expiresAt: state.expiresAt, owner, options };
   }
@@ -144,11 +145,11 @@ export class ResumableUploads {
     return this.locks.run(id, cancel, async () => {
       const { state, key } = await this.load(id, who);
       try {
-        if (input.length !== null) await this.fixLength(id, state, input.length);
         const log = await this.deps.store.openLog(id);
         let position: LogPosition;
         try {
           position = await this.position(id, log, key);
+          if (input.length !== null) await this.fixLength(id, state, input.length, position.offset);
           if (input.offset !== position.offset) throw new AppError('OFFSET_MISMATCH', `Upload-Offset must be ${position.offset}, the bytes stored so far.`, { offset: position.offset });
           const limit = state.length ?? this.deps.maxSize;
           if (input.contentLength !== null && position.offset + input.contentLength > limit) await this.refuseOverLength(id, state);
@@ -254,7 +255,7 @@ export class ResumableUploads {
   }
 
   /** Sets a deferred length once (Upload-Length on a PATCH); a different one later is refused. */
-  private async fixLength(id: string, state: StoredState, length: number): Promise<void> {
+  private async fixLength(id: string, state: StoredState, length: number, offset: number): Promise<void> {
     if (state.length !== null) {
       if (state.length !== length) throw new AppError('INVALID_REQUEST', 'Upload-Length cannot change once it is set.');
       return;
@@ -263,8 +264,7 @@ export class ResumableUploads {
       await this.discard(id);
       throw new AppError('TOO_LARGE', `The upload is larger than ${this.deps.maxSize} bytes; it was removed.`);
     }
-    const known = this.positions.get(id);
-    if (known && length < known.offset) throw new AppError('INVALID_REQUEST', 'Upload-Length is smaller than the bytes already stored.');
+    if (length < offset) throw new AppError('INVALID_REQUEST', 'Upload-Length is smaller than the bytes already stored.');
     state.length = length;
     await this.deps.store.writeState(id, JSON.stringify(state));
   }

@@ -1,5 +1,6 @@
 // tus 1.0 requests for black-box tests (test/integration/tus): each on its own connection, so a test
 // can choose the client's address with localAddress (127.0.0.0/8 is all loopback).
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -71,4 +72,14 @@ export async function rawOf(base: string, completed: Hit): Promise<Buffer> {
   const response = await fetch(`${base}/${id}/raw`);
   expect(response.status).toBe(200);
   return Buffer.from(await response.arrayBuffer());
+}
+
+/**
+ * Byte-identical, compared by length and SHA-256: a deep equality of megabyte buffers costs vitest
+ * tens of seconds on a loaded machine.
+ */
+export function expectSameBytes(actual: Buffer, expected: Buffer): void {
+  expect(actual.length).toBe(expected.length);
+  const digest = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  expect(digest(actual)).toBe(digest(expected));
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeServer, expectErrorHit, hit } from '../../helpers/abuse.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
-import { createUpload, metadata, offsetOf, partialFiles, rawOf, sendRest, TUS, tusCreate, tusDelete, tusHead, tusPatch } from '../../helpers/tus.js';
+import { createUpload, expectSameBytes, metadata, offsetOf, partialFiles, rawOf, sendRest, TUS, tusCreate, tusDelete, tusHead, tusPatch } from '../../helpers/tus.js';
 
 const MAX = 1024 * 1024;
 let server: RunningServer;
@@ -73,13 +73,13 @@ describe('tus: a whole upload', () => {
     expect(expectErrorHit(wrong, 409, 'OFFSET_MISMATCH')['offset']).toBe(100_000);
     expect(await offsetOf(server.url, path)).toBe(100_000);
     const last = await sendRest(server.url, path, content, 100_000, 100_000);
-    expect(await rawOf(server.url, last)).toEqual(content);
+    expectSameBytes(await rawOf(server.url, last), content);
     const key = last.header('x-sealbin-key') as string;
     expect(key).toMatch(/^[a-z]+(-[a-z]+){5}$/);
     const download = await fetch(`${server.url}/download/${key}`);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-disposition')).toContain('big.bin');
-    expect(Buffer.from(await download.arrayBuffer())).toEqual(content);
+    expectSameBytes(Buffer.from(await download.arrayBuffer()), content);
     expect(last.header('x-sealbin-delete-token')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     // The partial is gone once the item exists.
     expect(partialFiles(server.dataDir, path)).toEqual([]);
@@ -130,6 +130,17 @@ describe('tus: size limits', () => {
     expectErrorHit(await tusPatch(server.url, path, 600_000, randomBytes(600_000)), 413, 'TOO_LARGE');
     expect(partialFiles(server.dataDir, path)).toEqual([]);
     expect((await tusHead(server.url, path)).status).toBe(404);
+  });
+
+  it('a deferred length set over the limit, or below the stored bytes, is refused', async () => {
+    const small = await createUpload(server.url, { 'upload-defer-length': '1' });
+    await sendRest(server.url, small, randomBytes(5000), 0, 5000);
+    expectErrorHit(await tusPatch(server.url, small, 5000, Buffer.from('x'), { 'upload-length': '4000' }), 400, 'INVALID_REQUEST');
+    expect((await tusHead(server.url, small)).header('upload-defer-length')).toBe('1');
+    const big = await createUpload(server.url, { 'upload-defer-length': '1' });
+    await sendRest(server.url, big, randomBytes(5000), 0, 5000);
+    expectErrorHit(await tusPatch(server.url, big, 5000, Buffer.from('x'), { 'upload-length': String(MAX + 1) }), 413, 'TOO_LARGE');
+    expect(partialFiles(server.dataDir, big)).toEqual([]);
   });
 
   it('a deferred upload streamed past the limit without Content-Length is cut off and removed', async () => {
