@@ -35,6 +35,7 @@ import { opsRoutes } from './http/routes/ops.js';
 import { pasteRoutes } from './http/routes/pastes.js';
 import { registerWebPage, webRoutes } from './http/routes/web.js';
 import { loadWebAssets } from './http/web-assets.js';
+import { tusRoutes } from './http/routes/tus.js';
 
 export interface BuildOptions {
   logger: Logger;
@@ -157,6 +158,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
       await shortRoutes(scope, ctx);
       await metricsRoutes(scope, ctx);
       await fileRoutes(scope, ctx);
+      await tusRoutes(scope, ctx);
       await pasteRoutes(scope, ctx);
       if (web?.ok) await webRoutes(scope, ctx, web.assets);
     },

@@ -185,6 +185,8 @@ const schema = z.object({
   // Seconds a SIGTERM waits for in-flight requests before cutting them (deploy/ stop timeouts sit above it).
   SHUTDOWN_TIMEOUT: intString(1, 3600).default(30),
   CLEANUP_INTERVAL: intString(1, 86400).default(60),
+  // Large transfers
+  TUS_EXPIRY: intString(1, 30 * 86400).default(86400),
 });
 
 type Raw = z.infer<typeof schema>;
@@ -258,6 +260,8 @@ export interface Config {
   readonly singleInstance: boolean;
   /** Seconds SIGTERM drains in-flight requests before the remaining connections are cut. */
   readonly shutdownTimeout: number;
+  /** Seconds a partial (tus) upload lives after its creation before the sweep shreds it. */
+  readonly tusExpiry: number;
 }
 
 export class ConfigError extends Error {
@@ -377,5 +381,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisPrefix: parsed.REDIS_PREFIX,
     singleInstance: parsed.SINGLE_INSTANCE,
     shutdownTimeout: parsed.SHUTDOWN_TIMEOUT,
+    tusExpiry: parsed.TUS_EXPIRY,
   });
 }

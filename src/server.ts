@@ -15,6 +15,8 @@ import type { Clock } from './core/clock.js';
 import { ContentReader } from './core/content-reader.js';
 import { detectMagic } from './core/detect-type.js';
 import { ItemService } from './core/item-service.js';
+import { ResumableUploads } from './core/resumable-uploads.js';
+import { FsPartialStore } from './storage/fs/fs-partial-store.js';
 import { DigestSeal } from './crypto/digest-seal.js';
 import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
@@ -110,8 +112,13 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
 
   const metrics = new Metrics();
   metrics.watchDisk(disk.guard);
+  // Partial tus uploads live in this instance's data dir (docs/architecture.md, "Resumable uploads").
+  const partials = new FsPartialStore(join(dataDir, 'tus'), config.shredPasses);
+  await partials.init();
+  const uploads = new ResumableUploads({ store: partials, keyring, clock, maxSize: config.maxSize, expirySeconds: config.tusExpiry });
   const cleanupDeps = {
     metadata,
+    partials: uploads,
     blobs,
     links: linkStore,
     clock,
@@ -146,7 +153,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
     if (event.event === 'revoked') metrics.certificatesRevoked.inc();
   };
   const links = new ShortLinkService(linkStore, clock, config);
-  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, disk: disk.guard, version: VERSION }, { logger, https });
+  const app = await buildApp({ config, clock, items, reader, digests, metadata, blobs, abuse, pki, links, metrics, disk: disk.guard, uploads, version: VERSION }, { logger, https });
   const proxyWarning = proxyTrustWarning(config);
   if (proxyWarning) logger.warn(proxyWarning);
   let caWatch: CaWatch | null = null;

@@ -8,8 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { E2E_DEFAULT_CHUNK_LOG2, E2E_PREFIX_LENGTH, encodeMetadata } from '../crypto/e2e-format.js';
 import type { E2eMetadata } from '../crypto/e2e-format.js';
+import { e2eResumePoint } from '../crypto/e2e-resume.js';
 import { e2eEncryptedLength, E2eEncryptStream } from '../crypto/e2e-stream.js';
+import { byteWindow } from './byte-window.js';
 import { CliError } from './errors.js';
 
 /** stdin up to this size stays in memory; flat memory beyond it. */
@@ -22,26 +25,57 @@ export interface BodySource {
   contentLength: number;
   /** A fresh stream of the whole body; call once per attempt. */
   open(): Readable;
+  /**
+   * Bytes [start, end) of the body, produced without going through the bytes before `start` (an
+   * encrypted body re-seals from the chunk holding `start`). For uploads that resume.
+   */
+  range?(start: number, end: number): Readable;
+  /** The file behind the body, as it was when measured (resumable uploads key their state on it). */
+  file?: { path: string; size: number; mtimeMs: number };
   /** Removes temp files. */
   dispose(): void;
 }
 
 export interface Encryption {
   key: Buffer;
+  /**
+   * The nonce prefix, fixed for the life of one body so that every attempt (a retry, a resumed
+   * upload) produces the same ciphertext; a new body (new plaintext) always gets a new one.
+   */
+  prefix: Buffer;
   metadata: E2eMetadata;
 }
 
-function encrypted(source: Readable, encryption: Encryption): Readable {
+export function newEncryption(key: Buffer, metadata: E2eMetadata): Encryption {
+  return { key, prefix: randomBytes(E2E_PREFIX_LENGTH), metadata };
+}
+
+function encrypted(source: Readable, encryption: Encryption, fromChunk = 0): Readable {
   // pipeline: a failing file reaches the reader, and a reader that stops closes the file.
-  return pipelineCallback(source, new E2eEncryptStream(encryption.key, { metadata: encryption.metadata }), () => undefined);
+  return pipelineCallback(source, new E2eEncryptStream(encryption.key, { metadata: encryption.metadata, prefix: encryption.prefix, fromChunk }), () => undefined);
+}
+
+/**
+ * Ciphertext bytes [start, end) of `contentLength` bytes of content: content is read only from the
+ * chunk that holds `start` (openContent(position) gives the content from that position on).
+ */
+export function encryptedRange(encryption: Encryption, contentLength: number, start: number, end: number, openContent: (position: number) => Readable): Readable {
+  const point = e2eResumePoint(start, encodeMetadata(encryption.metadata).length, contentLength, 2 ** E2E_DEFAULT_CHUNK_LOG2);
+  return byteWindow(encrypted(openContent(point.contentStart), encryption, point.chunk), point.skip, end - start);
+}
+
+function fileFrom(path: string, start: number, end?: number): Readable {
+  return createReadStream(path, { highWaterMark: 256 * 1024, start, ...(end !== undefined ? { end: end - 1 } : {}) });
 }
 
 export function fileBody(path: string, encryption: Encryption | null): BodySource {
   let size: number;
+  let mtimeMs: number;
   try {
     const stat = statSync(path);
     if (!stat.isFile()) throw new CliError(`${path} is not a regular file`);
     size = stat.size;
+    mtimeMs = stat.mtimeMs;
   } catch (error) {
     if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -53,9 +87,14 @@ export function fileBody(path: string, encryption: Encryption | null): BodySourc
     length: encryption ? e2eEncryptedLength(size, encryption.metadata) : size,
     contentLength: size,
     open: () => {
-      const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+      const file = fileFrom(path, 0);
       return encryption ? encrypted(file, encryption) : file;
     },
+    range: (start, end) => {
+      if (end <= start) return Readable.from([]);
+      return encryption ? encryptedRange(encryption, size, start, end, (position) => fileFrom(path, position)) : byteWindow(fileFrom(path, start, end), 0, end - start);
+    },
+    file: { path, size, mtimeMs },
     dispose: () => undefined,
   };
 }
@@ -67,6 +106,10 @@ function memoryBody(content: Buffer, encryption: Encryption | null): BodySource 
     open: () => {
       const source = Readable.from([content]);
       return encryption ? encrypted(source, encryption) : source;
+    },
+    range: (start, end) => {
+      if (end <= start) return Readable.from([]);
+      return encryption ? encryptedRange(encryption, content.length, start, end, (position) => Readable.from([content.subarray(position)])) : Readable.from([content.subarray(start, end)]);
     },
     dispose: () => undefined,
   };
@@ -114,7 +157,9 @@ export async function stdinBody(encryption: Encryption | null, input: Readable =
   return {
     length: statSync(temp).size,
     contentLength,
-    open: () => createReadStream(temp, { highWaterMark: 256 * 1024 }),
+    open: () => fileFrom(temp, 0),
+    // The spool already holds the body as sent (ciphertext when encrypting).
+    range: (start, end) => (end <= start ? Readable.from([]) : fileFrom(temp, start, end)),
     dispose: () => {
       try {
         unlinkSync(temp);

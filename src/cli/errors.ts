@@ -35,6 +35,17 @@ export class NetworkError extends CliError {
   }
 }
 
+/** An HTTP answer that is not the contract's (a proxy's 502 page ...); `status` says whether to retry. */
+export class UnexpectedAnswer extends CliError {
+  override readonly name = 'UnexpectedAnswer';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The server's JSON error (`error_code`, `message`, `request_id`, extra fields). */
 export interface ErrorBody {
   error_code?: unknown;

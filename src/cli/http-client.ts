@@ -8,7 +8,7 @@ import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { ApiError, CliError, NetworkError, plainHttpIdentityHint } from './errors.js';
+import { ApiError, CliError, NetworkError, plainHttpIdentityHint, UnexpectedAnswer } from './errors.js';
 import type { ErrorBody } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -153,7 +153,7 @@ export class HttpClient {
         }
         resolve(wrap(response));
       });
-      request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new CliError(`${url.host} stopped responding (nothing for ${IDLE_TIMEOUT_MS / 1000} s)`)));
+      request.setTimeout(IDLE_TIMEOUT_MS, () => request.destroy(new NetworkError(`${url.host} stopped responding (nothing for ${IDLE_TIMEOUT_MS / 1000} s)`, 'ETIMEDOUT')));
       request.on('error', (error: NodeJS.ErrnoException) => {
         // Writing after an early answer fails with EPIPE/ECONNRESET; the answer is what matters.
         if (answered) return;
@@ -243,5 +243,5 @@ export async function errorFrom(response: Response): Promise<CliError> {
   const retryHeader = response.header('retry-after');
   const retryAfter = body && typeof body['retry_after'] === 'number' ? body['retry_after'] : retryHeader && /^\d+$/.test(retryHeader) ? Number(retryHeader) : null;
   if (body) return new ApiError(response.status, body.error_code as string, body, retryAfter);
-  return new CliError(`the server answered HTTP ${response.status} without a Sealbin error (a proxy in between, or not a Sealbin server?)`);
+  return new UnexpectedAnswer(response.status, `the server answered HTTP ${response.status} without a Sealbin error (a proxy in between, or not a Sealbin server?)`);
 }

@@ -74,11 +74,13 @@ export function buildProgram(): Command {
       .option('--max-downloads <n>', 'served to N complete downloads (1-1000), then destroyed')
       .option('--name <name>', 'file name (encrypted: inside the ciphertext; plain: visible to the server)')
       .option('--json', 'print the whole server response as JSON')
-      .option('--no-save', 'do not remember the key and delete token locally');
+      .option('--no-save', 'do not remember the key and delete token locally')
+      .option('--resumable', 'upload in resumable parts (tus) whatever the size (default: from 16 MiB on, when the server offers it)')
+      .option('--no-resumable', 'always upload in one request');
   };
 
   createOptions(program.command('create [file]', { isDefault: true }).description('create a paste from FILE or stdin (the default command); prints its URL#key'), true).action(
-    async (file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean }, command: Command) => {
+    async (file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean; resumable?: boolean }, command: Command) => {
       await createCommand(context(command), file, options, 'paste');
     },
   );
@@ -157,7 +159,7 @@ export function buildProgram(): Command {
     });
 
   createOptions(program.command('upload <file>').description('share a file under a diceware download key (plain by default: the server can preview it)'), false).action(
-    async (file: string, options: { encrypt?: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean }, command: Command) => {
+    async (file: string, options: { encrypt?: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean; resumable?: boolean }, command: Command) => {
       await createCommand(context(command), file, { ...options, encrypt: options.encrypt === true }, 'file');
     },
   );

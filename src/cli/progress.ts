@@ -63,14 +63,21 @@ export function startSpinner(initial: string): Spinner {
   };
 }
 
-/** Counts bytes flowing through and drives a bar (when enabled and `total` is large enough). */
-export class ProgressTap extends Transform {
+/**
+ * A transfer bar that may span several requests (a resumable upload sends many PATCHes and may
+ * start part-way): `start` bytes count as done from the beginning; the speed counts this run only.
+ */
+export class TransferBar {
   private bar: SingleBar | null = null;
-  private done = 0;
   private readonly started = Date.now();
+  private done: number;
 
-  constructor(label: string, total: number | undefined) {
-    super();
+  constructor(
+    label: string,
+    total: number | undefined,
+    private readonly start = 0,
+  ) {
+    this.done = start;
     if (total !== undefined && total >= BAR_THRESHOLD && progressEnabled()) {
       this.bar = new SingleBar({
         stream: process.stderr,
@@ -80,8 +87,41 @@ export class ProgressTap extends Transform {
         clearOnComplete: true,
         fps: 8,
       });
-      this.bar.start(total, 0, { done: formatBytes(0), size: formatBytes(total), speed: '' });
+      this.bar.start(total, start, { done: formatBytes(start), size: formatBytes(total), speed: '' });
     }
+  }
+
+  /** Sets the bytes done (they may go back: a resumed upload restarts at the server's offset). */
+  update(done: number): void {
+    this.done = done;
+    if (!this.bar) return;
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    this.bar.update(done, { done: formatBytes(done), speed: `${formatBytes(Math.max(0, done - this.start) / seconds)}/s` });
+  }
+
+  get bytes(): number {
+    return this.done;
+  }
+
+  /** Removes the bar (call before printing anything else on stderr, and at the end). */
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}
+
+/** Counts bytes flowing through and drives a bar (when enabled and `total` is large enough). */
+export class ProgressTap extends Transform {
+  private readonly bar: TransferBar;
+  private readonly owned: boolean;
+  private done = 0;
+
+  /** @param bar an existing bar to advance from `start` (resumable uploads), else a bar of its own */
+  constructor(label: string, total: number | undefined, options: { bar?: TransferBar; start?: number } = {}) {
+    super();
+    this.bar = options.bar ?? new TransferBar(label, total);
+    this.done = options.start ?? 0;
+    this.owned = options.bar === undefined;
   }
 
   get bytes(): number {
@@ -89,16 +129,12 @@ export class ProgressTap extends Transform {
   }
 
   private finish(): void {
-    this.bar?.stop();
-    this.bar = null;
+    if (this.owned) this.bar.stop();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.done += chunk.length;
-    if (this.bar) {
-      const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
-      this.bar.update(this.done, { done: formatBytes(this.done), speed: `${formatBytes(this.done / seconds)}/s` });
-    }
+    this.bar.update(this.done);
     callback(null, chunk);
   }
 

@@ -38,6 +38,8 @@ export interface CleanupDeps {
   blobs: BlobStore;
   clock: Clock;
   onError: (error: unknown) => void;
+  /** Partial (tus) uploads expire too; returns how many it shredded. */
+  partials?: { sweepExpired(): Promise<number> };
   /** Short links expire too. */
   links?: ShortLinkStore;
   /** Told after each scheduled run (log line, metrics). */
@@ -48,7 +50,7 @@ export interface CleanupDeps {
 export interface CleanupRun {
   /** The first run, started with the server. */
   startup: boolean;
-  /** Expired or burned items and expired short links. */
+  /** Expired or burned items, expired short links and expired partial uploads. */
   expired: number;
   /** Uncommitted writes older than LEFTOVER_AGE_MS (not swept on every run). */
   incomplete: number;
@@ -157,7 +159,7 @@ export function scheduleCleanup(deps: CleanupDeps, schedule: CleanupSchedule): {
   const stopped = () => stopping;
   const runOnce = async (index: number): Promise<void> => {
     const started = performance.now();
-    const expired = await sweepExpired(deps, stopped);
+    const expired = (await sweepExpired(deps, stopped)) + (deps.partials ? await deps.partials.sweepExpired() : 0);
     const leftovers = index % schedule.leftoversEvery === 0 ? await sweepLeftovers(deps, stopped) : { incomplete: 0, orphans: 0 };
     deps.onRun?.({ startup: index === 0, expired, ...leftovers, ms: Math.round(performance.now() - started) });
   };

@@ -15,15 +15,19 @@ export class ChunkedSealStream extends Transform {
   /**
    * @param head bytes emitted before the first chunk (the format header)
    * @param leading plaintext that precedes the stream's own (e.g. an encrypted metadata record)
+   * @param firstIndex index of the first chunk sealed (a resumed upload regenerates from the chunk it
+   *   stopped in; its head and leading bytes are then whatever remains of them, often nothing)
    */
   constructor(
     private readonly chunkSize: number,
     private readonly seal: SealChunk,
     head: Buffer,
     leading?: Buffer,
+    firstIndex = 0,
   ) {
     super({ highWaterMark: 256 * 1024 });
-    this.push(head);
+    this.index = firstIndex;
+    if (head.length > 0) this.push(head);
     if (leading && leading.length > 0) {
       this.pending.push(leading);
       this.pendingLength = leading.length;

@@ -32,8 +32,16 @@ export function newE2eKey(): Buffer {
 export interface EncryptOptions {
   metadata?: E2eMetadata;
   chunkLog2?: number;
-  /** Fixed nonce prefix (test vectors only); normally 7 fresh random bytes. */
+  /**
+   * Fixed nonce prefix; normally 7 fresh random bytes. Fixed only where the same plaintext must give
+   * the same ciphertext again: test vectors, and an upload that resumes (never for new plaintext).
+   */
   prefix?: Uint8Array;
+  /**
+   * Seal from this chunk on (e2e-resume.ts): the output starts with that chunk (no header unless 0)
+   * and the input must be the content from e2eResumePoint(...).contentStart on.
+   */
+  fromChunk?: number;
 }
 
 /** Ciphertext length of `contentLength` bytes of content with this metadata (for Content-Length). */
@@ -51,7 +59,12 @@ export class E2eEncryptStream extends ChunkedSealStream {
     if (key.length !== E2E_KEY_LENGTH) throw new E2eFormatError('key', 'a key is 32 bytes');
     // Nonce reuse under one key (e.g. an update re-encrypted with the item's key): a fresh prefix per stream.
     const header = encodeHeader(options.prefix ?? randomBytes(E2E_PREFIX_LENGTH), options.chunkLog2 ?? E2E_DEFAULT_CHUNK_LOG2);
-    super(header.chunkSize, (index, final, plain) => seal(key, header, index, final, plain), Buffer.from(header.raw), Buffer.from(encodeMetadata(options.metadata ?? {})));
+    const from = options.fromChunk ?? 0;
+    if (!Number.isInteger(from) || from < 0) throw new RangeError('fromChunk must be a chunk index');
+    const record = Buffer.from(encodeMetadata(options.metadata ?? {}));
+    // Resuming at chunk i: what remains of the record (if it is longer than i chunks) leads the content.
+    const leading = record.subarray(Math.min(from * header.chunkSize, record.length));
+    super(header.chunkSize, (index, final, plain) => seal(key, header, index, final, plain), from === 0 ? Buffer.from(header.raw) : Buffer.alloc(0), leading, from);
   }
 }
 

@@ -5,6 +5,7 @@ import type { ContentReader } from '../core/content-reader.js';
 import type { DiskGuard } from '../core/disk-guard.js';
 import type { DigestSeal } from '../crypto/digest-seal.js';
 import type { ItemService } from '../core/item-service.js';
+import type { ResumableUploads } from '../core/resumable-uploads.js';
 import type { PkiService } from '../core/pki-service.js';
 import type { ShortLinkService } from '../core/short-link-service.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -26,5 +27,7 @@ export interface AppContext {
   metrics: Metrics;
   /** Free space and the SEALBIN_MIN_FREE_BYTES floor (creations, /health, the metric). */
   disk: DiskGuard;
+  /** Partial uploads of the tus protocol (/tus). */
+  uploads: ResumableUploads;
   version: string;
 }

@@ -88,6 +88,15 @@ const rawContent = {
   206: anyContent('The requested range'),
 };
 
+const tusIdParams = z.object({ id: z.string().describe('the upload id from Location: 32 lowercase hex characters') });
+const TUS_STATE = {
+  'Tus-Resumable': '1.0.0 (on every /tus answer)',
+  'Upload-Offset': 'the bytes stored durably so far',
+  'Upload-Length': 'the declared length (or Upload-Defer-Length: 1 while it is deferred)',
+  'Upload-Expires': 'when the partial upload is shredded unless completed (RFC 9110 date; SEALBIN_TUS_EXPIRY after creation)',
+};
+const tusErrors = { 400: errorJson, 404: errorJson, 412: errorJson, 429: errorJson };
+
 export const schemas = {
   createPaste: {
     operationId: 'createPaste',
@@ -113,6 +122,60 @@ export const schemas = {
   headPaste: { operationId: 'headPaste', summary: 'Paste metadata headers', tags: ['pastes'], params: idParams, response: { 200: noBody('Headers of GET /{id}'), 404: errorJson } },
   getRaw: { operationId: 'getRaw', summary: 'Paste content (spends a read of a limited paste: burn after read, X-Max-Downloads; never for link-preview bots; Range supported)', tags: ['pastes'], params: idParams, headers: rangeHeaders, responseHeaders: contentHeaders, response: { ...rawContent, 404: errorJson, 416: errorJson, 500: errorJson } },
   headRaw: { operationId: 'headRaw', summary: 'Paste content headers (never burns)', tags: ['pastes'], params: idParams, responseHeaders: headContentHeaders, response: { 200: noBody('Headers of GET /{id}/raw'), 404: errorJson } },
+  tusOptions: {
+    operationId: 'tusOptions',
+    summary: 'tus capabilities: Tus-Version, Tus-Extension (creation, creation-defer-length, termination, expiration), Tus-Max-Size',
+    tags: ['resumable uploads'],
+    response: { 204: noBody('Capabilities, in headers') },
+  },
+  tusOptionsUpload: {
+    operationId: 'tusOptionsUpload',
+    summary: 'tus capabilities, asked at an upload URL (the same answer as OPTIONS /tus)',
+    tags: ['resumable uploads'],
+    params: tusIdParams,
+    response: { 204: noBody('Capabilities, in headers') },
+  },
+  tusCreate: {
+    operationId: 'tusCreate',
+    summary: 'Start a resumable upload (a creation: proof of work, create budget). Headers: Tus-Resumable: 1.0.0; Upload-Length or Upload-Defer-Length: 1; Upload-Metadata (filename, filetype, expiry, burn_after_read, max_downloads, base64 values) or X-Expiry, X-Burn-After-Read, X-Max-Downloads, X-Filename; X-PoW-Token, X-PoW-Solution',
+    tags: ['resumable uploads'],
+    security: ANONYMOUS_OR_CERTIFICATE,
+    responseHeaders: { 201: { Location: 'the upload URL, /tus/{id}; only its creator (same certificate, or same address group) may use it', ...TUS_STATE } },
+    response: { 201: noBody('Created'), ...tusErrors, 413: errorJson, 507: errorJson },
+  },
+  tusHead: {
+    operationId: 'tusHead',
+    summary: 'Where a resumable upload stands (its creator only; anyone else gets 404)',
+    tags: ['resumable uploads'],
+    params: tusIdParams,
+    responseHeaders: { 200: TUS_STATE },
+    response: { 200: noBody('Upload state, in headers'), ...tusErrors },
+  },
+  tusPatch: {
+    operationId: 'tusPatch',
+    summary: 'Append bytes at Upload-Offset (Content-Type: application/offset+octet-stream; Upload-Length once, if deferred). The PATCH that completes the upload creates a file share as POST /upload does',
+    tags: ['resumable uploads'],
+    params: tusIdParams,
+    requestBody: { description: 'The next bytes of the upload', content: { 'application/offset+octet-stream': binary } },
+    responseHeaders: {
+      204: {
+        ...TUS_STATE,
+        'X-Sealbin-Id': 'on completion: the item id',
+        'X-Sealbin-Key': 'on completion: the diceware download key (shown once)',
+        'X-Sealbin-Url': 'on completion: the item metadata URL',
+        'X-Sealbin-Download-Url': 'on completion: /download/{key}',
+        'X-Sealbin-Delete-Token': 'on completion of an anonymous upload: the delete token (shown once)',
+      },
+    },
+    response: { 204: noBody('Stored (and, at the last byte, created)'), ...tusErrors, 409: errorJson, 413: errorJson, 415: errorJson, 507: errorJson },
+  },
+  tusDelete: {
+    operationId: 'tusTerminate',
+    summary: 'Terminate a resumable upload: its bytes are shredded (its creator only)',
+    tags: ['resumable uploads'],
+    params: tusIdParams,
+    response: { 204: noBody('Terminated'), ...tusErrors },
+  },
   deletePaste: {
     operationId: 'deletePaste',
     summary: 'Delete and shred (X-Delete-Token, owner or admin)',

@@ -444,3 +444,38 @@ export interface KeyRotationStore {
   /** Replaces a stored digest only if it is still `old` (a concurrent PUT wrote a new one already). */
   replaceDigest(id: string, old: string, next: string): Promise<boolean>;
 }
+
+/** The segment log of one partial upload, open for reading and appending (one writer at a time). */
+export interface PartialLog {
+  size(): Promise<number>;
+  /** Up to `length` bytes at `position` (fewer at the end of the log). */
+  read(position: number, length: number): Promise<Buffer>;
+  /** Writes `data` at `position` (the end of the log). */
+  write(data: Buffer, position: number): Promise<void>;
+  /** Flushes what was written to stable storage. */
+  sync(): Promise<void>;
+  /** Cuts the log back to `size` bytes (a torn tail, a refused PATCH). */
+  truncate(size: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where partial (resumable) uploads live until they complete: a small state document and a log of
+ * sealed segments per upload (src/crypto/upload-segment.ts). The store sees only ciphertext and the
+ * state as the core serialised it.
+ * @example await partials.create(id, JSON.stringify(state)); const log = await partials.openLog(id)
+ */
+export interface PartialStore {
+  /** Stores the state of a new upload durably, with an empty segment log. */
+  create(id: string, state: string): Promise<void>;
+  /** The stored state, or null when the upload is unknown. */
+  readState(id: string): Promise<string | null>;
+  /** Replaces the state atomically and durably. */
+  writeState(id: string, state: string): Promise<void>;
+  /** Opens the segment log (rejects with code ENOENT when the upload is unknown). */
+  openLog(id: string): Promise<PartialLog>;
+  /** Shreds the log and the state; a missing upload is not an error. */
+  remove(id: string): Promise<void>;
+  /** Ids of every stored upload (for the expiry sweep). */
+  list(): AsyncIterable<string>;
+}

@@ -24,6 +24,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Record the process's peak RSS (process.resourceUsage().maxRSS at exit, via a --require preload). */
   measureRss?: boolean;
+  /** Aborting it kills the CLI with SIGKILL (a process that dies mid-transfer). */
+  signal?: AbortSignal;
 }
 
 /** One isolated fpaste user: HOME, XDG_CONFIG_HOME and XDG_DATA_HOME under a temp dir. */
@@ -81,7 +83,9 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
     writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
     env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
   }
-  const child = spawn(process.execPath, [FPASTE, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FPASTE, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}) });
+  // An abort is reported as an 'error' event besides the exit; the exit (code null) is what counts.
+  child.on('error', () => undefined);
   const stdout: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

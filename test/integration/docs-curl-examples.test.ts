@@ -101,7 +101,7 @@ describe('discovering the curl examples', () => {
     const files = new Set(EXAMPLES.map((example) => example.file));
     expect([...files]).toEqual(expect.arrayContaining(['README.md', 'docs/cli.md', 'docs/identity.md']));
     expect(EXAMPLES.filter((example) => example.file === 'README.md' && example.kind === 'line').length).toBeGreaterThanOrEqual(15);
-    expect(EXAMPLES.filter((example) => example.kind === 'script').map((example) => example.file).sort()).toEqual(['README.md', 'docs/abuse.md']);
+    expect(EXAMPLES.filter((example) => example.kind === 'script').map((example) => example.file).sort()).toEqual(['README.md', 'docs/abuse.md', 'docs/api.md']);
   });
 
   it('misses no line that runs curl against a URL', () => {

@@ -8,11 +8,14 @@ import { pipeline } from 'node:stream';
 import { encodeKey } from '../../crypto/e2e-format.js';
 import { newE2eKey } from '../../crypto/e2e-stream.js';
 import type { ItemJson } from '../api-types.js';
-import { fileBody, isPlainAsciiName, multipartBody, stdinBody } from '../body.js';
-import type { BodySource, Encryption } from '../body.js';
+import { fileBody, isPlainAsciiName, multipartBody, newEncryption, stdinBody } from '../body.js';
+import type { Encryption } from '../body.js';
+import { refuseOverLimit } from '../prepared-body.js';
+import type { PreparedBody } from '../prepared-body.js';
 import type { Context } from '../context.js';
 import { ApiError, CliError, NetworkError, UsageError, plainHttpIdentityHint } from '../errors.js';
 import { remember } from '../item-store.js';
+import { resumableCreate, wantsResumable } from '../resumable-upload.js';
 import { withProofOfWork } from '../proof-of-work.js';
 import { formatBytes, ProgressTap } from '../progress.js';
 import { parseDuration } from '../refs.js';
@@ -25,14 +28,8 @@ export interface CreateOptions {
   name?: string;
   json?: boolean;
   save: boolean;
-}
-
-export interface PreparedBody {
-  source: BodySource;
-  /** Bytes the server stores and checks against its max_size (the file part of a multipart body). */
-  itemLength: number;
-  headers: Record<string, string>;
-  encryption: Encryption | null;
+  /** --resumable / --no-resumable; undefined: tus from RESUMABLE_THRESHOLD on. */
+  resumable?: boolean;
 }
 
 /** The body and headers of a creation or update from FILE, "-" or stdin. */
@@ -40,8 +37,9 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
   const fromStdin = file === undefined || file === '-';
   if (file === undefined && process.stdin.isTTY) throw new UsageError('nothing to send: give a FILE, or pipe data in (see fpaste --help)');
   const name = options.name ?? (fromStdin ? undefined : basename(file as string));
-  const encryption: Encryption | null = options.encrypt ? { key: options.key ?? newE2eKey(), metadata: name ? { name } : {} } : null;
-  let source = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
+  const encryption: Encryption | null = options.encrypt ? newEncryption(options.key ?? newE2eKey(), name ? { name } : {}) : null;
+  const content = fromStdin ? await stdinBody(encryption) : fileBody(file as string, encryption);
+  let source = content;
   if (source.contentLength === 0) {
     source.dispose();
     throw new CliError('nothing to send: the input is empty');
@@ -57,28 +55,7 @@ export async function prepareBody(file: string | undefined, options: { encrypt: 
       headers['content-type'] = multipart.contentType;
     }
   }
-  return { source, itemLength, headers, encryption };
-}
-
-/** Bodies at least this large are checked against the server's limit first; smaller ones cost no more to send than to ask. */
-const PRECHECK_BYTES = 1024 * 1024;
-
-/**
- * Refuses, before a single byte of content is sent, a body larger than the server accepts (GET /
- * limits.max_size): otherwise a 200 MiB upload starts only to be cut off by a 413.
- */
-export async function refuseOverLimit(ctx: Context, body: PreparedBody): Promise<void> {
-  if (body.itemLength < PRECHECK_BYTES) return;
-  let max: number;
-  try {
-    max = (await ctx.serverInfo()).limits.max_size;
-  } catch (error) {
-    if (error instanceof NetworkError) throw error;
-    return; // No usable answer (an old server, a proxy): the upload itself gets the server's verdict.
-  }
-  if (typeof max !== 'number' || body.itemLength <= max) return;
-  const what = body.encryption ? `${formatBytes(body.itemLength)} once encrypted` : formatBytes(body.itemLength);
-  throw new CliError(`too large: ${what}, and the server accepts at most ${formatBytes(max)} per item; nothing was sent`);
+  return { source, content, ...(!encryption && name ? { plainName: name } : {}), itemLength, headers, encryption };
 }
 
 /** --max-downloads N: a whole number 1..1000, as the server takes X-Max-Downloads. */
@@ -152,7 +129,9 @@ export async function createCommand(ctx: Context, file: string | undefined, opti
   const body = await prepareBody(file, { encrypt: options.encrypt, name: options.name });
   let created: ItemJson;
   try {
-    created = await sendBody<ItemJson>(ctx, 'POST', kind === 'file' ? '/upload' : '/', body, headers, 'uploading');
+    const label = file === undefined || file === '-' ? 'stdin' : file;
+    const resumed = wantsResumable(body, options.resumable) ? await resumableCreate(ctx, body, { kind, headers, explicit: options.resumable === true, label }) : null;
+    created = resumed ?? (await sendBody<ItemJson>(ctx, 'POST', kind === 'file' ? '/upload' : '/', body, headers, 'uploading'));
   } finally {
     body.source.dispose();
   }

@@ -30,6 +30,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: AppContext, storageFa
       raw: 'GET /{id}/raw',
       delete: 'DELETE /{id}',
       upload: 'POST /upload',
+      resumable_upload: 'POST /tus',
       download: 'GET /download/{key}',
       preview: 'GET /preview/{key}',
       status: 'GET /status/{key}',

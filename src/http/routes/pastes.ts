@@ -65,7 +65,7 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
 }
 
 /** Checks on the finished upload, before it is committed: type policy, entropy, duplicates. */
-async function uploadPolicies(ctx: AppContext, request: FastifyRequest, facts: UploadFacts): Promise<void> {
+export async function uploadPolicies(ctx: AppContext, request: FastifyRequest, facts: UploadFacts): Promise<void> {
   ctx.abuse.mime.check(facts.mimeType);
   // Plaintext on an encrypted-only instance: low-entropy bodies are refused (ciphertext is ~8 bits/byte).
   if (ctx.config.minEntropy > 0 && facts.size >= ENTROPY_MIN_BODY && facts.entropy !== null && facts.entropy < ctx.config.minEntropy) {

@@ -346,6 +346,43 @@ export const ROUTE_CHECKS: readonly RouteCheck[] = [
     },
   },
   {
+    route: 'POST /tus',
+    method: 'POST',
+    path: /^\/tus$/,
+    check: (context) => {
+      expectStatus(context, 201);
+      expect(context.transfer.headers['location']).toMatch(new RegExp(`^${context.base}/tus/[0-9a-f]{32}$`));
+      expect(context.transfer.headers['upload-offset']).toBe('0');
+      expect(context.transfer.headers['tus-resumable']).toBe('1.0.0');
+    },
+  },
+  {
+    route: 'HEAD /tus/{id}',
+    method: 'HEAD',
+    path: /^\/tus\/[0-9a-f]{32}$/,
+    check: (context) => {
+      expectStatus(context, 200);
+      expect(context.transfer.headers['upload-offset']).toMatch(/^\d+$/);
+    },
+  },
+  {
+    route: 'PATCH /tus/{id}',
+    method: 'PATCH',
+    path: /^\/tus\/[0-9a-f]{32}$/,
+    check: async (context) => {
+      expectStatus(context, 204);
+      const { headers } = context.transfer;
+      expect(headers['upload-offset']).toMatch(/^\d+$/);
+      if (headers['upload-offset'] !== headers['upload-length']) return;
+      // The completing PATCH names the new file share; its content is what the example sent.
+      expect(headers['x-sealbin-key']).toMatch(new RegExp(`^${FILE_KEY}$`));
+      const download = await fetch(`${context.base}/download/${headers['x-sealbin-key'] as string}`);
+      expect(download.status).toBe(200);
+      const sent = FIXTURES[Object.keys(FIXTURES).find((name) => context.command.includes(name)) ?? ''];
+      if (sent) expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(sent));
+    },
+  },
+  {
     route: 'DELETE /{id}',
     method: 'DELETE',
     path: new RegExp(`^/${PASTE_ID}$`),

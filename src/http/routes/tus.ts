@@ -1,0 +1,148 @@
+// Resumable uploads, tus 1.0 (creation, creation-defer-length, termination, expiration) at /tus.
+// Our own small handler rather than @tus/server: see docs/architecture.md ("Resumable uploads").
+// POST is a creation like any other (create budget, proof of work, disk floor); PATCH, HEAD and
+// DELETE spend the read budget and count 404s as failed lookups (brute action "tus").
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { normalizeClaimedType } from '../../core/content-type.js';
+import { AppError } from '../../core/errors.js';
+import { resolveExpiry } from '../../core/expiry.js';
+import { lifetimeStart } from '../../core/clock.js';
+import type { Upload } from '../../core/resumable-uploads.js';
+import type { AppContext } from '../context.js';
+import { lingerUnreadBody, translateErrors } from '../create-body.js';
+import { sendError } from '../error-reply.js';
+import { limitKey } from '../limits.js';
+import { creatorOf } from '../quota-gate.js';
+import { recordCreation } from '../record-creation.js';
+import { baseUrl } from '../urls.js';
+import { creationOptions, integerHeader, TUS_EXTENSIONS, TUS_VERSION } from '../tus-headers.js';
+import { uploadPolicies } from './pastes.js';
+import { schemas } from '../schemas.js';
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const RESUME = { rateGroup: 'read', bruteAction: 'tus' } as const;
+
+function uploadHeaders(reply: FastifyReply, upload: Upload): void {
+  reply.header('upload-offset', String(upload.offset));
+  if (upload.length === null) reply.header('upload-defer-length', '1');
+  else reply.header('upload-length', String(upload.length));
+  reply.header('upload-expires', new Date(upload.expiresAt * 1000).toUTCString());
+  reply.header('cache-control', 'no-store');
+}
+
+function bodyError(error: Error): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || error.message === 'aborted') return new AppError('INVALID_REQUEST', 'The PATCH was cut before its body ended; HEAD tells what was kept.');
+  return error;
+}
+
+export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // Every body is a stream here; PATCH checks its Content-Type itself (415 is tus' answer).
+    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    scope.addHook('onRequest', async (request, reply) => {
+      reply.header('tus-resumable', TUS_VERSION);
+      if (request.method === 'OPTIONS') return undefined;
+      if (request.headers['tus-resumable'] !== TUS_VERSION) {
+        reply.header('tus-version', TUS_VERSION);
+        if (!request.raw.complete) lingerUnreadBody(reply);
+        throw new AppError('TUS_VERSION_UNSUPPORTED');
+      }
+      return undefined;
+    });
+    scope.addHook('onError', async (request, reply) => {
+      if (!request.raw.complete) lingerUnreadBody(reply);
+    });
+
+    const options = async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.code(204).header('tus-version', TUS_VERSION).header('tus-extension', TUS_EXTENSIONS).header('tus-max-size', String(ctx.config.maxSize)).send();
+    scope.options('/tus', { schema: schemas.tusOptions }, options);
+    scope.options('/tus/:id', { schema: schemas.tusOptionsUpload }, options);
+
+    scope.post('/tus', { schema: schemas.tusCreate, config: { rateGroup: 'create', pow: 'create' } }, async (request, reply) => {
+      const length = integerHeader(request.headers, 'upload-length');
+      const deferred = request.headers['upload-defer-length'];
+      if ((length === undefined) === (deferred === undefined)) throw new AppError('INVALID_REQUEST', 'Send exactly one of Upload-Length and Upload-Defer-Length: 1.');
+      if (deferred !== undefined && deferred !== '1') throw new AppError('INVALID_REQUEST', 'Upload-Defer-Length must be 1.');
+      // Disk exhaustion: a declared length over the limit is refused before anything is stored.
+      if (length !== undefined && length > ctx.config.maxSize) throw new AppError('TOO_LARGE', `The upload is larger than ${ctx.config.maxSize} bytes.`);
+      if (length === 0) throw new AppError('EMPTY');
+      const upload = creationOptions(request.headers);
+      // Refused now rather than after the last byte: the completion checks it again from its own time.
+      resolveExpiry(upload.expiry, ctx.config, lifetimeStart(ctx.clock));
+      await ctx.disk.admit(length ?? 0);
+      // Quota evasion by resuming: a declared length that surely does not fit is refused now; the completion checks exactly.
+      await ctx.items.checkQuota(creatorOf(request), length ?? 1);
+      const created = await ctx.uploads.create(limitKey(request), request.identity?.owner ?? null, length ?? null, upload);
+      uploadHeaders(reply, created);
+      return reply.code(201).header('location', `${baseUrl(ctx.config, request)}/tus/${created.id}`).send();
+    });
+
+    scope.head('/tus/:id', { schema: schemas.tusHead, config: RESUME }, async (request: IdRequest, reply) => {
+      const upload = await ctx.uploads.status(request.params.id, limitKey(request));
+      uploadHeaders(reply, upload);
+      return reply.code(200).send();
+    });
+
+    scope.delete('/tus/:id', { schema: schemas.tusDelete, config: RESUME }, async (request: IdRequest, reply) => {
+      await ctx.uploads.terminate(request.params.id, limitKey(request));
+      return reply.code(204).send();
+    });
+
+    // Disk exhaustion: the free-space floor applies to the bytes a PATCH brings as it does to a
+    // creation, from the headers alone (an expected refusal, answered like http/disk-floor.ts's).
+    const diskFloor = async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        await ctx.disk.admit(integerHeader(request.headers, 'content-length') ?? 0);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (!request.raw.complete) lingerUnreadBody(reply);
+        return sendError(request, reply, error);
+      }
+      return undefined;
+    };
+    scope.patch('/tus/:id', { schema: schemas.tusPatch, config: RESUME, bodyLimit: Number.MAX_SAFE_INTEGER, onRequest: diskFloor }, async (request: IdRequest, reply) => {
+      const type = request.headers['content-type'] ?? '';
+      if (!/^application\/offset\+octet-stream\s*(;|$)/i.test(type)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'A tus PATCH body must be application/offset+octet-stream.');
+      const offset = integerHeader(request.headers, 'upload-offset');
+      if (offset === undefined) throw new AppError('INVALID_REQUEST', 'Upload-Offset is required.');
+      const contentLength = integerHeader(request.headers, 'content-length') ?? null;
+      const raw = request.body instanceof Readable ? request.body : Readable.from([]);
+      const body = translateErrors(raw, bodyError);
+      const { upload, completed } = await ctx.uploads.append(request.params.id, limitKey(request), { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, (finished, content) =>
+        ctx.items.create({
+          body: content,
+          claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
+          filename: finished.options.filename,
+          expiry: finished.options.expiry,
+          burnAfterRead: finished.options.burnAfterRead,
+          kind: 'file',
+          owner: finished.owner,
+          // The upload is bound to its creator (limitKey), so this is the creator's address group.
+          clientGroup: request.client.group,
+          ...(finished.options.maxDownloads !== null ? { maxDownloads: finished.options.maxDownloads } : {}),
+          beforeCommit: (facts) => uploadPolicies(ctx, request, facts),
+        }),
+      );
+      uploadHeaders(reply, upload);
+      if (completed) {
+        await recordCreation(ctx, request);
+        ctx.metrics.itemsCreated.inc({ kind: 'file' });
+        ctx.metrics.bytesIn.inc(completed.record.size);
+        const base = baseUrl(ctx.config, request);
+        reply.header('x-sealbin-id', completed.record.id);
+        reply.header('x-sealbin-url', `${base}/${completed.record.id}`);
+        if (completed.key !== null) {
+          reply.header('x-sealbin-key', completed.key);
+          reply.header('x-sealbin-download-url', `${base}/download/${completed.key}`);
+        }
+        // Shown once, like delete_token in a 201: the only way an anonymous creator can delete.
+        if (completed.deleteToken !== null) reply.header('x-sealbin-delete-token', completed.deleteToken);
+      }
+      return reply.code(204).send();
+    });
+  });
+}

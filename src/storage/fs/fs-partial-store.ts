@@ -1,0 +1,98 @@
+// PartialStore on the local filesystem: <dir>/<id>.state (JSON, replaced by rename) and <id>.log (the
+// sealed segment log). Files are 0600 in a 0700 directory: ciphertext, but sizes and timing are
+// still nobody's business.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PartialLog, PartialStore } from '../ports.js';
+import { fsyncDir, shredFile } from './shred.js';
+
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+export class FsPartialStore implements PartialStore {
+  constructor(
+    private readonly root: string,
+    private readonly shredPasses: number,
+  ) {}
+
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+  }
+
+  private pathOf(id: string, suffix: 'state' | 'log'): string {
+    // Path traversal: ids come from URLs; only our own 32-hex form ever becomes a path.
+    if (!UPLOAD_ID.test(id)) throw Object.assign(new Error('malformed upload id'), { code: 'ENOENT' });
+    return join(this.root, `${id}.${suffix}`);
+  }
+
+  async create(id: string, state: string): Promise<void> {
+    const log = await open(this.pathOf(id, 'log'), 'wx', 0o600);
+    await log.close();
+    await this.writeState(id, state);
+  }
+
+  async readState(id: string): Promise<string | null> {
+    if (!UPLOAD_ID.test(id)) return null;
+    try {
+      return await readFile(this.pathOf(id, 'state'), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async writeState(id: string, state: string): Promise<void> {
+    const target = this.pathOf(id, 'state');
+    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(state, 'utf8');
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await handle.close();
+    await rename(temp, target);
+    await fsyncDir(this.root);
+  }
+
+  async openLog(id: string): Promise<PartialLog> {
+    const handle = await open(this.pathOf(id, 'log'), 'r+');
+    return {
+      size: async () => (await handle.stat()).size,
+      read: async (position, length) => {
+        const buffer = Buffer.allocUnsafe(length);
+        const { bytesRead } = await handle.read(buffer, 0, length, position);
+        return buffer.subarray(0, bytesRead);
+      },
+      write: async (data, position) => {
+        let written = 0;
+        while (written < data.length) written += (await handle.write(data, written, data.length - written, position + written)).bytesWritten;
+      },
+      sync: () => handle.datasync(),
+      truncate: (size) => handle.truncate(size),
+      close: () => handle.close(),
+    };
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!UPLOAD_ID.test(id)) return;
+    await shredFile(this.pathOf(id, 'log'), this.shredPasses);
+    await unlink(this.pathOf(id, 'state')).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await fsyncDir(this.root);
+  }
+
+  async *list(): AsyncIterable<string> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
+    const ids = new Set<string>();
+    for (const name of names) {
+      const id = name.slice(0, 32);
+      if (UPLOAD_ID.test(id) && (name.endsWith('.state') || name.endsWith('.log'))) ids.add(id);
+    }
+    yield* ids;
+  }
+}
