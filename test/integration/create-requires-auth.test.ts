@@ -56,6 +56,17 @@ const creations: [string, (client: Client, pow: Record<string, string>) => Promi
 ];
 
 describe('SEALBIN_CREATE_REQUIRES_AUTH=1', () => {
+  it('POST /tus (a resumable creation): anonymous 401 before budget and proof of work; the same token then works with a certificate', async () => {
+    const pow = await solved();
+    const tus = { 'tus-resumable': '1.0.0', 'upload-length': String(BIG.length) };
+    const refused = await anon.request('POST', '/tus', { headers: { ...tus, ...pow } });
+    expectErr(refused, 401, 'AUTH_REQUIRED');
+    expect(refused.header('x-ratelimit-remaining')).toBeUndefined();
+    const accepted = await user.request('POST', '/tus', { headers: { ...tus, ...pow } });
+    expectStatus(accepted, 201);
+    expect(accepted.header('location')).toMatch(/\/tus\/[0-9a-f]{32}$/);
+  });
+
   it('GET / tells clients that creation needs a certificate', async () => {
     const info = (await anon.get('/')).json<{ create_requires_auth: boolean }>();
     expect(info.create_requires_auth).toBe(true);
