@@ -87,6 +87,9 @@ describe('file names and short-link targets at rest', () => {
     db.prepare('drop table pki_audit').run();
     db.prepare('drop index items_quota_key').run();
     db.prepare('alter table items drop column quota_key').run();
+    db.prepare('alter table items drop column downloads_remaining').run();
+    db.prepare('alter table items drop column open_reads').run();
+    db.prepare('alter table short_links drop column clicks_remaining').run();
     db.prepare("delete from settings where name = 'metadata_sealing'").run();
     db.close();
     expect(leftovers(first.dataDir, needles(secrets))).toHaveLength(3);
