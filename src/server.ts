@@ -16,7 +16,6 @@ import { ContentReader } from './core/content-reader.js';
 import { detectMagic } from './core/detect-type.js';
 import { ItemService } from './core/item-service.js';
 import { ResumableUploads } from './core/resumable-uploads.js';
-import { FsPartialStore } from './storage/fs/fs-partial-store.js';
 import { DigestSeal } from './crypto/digest-seal.js';
 import type { Keyring } from './crypto/keyring.js';
 import { readKeys } from './crypto/keyring.js';
@@ -33,7 +32,7 @@ import { DownloadTally } from './core/download-tally.js';
 import { Metrics } from './ops/metrics.js';
 import { openDiskSpace } from './ops/disk-space.js';
 import type { X509Certificate } from '@peculiar/x509';
-import { StorageOpenError, openStorage } from './storage/open-storage.js';
+import { StorageOpenError, openStorage, openUploadLocks } from './storage/open-storage.js';
 import type { OpenedStorage } from './storage/open-storage.js';
 import { SealedDigestStore } from './storage/sealed-digest-store.js';
 import { sealLegacyDigests } from './ops/seal-legacy-digests.js';
@@ -45,7 +44,7 @@ import { buildAbuseControls } from './security/abuse-controls.js';
 import { failClosed } from './security/fail-closed.js';
 import { MemoryCounterStore } from './storage/memory/memory-counter-store.js';
 import { openCounters } from './storage/open-counters.js';
-import type { CounterStore } from './storage/ports.js';
+import type { CounterStore, UploadLocker } from './storage/ports.js';
 
 /** Crash leftovers (old .part files, blobs without a row) are swept on every this-many-th cleanup run. */
 export const LEFTOVERS_EVERY = 10;
@@ -112,10 +111,16 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
 
   const metrics = new Metrics();
   metrics.watchDisk(disk.guard);
-  // Partial tus uploads live in this instance's data dir (docs/architecture.md, "Resumable uploads").
-  const partials = new FsPartialStore(join(dataDir, 'tus'), config.shredPasses);
-  await partials.init();
-  const uploads = new ResumableUploads({ store: partials, keyring, clock, maxSize: config.maxSize, expirySeconds: config.tusExpiry });
+  // Partial tus uploads: this data dir on SQLite, PostgreSQL otherwise (docs/architecture.md, "Resumable uploads").
+  let uploadLocks: UploadLocker;
+  try {
+    uploadLocks = await openUploadLocks(config, logger);
+  } catch (error) {
+    await stores.metadata.close();
+    if (error instanceof StorageOpenError) throw new StartupError(error.message);
+    throw error;
+  }
+  const uploads = new ResumableUploads({ store: storage.partials, locks: uploadLocks, keyring, clock, maxSize: config.maxSize, expirySeconds: config.tusExpiry });
   const cleanupDeps = {
     metadata,
     partials: uploads,
@@ -186,6 +191,7 @@ export async function openServer(config: Config, logger: Logger, overrides: Serv
       caWatch?.stop();
       await app.close();
       await cleanup.stop();
+      await uploadLocks.close();
       await tally.close();
       await metadata.close();
       await counters.close();

@@ -23,6 +23,7 @@ export const ERRORS = {
   CA_EXISTS: { status: 409, message: 'A CA already exists.' },
   OFFSET_MISMATCH: { status: 409, message: 'Upload-Offset does not match the bytes stored so far; ask with HEAD and resume from there.' },
   CA_MISSING: { status: 409, message: 'No CA exists yet; an admin must create it first (POST /pki/ca).' },
+  UPLOAD_LOCKED: { status: 423, message: 'Another request for this upload is in progress; retry shortly.' },
   TUS_VERSION_UNSUPPORTED: { status: 412, message: 'Tus-Resumable must be 1.0.0, the only tus version this server speaks.' },
   REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   TYPE_NOT_ALLOWED: { status: 415, message: 'This type of content is not accepted here.' },

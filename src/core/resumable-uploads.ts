@@ -7,7 +7,7 @@ import { openSecretAny, sealSecret, unwrapKeyAny, wrapKey } from '../crypto/key-
 import type { Keyring } from '../crypto/keyring.js';
 import { readKeys } from '../crypto/keyring.js';
 import { declaredLength, openSegment, SEGMENT_HEAD, SEGMENT_MAX, sealSegment, segmentSize } from '../crypto/upload-segment.js';
-import type { PartialLog, PartialStore } from '../storage/ports.js';
+import type { PartialLog, PartialStore, UploadLocker } from '../storage/ports.js';
 import type { Clock } from './clock.js';
 import { DISK_RETRY_AFTER } from './disk-guard.js';
 import { AppError } from './errors.js';
@@ -50,6 +50,8 @@ export interface Upload {
 
 export interface ResumableUploadsDeps {
   store: PartialStore;
+  /** One request per upload; default: in this process (right only for a store nobody else uses). */
+  locks?: UploadLocker;
   keyring: Keyring;
   clock: Clock;
   maxSize: number;
@@ -78,11 +80,20 @@ function keyLabel(id: string): string {
 }
 
 export class ResumableUploads {
-  private readonly locks = new UploadLocks();
-  /** Verified log positions: a log is scanned once per process, then tracked as it is written. */
+  private readonly locks: UploadLocker;
+  /**
+   * Verified log positions: a log is scanned once per process, then tracked as it is written. Only
+   * for a store nobody else writes: on a shared one another instance may have appended since.
+   */
   private readonly positions = new Map<string, LogPosition>();
 
-  constructor(private readonly deps: ResumableUploadsDeps) {}
+  constructor(private readonly deps: ResumableUploadsDeps) {
+    this.locks = deps.locks ?? new UploadLocks();
+  }
+
+  private remember(id: string, position: LogPosition): void {
+    if (!this.deps.store.shared) this.positions.set(id, position);
+  }
 
   /** The keyed hash that binds an upload to its creator (`who`: the rate-limit key, owner or address group). */
   bindingOf(who: string): string {
@@ -109,7 +120,7 @@ export class ResumableUploads {
     key.fill(0);
     // Held while the files appear: the sweep must not take a log whose state is a moment away.
     await this.locks.run(id, () => undefined, () => this.deps.store.create(id, JSON.stringify(state)));
-    this.positions.set(id, { fileSize: 0, offset: 0 });
+    this.remember(id, { fileSize: 0, offset: 0 });
     return { id, length, offset: 0, expiresAt: state.expiresAt, owner, options };
   }
 
@@ -172,13 +183,18 @@ export class ResumableUploads {
     const now = this.deps.clock.now();
     let removed = 0;
     for await (const id of this.deps.store.list()) {
-      if (this.locks.busy(id)) continue;
-      const raw = await this.deps.store.readState(id);
-      const state = raw === null ? null : (JSON.parse(raw) as StoredState);
-      // A log without a state is a creation cut by a crash: nothing can ever resume it.
-      if (state !== null && state.expiresAt > now) continue;
-      await this.locks.run(id, () => undefined, () => this.discard(id));
-      removed++;
+      // Read again under the lock: another instance's sweep may have taken it, a request renewed nothing.
+      const taken = await this.locks.tryRun(id, async () => {
+        const raw = await this.deps.store.readState(id);
+        // Gone already: a shared store keeps no log without its state, so another instance took it.
+        if (raw === null && this.deps.store.shared) return false;
+        const state = raw === null ? null : (JSON.parse(raw) as StoredState);
+        // A log without a state is a creation cut by a crash: nothing can ever resume it.
+        if (state !== null && state.expiresAt > now) return false;
+        await this.discard(id);
+        return true;
+      });
+      if (taken === true) removed++;
     }
     return removed;
   }
@@ -250,7 +266,7 @@ export class ResumableUploads {
       await log.sync();
     }
     const found = { fileSize: at, offset };
-    this.positions.set(id, found);
+    this.remember(id, found);
     return found;
   }
 

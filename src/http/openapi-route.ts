@@ -38,6 +38,7 @@ const STATUS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   413: 'Too large (TOO_LARGE) or over a quota (QUOTA_EXCEEDED)',
   415: 'The Content-Type is not read here (UNSUPPORTED_MEDIA_TYPE) or the content type is refused (TYPE_NOT_ALLOWED)',
   416: 'The range lies outside the content (RANGE_NOT_SATISFIABLE)',
+  423: 'A request for the same upload is in progress on another instance and did not stop in time (UPLOAD_LOCKED)',
   429: 'RATE_LIMITED or BLOCKED, with Retry-After',
   500: 'Integrity check failed (INTEGRITY_CHECK_FAILED) or an internal error',
   503: 'BACKEND_UNAVAILABLE: the shared counter backend is unreachable (limits fail closed); DATABASE_BUSY: the database is locked by another process (Retry-After); SHUTTING_DOWN: the server is stopping (Retry-After)',

@@ -96,6 +96,8 @@ const TUS_STATE = {
   'Upload-Expires': 'when the partial upload is shredded unless completed (RFC 9110 date; SEALBIN_TUS_EXPIRY after creation)',
 };
 const tusErrors = { 400: errorJson, 404: errorJson, 412: errorJson, 429: errorJson };
+/** HEAD, PATCH, DELETE: a request for the upload on another instance did not stop in time (UPLOAD_LOCKED). */
+const tusLocked = { 423: errorJson };
 
 export const schemas = {
   createPaste: {
@@ -149,7 +151,7 @@ export const schemas = {
     tags: ['resumable uploads'],
     params: tusIdParams,
     responseHeaders: { 200: TUS_STATE },
-    response: { 200: noBody('Upload state, in headers'), ...tusErrors },
+    response: { 200: noBody('Upload state, in headers'), ...tusErrors, ...tusLocked },
   },
   tusPatch: {
     operationId: 'tusPatch',
@@ -167,14 +169,14 @@ export const schemas = {
         'X-Sealbin-Delete-Token': 'on completion of an anonymous upload: the delete token (shown once)',
       },
     },
-    response: { 204: noBody('Stored (and, at the last byte, created)'), ...tusErrors, 409: errorJson, 413: errorJson, 415: errorJson, 507: errorJson },
+    response: { 204: noBody('Stored (and, at the last byte, created)'), ...tusErrors, 409: errorJson, 413: errorJson, 415: errorJson, ...tusLocked, 507: errorJson },
   },
   tusDelete: {
     operationId: 'tusTerminate',
     summary: 'Terminate a resumable upload: its bytes are shredded (its creator only)',
     tags: ['resumable uploads'],
     params: tusIdParams,
-    response: { 204: noBody('Terminated'), ...tusErrors },
+    response: { 204: noBody('Terminated'), ...tusErrors, ...tusLocked },
   },
   deletePaste: {
     operationId: 'deletePaste',

@@ -1,19 +1,27 @@
 // The one place that picks the storage adapters from the configuration: SQLite or PostgreSQL for
-// metadata, the filesystem (data dir or SEALBIN_BLOB_DIR) or PostgreSQL rows for blobs.
+// metadata, the filesystem (data dir or SEALBIN_BLOB_DIR) or PostgreSQL rows for blobs, and where
+// partial tus uploads and their locks live (this data dir and process, or PostgreSQL).
 import { join } from 'node:path';
+import pg from 'pg';
 import type { Logger } from 'pino';
+import { UploadLocks } from '../core/upload-lock.js';
 import type { Config } from '../config.js';
 import { DATABASE_FILE } from '../data-dir.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
-import type { BlobStore, MetadataStores } from './ports.js';
+import { FsPartialStore } from './fs/fs-partial-store.js';
+import type { BlobStore, MetadataStores, PartialStore, UploadLocker } from './ports.js';
 import { PostgresBlobStore } from './postgres/postgres-blob-store.js';
+import { PostgresPartialStore } from './postgres/postgres-partial-store.js';
 import { createPool, openPostgresStores } from './postgres/postgres-stores.js';
+import { PostgresUploadLocks } from './postgres/postgres-upload-locks.js';
 import { redactDatabaseUrl, redactPassword } from './postgres/postgres-url.js';
 import { openSqliteStores } from './sqlite/sqlite-stores.js';
 
 export interface OpenedStorage {
   stores: MetadataStores;
   blobs: BlobStore;
+  /** Partial tus uploads (their locks: openUploadLocks). */
+  partials: PartialStore;
   /** Where things are, for the startup log: never contains a password. */
   describe: string;
   /** True when metadata or blobs live outside this instance's data dir: other instances may be writing there now. */
@@ -34,7 +42,8 @@ export async function openStorage(config: Config, dataDir: string, logger: Logge
     const stores = await openSqliteStores(join(dataDir, DATABASE_FILE), { onShredError: (error) => logger.warn({ err: error }, 'WAL checkpoint after a removal failed; retrying') });
     const blobDir = config.blobDir ?? join(dataDir, 'blobs');
     const blobs = await fsBlobs(blobDir, config.shredPasses, stores);
-    return { stores, blobs, describe: `SQLite ${join(dataDir, DATABASE_FILE)}, blobs in ${blobDir}`, shared: config.blobDir !== undefined };
+    const partials = new FsPartialStore(join(dataDir, 'tus'), config.shredPasses);
+    return { stores, blobs, partials, describe: `SQLite ${join(dataDir, DATABASE_FILE)}, blobs in ${blobDir}`, shared: config.blobDir !== undefined };
   }
   // Driver messages and the URL itself may carry the password: only redacted forms reach logs and errors.
   const pool = createPool(url, (error) => logger.warn({ reason: redactPassword(error.message, url) }, 'an idle PostgreSQL connection failed; the pool reconnects'));
@@ -46,7 +55,7 @@ export async function openStorage(config: Config, dataDir: string, logger: Logge
     throw new StorageOpenError(`cannot open PostgreSQL at ${redactDatabaseUrl(url)}: ${redactPassword((error as Error).message, url)}`);
   }
   const blobs = config.blobDir ? await fsBlobs(config.blobDir, config.shredPasses, stores) : new PostgresBlobStore(pool);
-  return { stores, blobs, describe: `PostgreSQL ${redactDatabaseUrl(url)}, blobs in ${config.blobDir ?? 'PostgreSQL'}`, shared: true };
+  return { stores, blobs, partials: new PostgresPartialStore(pool), describe: `PostgreSQL ${redactDatabaseUrl(url)}, blobs in ${config.blobDir ?? 'PostgreSQL'}`, shared: true };
 }
 
 async function fsBlobs(dir: string, shredPasses: number, stores: MetadataStores): Promise<FsBlobStore> {
@@ -58,4 +67,27 @@ async function fsBlobs(dir: string, shredPasses: number, stores: MetadataStores)
     throw new StorageOpenError(`blob directory ${dir} is not usable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   return blobs;
+}
+
+/** Connections that hold upload locks: one per tus request in progress on this instance. */
+const LOCK_POOL_SIZE = 8;
+
+/**
+ * One request at a time per partial upload among everyone who uses the partials of openStorage: this
+ * process on SQLite, every instance on PostgreSQL (which holds connections: close() it).
+ * @example const locks = await openUploadLocks(config, logger)
+ */
+export async function openUploadLocks(config: Config, logger: Logger): Promise<UploadLocker> {
+  const url = config.databaseUrl;
+  if (url === undefined) return new UploadLocks();
+  const onError = (error: Error) => logger.warn({ reason: redactPassword(error.message, url) }, 'a PostgreSQL connection for upload locks failed; reconnecting');
+  const pool = createPool(url, onError, { max: LOCK_POOL_SIZE });
+  const locks = new PostgresUploadLocks({ pool, listener: () => new pg.Client({ connectionString: url, keepAlive: true }), onListenerError: onError });
+  try {
+    await locks.listen();
+  } catch (error) {
+    await locks.close();
+    throw new StorageOpenError(`cannot open PostgreSQL at ${redactDatabaseUrl(url)}: ${redactPassword((error as Error).message, url)}`);
+  }
+  return locks;
 }

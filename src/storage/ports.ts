@@ -466,6 +466,11 @@ export interface PartialLog {
  * @example await partials.create(id, JSON.stringify(state)); const log = await partials.openLog(id)
  */
 export interface PartialStore {
+  /**
+   * True when other processes (instances) write to the same uploads: nothing learnt about a log may
+   * then be kept between two requests. False for a store only this process uses.
+   */
+  readonly shared: boolean;
   /** Stores the state of a new upload durably, with an empty segment log. */
   create(id: string, state: string): Promise<void>;
   /** The stored state, or null when the upload is unknown. */
@@ -478,4 +483,21 @@ export interface PartialStore {
   remove(id: string): Promise<void>;
   /** Ids of every stored upload (for the expiry sweep). */
   list(): AsyncIterable<string>;
+}
+
+/**
+ * One request at a time per partial upload, across every process that shares the PartialStore.
+ * A newcomer asks the holder to stop (a resuming client must not wait for a dead connection to time
+ * out) and then waits for it; a holder that dies loses the lock with it.
+ * @example await locks.run(id, () => body.destroy(), () => appendTheBody())
+ */
+export interface UploadLocker {
+  /**
+   * Runs `work` holding the lock of `id`. `cancel` is called if another request wants the lock
+   * meanwhile: it should make `work` wind up soon (e.g. by ending the request body it reads).
+   */
+  run<T>(id: string, cancel: () => void, work: () => Promise<T>): Promise<T>;
+  /** Runs `work` only if nobody holds the lock of `id` now (the expiry sweep); undefined otherwise. */
+  tryRun<T>(id: string, work: () => Promise<T>): Promise<T | undefined>;
+  close(): Promise<void>;
 }

@@ -7,12 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'vitest';
-import type { BlobStore, CounterStore, MetadataStores } from '../../src/storage/ports.js';
+import type { BlobStore, CounterStore, MetadataStores, PartialStore } from '../../src/storage/ports.js';
 import { FsBlobStore } from '../../src/storage/fs/fs-blob-store.js';
+import { FsPartialStore } from '../../src/storage/fs/fs-partial-store.js';
 import { MemoryCounterStore } from '../../src/storage/memory/memory-counter-store.js';
 import { openSqliteStores } from '../../src/storage/sqlite/sqlite-stores.js';
 import { createPool, openPostgresStores } from '../../src/storage/postgres/postgres-stores.js';
 import { PostgresBlobStore } from '../../src/storage/postgres/postgres-blob-store.js';
+import { PostgresPartialStore } from '../../src/storage/postgres/postgres-partial-store.js';
 import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../helpers/postgres.js';
 import { fakeClock } from '../helpers/fake-clock.js';
 import { redisCounterAdapter } from './counter-store-redis-adapter.js';
@@ -97,6 +99,33 @@ export const blobAdapters: AdapterFactory<BlobStore>[] = [
       const stores = await openPostgresStores(pool);
       return {
         store: new PostgresBlobStore(pool),
+        dispose: async () => {
+          await stores.metadata.close();
+          await schema.drop();
+        },
+      };
+    },
+  },
+].filter((adapter) => selected(adapter.name));
+
+export const partialAdapters: AdapterFactory<PartialStore>[] = [
+  {
+    name: 'fs',
+    unavailable: async () => null,
+    open: async () => {
+      const { dir, remove } = tempDir('sealbin-tus-');
+      return { store: new FsPartialStore(join(dir, 'tus'), 1), dispose: async () => remove() };
+    },
+  },
+  {
+    name: 'postgres',
+    unavailable: async () => (testDatabaseUrl() ? null : NO_DATABASE),
+    open: async () => {
+      const schema = await createTestSchema(testDatabaseUrl() as string);
+      const pool = createPool(testDatabaseUrl() as string, (error) => console.error(error), { options: schema.options, max: 4 });
+      const stores = await openPostgresStores(pool);
+      return {
+        store: new PostgresPartialStore(pool),
         dispose: async () => {
           await stores.metadata.close();
           await schema.drop();

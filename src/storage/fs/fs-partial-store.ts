@@ -1,6 +1,6 @@
 // PartialStore on the local filesystem: <dir>/<id>.state (JSON, replaced by rename) and <id>.log (the
 // sealed segment log). Files are 0600 in a 0700 directory: ciphertext, but sizes and timing are
-// still nobody's business.
+// still nobody's business. The directory appears with the first upload, not at start.
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,14 +10,12 @@ import { fsyncDir, shredFile } from './shred.js';
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 export class FsPartialStore implements PartialStore {
+  readonly shared = false;
+
   constructor(
     private readonly root: string,
     private readonly shredPasses: number,
   ) {}
-
-  async init(): Promise<void> {
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
-  }
 
   private pathOf(id: string, suffix: 'state' | 'log'): string {
     // Path traversal: ids come from URLs; only our own 32-hex form ever becomes a path.
@@ -26,6 +24,7 @@ export class FsPartialStore implements PartialStore {
   }
 
   async create(id: string, state: string): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     const log = await open(this.pathOf(id, 'log'), 'wx', 0o600);
     await log.close();
     await this.writeState(id, state);
@@ -83,7 +82,10 @@ export class FsPartialStore implements PartialStore {
     await unlink(this.pathOf(id, 'state')).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
-    await fsyncDir(this.root);
+    await fsyncDir(this.root).catch((error: NodeJS.ErrnoException) => {
+      // No directory: no upload was ever made here, so nothing was removed that needs a sync.
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   async *list(): AsyncIterable<string> {

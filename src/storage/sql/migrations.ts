@@ -166,6 +166,33 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('items_quota_key').on('items').column('quota_key').execute();
       },
     },
+    // PostgreSQL only: partial tus uploads (src/storage/postgres/postgres-partial-store.ts), so any
+    // instance can take the next PATCH. The state is the core's JSON (wrapped key, sealed options);
+    // a segment row is one sealed segment at its byte position in the log (the primary key: two
+    // writers that both believe they are at the end cannot both append). SQLite keeps them in DATA_DIR/tus.
+    ...(dialect === 'postgres'
+      ? {
+          '009-tus-partials': {
+            async up(db: Kysely<unknown>) {
+              await db.schema
+                .createTable('tus_uploads')
+                .addColumn('id', 'text', (c) => c.primaryKey())
+                .addColumn('state', 'text', (c) => c.notNull())
+                .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+                .execute();
+              await db.schema
+                .createTable('tus_segments')
+                .addColumn('upload_id', 'text', (c) => c.notNull().references('tus_uploads.id').onDelete('cascade'))
+                .addColumn('at', 'bigint', (c) => c.notNull())
+                .addColumn('data', 'bytea', (c) => c.notNull())
+                .addPrimaryKeyConstraint('tus_segments_pk', ['upload_id', 'at'])
+                .execute();
+              // Ciphertext does not compress; kept uncompressed, a read of a segment's head fetches only that.
+              await sql`alter table tus_segments alter column data set storage external`.execute(db);
+            },
+          },
+        }
+      : {}),
   };
 }
 

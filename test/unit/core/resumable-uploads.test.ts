@@ -22,7 +22,6 @@ let clock: FakeClock;
 
 async function uploads(): Promise<ResumableUploads> {
   const store = new FsPartialStore(dir, 1);
-  await store.init();
   return new ResumableUploads({ store, keyring, clock, maxSize: 1_000_000, expirySeconds: 60 });
 }
 
