@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/errors.js';
 import { ResumableUploads } from '../../../src/core/resumable-uploads.js';
@@ -14,6 +14,7 @@ import { deriveKeyring } from '../../../src/crypto/keyring.js';
 import { FsPartialStore } from '../../../src/storage/fs/fs-partial-store.js';
 import { fakeClock } from '../../helpers/fake-clock.js';
 import type { FakeClock } from '../../helpers/fake-clock.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const OPTIONS: UploadOptions = { filename: 'a.bin', filetype: null, expiry: undefined, burnAfterRead: false, maxDownloads: null };
 const keyring = deriveKeyring(randomBytes(32));
@@ -96,6 +97,23 @@ describe('ResumableUploads', () => {
     expect((await service.status(later.id, 'ip:a')).offset).toBe(0);
     clock.advance(30);
     expect(await codeOf(service.status(later.id, 'ip:a'))).toBe('NOT_FOUND');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('the sweep leaves an expired upload alone while a request holds it', async () => {
+    const service = await uploads();
+    const upload = await service.create('ip:a', null, 10, OPTIONS);
+    const body = new PassThrough();
+    const appending = service.append(upload.id, 'ip:a', { offset: 0, body, length: null, contentLength: null }, never);
+    body.write(Buffer.from('12345'));
+    // Taken by the PATCH's write loop: its load (and expiry check) is behind it.
+    await waitFor(() => body.readableLength === 0, 'the PATCH reading its body');
+    clock.advance(61);
+    expect(await service.sweepExpired()).toBe(0);
+    expect(existsSync(join(dir, `${upload.id}.state`))).toBe(true);
+    body.end();
+    expect((await appending).upload.offset).toBe(5);
+    expect(await service.sweepExpired()).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
