@@ -1,11 +1,12 @@
 # Asks a real interactive zsh (in a pseudo-terminal, through zsh/zpty) to complete a command line with
 # the completion script given, and prints every candidate zsh's completion system offers, one
 # "match:CANDIDATE" line each. compadd is wrapped only to record what it adds (it still adds it).
-# Usage: zsh -f zsh-complete.zsh SCRIPT 'fpaste pki ' [DIR]   (DIR: the working directory)
+# Usage: zsh -f zsh-complete.zsh SCRIPT 'fpaste pki ' DIR DUMP   (DIR: the working directory; DUMP:
+# compinit's cache file, which makes every run after the first much faster)
 zmodload zsh/zpty || exit 3
-script=$1 line=$2 dir=${3:-$PWD}
+script=$1 line=$2 dir=$3 dump=$4
 zpty sh zsh -f -i
-zpty -w sh "cd ${(q)dir}; PS1='' PS2='' RPS1=''; unsetopt zle_bracketed_paste 2>/dev/null; autoload -U compinit; compinit -u -D"
+zpty -w sh "cd ${(q)dir}; PS1='' PS2='' RPS1=''; unsetopt zle_bracketed_paste 2>/dev/null; autoload -U compinit; compinit -u -d ${(q)dump}"
 zpty -w sh "source ${(q)script}"
 zpty -w sh 'zstyle ":completion:*" list-prompt ""; zstyle ":completion:*" menu no; zstyle ":completion:*" select-prompt ""; LISTMAX=100000'
 zpty -w sh 'compadd() {
