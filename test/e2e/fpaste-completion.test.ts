@@ -3,7 +3,7 @@
 // completion system in a pseudo-terminal (helpers/zsh-complete.zsh), fish through `complete -C`.
 // A shell that is not installed skips its tests with the reason (.ci/run installs zsh and fish).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -105,5 +105,16 @@ describe.each(['bash', 'zsh', 'fish'] as const)('fpaste completion %s in a real 
     expect(complete(shell, path, 'nasty --it')).toEqual(['--it-is']);
     if (shell === 'fish') expect(run('fish', ['--no-config', '-c', 'source $argv[1]; complete -C "nasty --it"', path], dir)).toContain(`it's "$(touch ${marker})"`);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('fpaste completion zsh installed the way docs/cli.md says (a file _fpaste in $fpath)', () => {
+  const reason = has('zsh') ? '' : ' (skipped: zsh is not installed; Debian package zsh)';
+  it.skipIf(reason !== '')(`is autoloaded by compinit and completes${reason}`, () => {
+    const folder = join(dir, 'zfunc');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, '_fpaste'), readFileSync(scripts.get('zsh') as string));
+    const offered = run('zsh', ['-f', ZSH_HARNESS, `fpath:${folder}`, 'fpaste pki ', join(dir, 'work'), join(dir, 'zcompdump-fpath')], join(dir, 'work'));
+    expect(names(lines(offered).map((entry) => entry.replace(/^match:/, '')))).toEqual(['download', 'help', 'issue', 'list', 'revoke', 'status']);
   });
 });

@@ -2,10 +2,15 @@
 # the completion script given, and prints every candidate zsh's completion system offers, one
 # "match:CANDIDATE" line each. compadd is wrapped only to record what it adds (it still adds it).
 # Usage: zsh -f zsh-complete.zsh SCRIPT 'fpaste pki ' DIR DUMP   (DIR: the working directory; DUMP:
-# compinit's cache file, which makes every run after the first much faster)
+# compinit's cache file, which makes every run after the first much faster). SCRIPT is sourced after
+# compinit; fpath:FOLDER instead puts FOLDER first in $fpath before compinit (the autoload install).
 zmodload zsh/zpty || exit 3
 script=$1 line=$2 dir=$3 dump=$4
 zpty sh zsh -f -i
+if [[ $script == fpath:* ]]; then
+  zpty -w sh "fpath=(${(q)script#fpath:} \$fpath)"
+  script=/dev/null
+fi
 zpty -w sh "cd ${(q)dir}; PS1='' PS2='' RPS1=''; unsetopt zle_bracketed_paste 2>/dev/null; autoload -U compinit; compinit -u -d ${(q)dump}"
 zpty -w sh "source ${(q)script}"
 zpty -w sh 'zstyle ":completion:*" list-prompt ""; zstyle ":completion:*" menu no; zstyle ":completion:*" select-prompt ""; LISTMAX=100000'

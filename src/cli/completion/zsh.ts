@@ -107,7 +107,7 @@ ${fn}() {
 }
 
 # Autoloaded from $fpath, this file is the body of ${fn}: run it; sourced, register it.
-if [[ \$funcstack[1] == ${fn} ]]; then
+if [[ $funcstack[1] == ${fn} ]]; then
   ${fn} "$@"
 else
   compdef ${fn} ${name}
