@@ -53,18 +53,18 @@ interface ShellRun {
   stderr: string;
 }
 
-/** Runs `shell args` with fpaste and the clipboard scripts first on PATH, feeding `input`. */
-function runShell(shell: string, args: string[], input = ''): Promise<ShellRun> {
+/** Runs `shell args` with fpaste and the clipboard scripts first on PATH, feeding `input` (if any) on stdin. */
+function runShell(shell: string, args: string[], input?: string): Promise<ShellRun> {
   const env = user.env({ PATH: `${join(user.home, 'bin')}:${process.env['PATH'] ?? ''}`, HISTFILE: '/dev/null' });
   return new Promise((resolve, reject) => {
-    const child = spawn(shell, args, { cwd: user.work, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(shell, args, { cwd: user.work, env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.stdout?.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr?.on('data', (data: Buffer) => (stderr += data.toString()));
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
