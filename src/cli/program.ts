@@ -1,8 +1,9 @@
 // fpaste's command line (commander): every command, its options and help. Actions only parse and
 // delegate to commands/*.ts; each builds its Context from the global options.
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import type { Context as ContextType, GlobalFlags } from './context.js';
 import { Context } from './context.js';
+import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { createCommand } from './commands/create.js';
 import { downloadCommand, getCommand } from './commands/get.js';
@@ -10,6 +11,8 @@ import { exportCommand, listCommand } from './commands/list.js';
 import { deleteCommand, infoCommand, updateCommand } from './commands/manage.js';
 import { pkiDownloadCommand, pkiIssueCommand, pkiListCommand, pkiRevokeCommand, pkiStatusCommand, registerCommand } from './commands/pki.js';
 import { shortenCommand } from './commands/shorten.js';
+import { SHELLS } from './completion/script.js';
+import type { Shell } from './completion/script.js';
 import { setQuiet } from './progress.js';
 import { VERSION } from './version.js';
 
@@ -27,6 +30,9 @@ function context(command: Command): ContextType {
   contexts.push(ctx);
   return ctx;
 }
+
+/** The command a first word that names no command runs (`fpaste notes.txt`); completions follow it. */
+export const DEFAULT_COMMAND = 'create';
 
 const EXPIRY_HELP = 'delete after this long: seconds, or 10m, 1h, 3d, 2w, 1y (default: the server\'s)';
 
@@ -79,7 +85,7 @@ export function buildProgram(): Command {
       .option('--no-resumable', 'always upload in one request');
   };
 
-  createOptions(program.command('create [file]', { isDefault: true }).description('create a paste from FILE or stdin (the default command); prints its URL#key'), true).action(
+  createOptions(program.command(`${DEFAULT_COMMAND} [file]`, { isDefault: true }).description('create a paste from FILE or stdin (the default command); prints its URL#key'), true).action(
     async (file: string | undefined, options: { encrypt: boolean; expiry?: string; burn?: boolean; maxDownloads?: string; name?: string; json?: boolean; save: boolean; resumable?: boolean }, command: Command) => {
       await createCommand(context(command), file, options, 'paste');
     },
@@ -244,6 +250,14 @@ export function buildProgram(): Command {
     .option('--write', 'save settings given as flags or FPASTE_* variables into the config file (mode 0600)')
     .action((options: { write?: boolean }, command: Command) => {
       configCommand(context(command), options);
+    });
+
+  program
+    .command('completion')
+    .description('print the completion script for bash, zsh or fish (see docs/cli.md to install it)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action((shell: Shell) => {
+      completionCommand(shell, program, DEFAULT_COMMAND);
     });
 
   return program;
