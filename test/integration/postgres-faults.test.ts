@@ -26,8 +26,11 @@ const OUTAGE_CODES = ['BACKEND_UNAVAILABLE', 'DATABASE_BUSY'];
  * that waits forever for a connection (pg's default) or a query without a timeout would exceed it.
  */
 const REQUEST_BOUND_MS = 20_000;
-/** Error-level lines an outage is expected to produce: failed requests naming the unreachable database. */
-const OUTAGE_ERROR_LOG = /"level":50.*(ECONNREFUSED|ECONNRESET|57P01|57P03|terminat|shutting down|starting up|Connection terminated|connection timeout|timeout exceeded)/i;
+/**
+ * Error-level lines an outage is expected to produce: failed requests naming the unreachable database
+ * ("not queryable": pg's answer on a pooled client whose socket the stop had already broken).
+ */
+const OUTAGE_ERROR_LOG = /"level":50.*(ECONNREFUSED|ECONNRESET|57P01|57P03|terminat|shutting down|starting up|Connection terminated|connection timeout|timeout exceeded|not queryable)/i;
 
 const unavailable = privatePostgresUnavailable();
 const cluster = usePrivatePostgres();
