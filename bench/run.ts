@@ -12,6 +12,7 @@ import { prepareScaleOut, scaleOutUrls } from './scale-out.js';
 import type { ScaleOut } from './scale-out.js';
 import { repoRoot, startBareServer, startSealbin } from './servers.js';
 import type { RunningServer } from './servers.js';
+import { measureStartup } from './startup.js';
 import { diskWrite, download, upload } from './stream.js';
 
 const MiB = 1024 * 1024;
@@ -31,9 +32,13 @@ const settings = {
   connections: envNumber('BENCH_CONNECTIONS', 10, 1),
   streamMiB: Math.floor(envNumber('BENCH_STREAM_MB', 1024, 1)),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
+  startupItems: Math.floor(envNumber('BENCH_STARTUP_ITEMS', 100_000, 1)),
 };
 
-const TARGETS = { read: 0.7, create: 0.3, transfer: 0.5, rssMiB: 150 } as const;
+const TARGETS = { read: 0.7, create: 0.3, transfer: 0.5, rssMiB: 150, startupMs: 1000 } as const;
+
+/** Timed starts with BENCH_STARTUP_ITEMS items (and as many with one item), alternated. */
+const STARTUP_RUNS = 3;
 
 const cores = availableParallelism();
 
@@ -125,11 +130,14 @@ async function throughput(root: string) {
       console.log(`  (PostgreSQL + Redis scenarios skipped: ${urls.skip})`);
     }
     const id = await createPaste(sealbin.origin);
+    // Idle: started, one paste created and read back, nothing else yet.
+    const idleRssKiB = readMemoryKiB(sealbin.pid)?.rss ?? null;
     const scaledId = scaled === undefined ? undefined : await createPaste(scaled.origin);
     const post = { method: 'POST' as const, body: ONE_KIB, headers: { 'content-type': 'text/plain' } };
     // Interleaved, so each ratio compares runs close together in time on a possibly busy machine.
     const bareGet = await scenario('baseline GET 1 KiB', { url: `${bare.origin}/`, method: 'GET' }, load, bare, servers);
     const sealbinGet = await scenario('sealbin GET /{id}/raw 1 KiB', { url: `${sealbin.origin}/${id}/raw`, method: 'GET' }, load, sealbin, servers);
+    const sealbinMeta = await scenario('sealbin GET /{id} (metadata JSON)', { url: `${sealbin.origin}/${id}`, method: 'GET' }, load, sealbin, servers);
     const scaledGet = scaled === undefined ? undefined : await scenario('sealbin GET /{id}/raw 1 KiB (PostgreSQL + Redis)', { url: `${scaled.origin}/${scaledId}/raw`, method: 'GET' }, load, scaled, servers, backends);
     const barePost = await scenario('baseline POST 1 KiB', { url: `${bare.origin}/`, ...post }, load, bare, servers);
     const sealbinPost = await scenario('sealbin POST / 1 KiB (durable)', { url: `${sealbin.origin}/`, ...post }, load, sealbin, servers);
@@ -147,9 +155,9 @@ async function throughput(root: string) {
           };
     return {
       baseline: { get: bareGet, post: barePost },
-      sealbin: { get: sealbinGet, post: sealbinPost, peakRssKiB: memory?.hwm ?? null },
+      sealbin: { get: sealbinGet, metadata: sealbinMeta, post: sealbinPost, peakRssKiB: memory?.hwm ?? null, idleRssKiB },
       scaleOut,
-      ratios: { read: sealbinGet.requestsPerSecond / bareGet.requestsPerSecond, create: sealbinPost.requestsPerSecond / barePost.requestsPerSecond },
+      ratios: { read: sealbinGet.requestsPerSecond / bareGet.requestsPerSecond, metadata: sealbinMeta.requestsPerSecond / bareGet.requestsPerSecond, create: sealbinPost.requestsPerSecond / barePost.requestsPerSecond },
     };
   } finally {
     for (const server of servers.reverse()) await server.stop();
@@ -263,11 +271,15 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${loadBefore.map((value) => value.toFixed(2)).join(' ')}`);
   let tp;
   let st;
+  let su;
   try {
     console.log('throughput (autocannon):');
     tp = await throughput(root);
     console.log('streaming:');
     st = await streaming(root);
+    process.stdout.write(`start-up with ${settings.startupItems} items stored (${STARTUP_RUNS} runs) ... `);
+    su = await measureStartup(root, settings.startupItems, STARTUP_RUNS);
+    console.log('done');
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -277,9 +289,13 @@ async function main(): Promise<void> {
   // A ratio over failed requests is not a speed: such a target counts as missed, and says why.
   const clean = (...runs: ScenarioFigures[]) => runs.every((figures) => failures(figures) === 0);
   const readClean = clean(tp.baseline.get, tp.sealbin.get);
+  const metadataClean = clean(tp.baseline.get, tp.sealbin.metadata);
+  const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+  const startupMs = median(su.withItemsMs);
   const createClean = clean(tp.baseline.post, tp.sealbin.post);
   const targets = [
     { name: 'read 1 KiB vs bare GET', target: `≥ ${pct(TARGETS.read)}`, value: `${pct(tp.ratios.read)}${readClean ? '' : ' (with failures)'}`, met: readClean && tp.ratios.read >= TARGETS.read },
+    { name: 'metadata GET /{id} vs bare GET', target: `≥ ${pct(TARGETS.read)}`, value: `${pct(tp.ratios.metadata)}${metadataClean ? '' : ' (with failures)'}`, met: metadataClean && tp.ratios.metadata >= TARGETS.read },
     { name: 'durable create 1 KiB vs bare POST', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.ratios.create)}${createClean ? '' : ' (with failures)'}`, met: createClean && tp.ratios.create >= TARGETS.create },
     { name: `upload ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.upload), met: st.ratios.upload >= TARGETS.transfer },
     { name: `download ${settings.streamMiB} MiB vs disk write`, target: `≥ ${pct(TARGETS.transfer)}`, value: pct(st.ratios.download), met: st.ratios.download >= TARGETS.transfer },
@@ -289,6 +305,7 @@ async function main(): Promise<void> {
           { name: 'read 1 KiB vs bare GET (PostgreSQL + Redis)', target: `≥ ${pct(TARGETS.read)}`, value: `${pct(tp.scaleOut.ratios.read)}${clean(tp.baseline.get, tp.scaleOut.get) ? '' : ' (with failures)'}`, met: clean(tp.baseline.get, tp.scaleOut.get) && tp.scaleOut.ratios.read >= TARGETS.read },
           { name: 'durable create 1 KiB vs bare POST (PostgreSQL + Redis)', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.scaleOut.ratios.create)}${clean(tp.baseline.post, tp.scaleOut.post) ? '' : ' (with failures)'}`, met: clean(tp.baseline.post, tp.scaleOut.post) && tp.scaleOut.ratios.create >= TARGETS.create },
         ]),
+    { name: `start-up to first answer, ${su.items} items (median of ${su.withItemsMs.length})`, target: `< ${TARGETS.startupMs} ms`, value: `${startupMs.toFixed(0)} ms`, met: startupMs < TARGETS.startupMs },
     {
       name: `server peak RSS, ${settings.streamMiB} MiB transfer`,
       target: `< ${TARGETS.rssMiB} MiB`,
@@ -313,6 +330,7 @@ async function main(): Promise<void> {
       ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'PostgreSQL + Redis CPU µs/req', 'failures', 'other load (cores)'],
       row('bare node:http GET 1 KiB', tp.baseline.get),
       row('sealbin GET /{id}/raw 1 KiB', tp.sealbin.get),
+      row('sealbin GET /{id} metadata', tp.sealbin.metadata),
       ...('skipped' in tp.scaleOut ? [] : [row('  same, PostgreSQL + Redis', tp.scaleOut.get)]),
       row('bare node:http POST 1 KiB', tp.baseline.post),
       row('sealbin POST / 1 KiB (durable)', tp.sealbin.post),
@@ -338,6 +356,9 @@ async function main(): Promise<void> {
     `server RSS (MiB): idle ${mib(st.full.rss.idleKiB)}, peak after upload ${mib(st.full.rss.afterUploadHwmKiB)}, peak overall ${mib(st.full.rss.peakKiB)}; ` +
       `${st.small.sizeBytes / MiB} MiB transfer peaked at ${mib(st.small.rss.peakKiB)}; throughput server peaked at ${mib(tp.sealbin.peakRssKiB)}`,
   );
+  console.log(`throughput server RSS after start-up and one paste (idle): ${mib(tp.sealbin.idleRssKiB)} MiB`);
+  const ms = (values: readonly number[]) => values.map((value) => value.toFixed(0)).join(', ');
+  console.log(`\nStart-up to the first answered GET /{id}: ${ms(su.withItemsMs)} ms with ${su.items} items; ${ms(su.oneItemMs)} ms with one item (filling took ${su.fillSeconds.toFixed(0)} s)`);
   console.log('\nTargets');
   console.log(table([['target', 'wanted', 'measured', 'result'], ...targets.map((target) => [target.name, target.target, target.value, met(target.met)])]));
   console.log(`\nload average at end: ${loadAfter.map((value) => value.toFixed(2)).join(' ')} (other load > ~0.2 cores means the figures are noisy)`);
@@ -350,6 +371,7 @@ async function main(): Promise<void> {
     settings: { ...settings, pipelining: 1, units: 'MB = 10^6 bytes; MiB = 2^20 bytes; latency in ms; RSS in KiB' },
     throughput: tp,
     streaming: st,
+    startup: su,
     targets,
   };
   await writeFile(join(repoRoot, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -90,6 +90,10 @@ export interface SealbinOptions {
   readonly name?: string;
   /** More SEALBIN_* settings, e.g. the PostgreSQL and Redis URLs of the scale-out scenarios. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Options for node itself, before the entry (e.g. `--cpu-prof` in bench/profile.ts). */
+  readonly nodeArgs?: readonly string[];
+  /** Run this file instead of dist/main.js (bench/profile.ts runs src/main.ts through tsx). */
+  readonly entry?: string;
 }
 
 /**
@@ -99,7 +103,7 @@ export interface SealbinOptions {
  * SIGTERMed the first runs) cannot hit it. The code run is dist/main.js itself.
  */
 export function startSealbin(options: SealbinOptions): Promise<RunningServer> {
-  const entry = join(dirname(options.dataDir), 'sealbin-bench-main.js');
+  const entry = options.entry ?? join(dirname(options.dataDir), 'sealbin-bench-main.js');
   if (!existsSync(entry)) symlinkSync(join(repoRoot, 'dist/main.js'), entry);
   const env: NodeJS.ProcessEnv = {};
   // Pass the environment through, minus any SEALBIN_* a developer may have exported.
@@ -118,5 +122,5 @@ export function startSealbin(options: SealbinOptions): Promise<RunningServer> {
     SEALBIN_DEDUP_MAX: '0',
     ...options.env,
   });
-  return start(options.name ?? 'sealbin', [entry], env, options.logFile);
+  return start(options.name ?? 'sealbin', [...(options.nodeArgs ?? []), entry], env, options.logFile);
 }

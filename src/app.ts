@@ -7,33 +7,35 @@ import cors from '@fastify/cors';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { AppError } from './core/errors.js';
 import type { AppContext } from './http/context.js';
-import { registerAccessLog } from './http/access-log.js';
-import { registerClientInfo } from './http/client-info.js';
-import { enforceRate, registerLimits } from './http/limits.js';
-import { registerPowGate } from './http/pow-gate.js';
-import { registerDiskFloor } from './http/disk-floor.js';
-import { registerCreateAuth } from './http/create-auth.js';
+import { logAccess } from './http/access-log.js';
+import { clientInfoStep } from './http/client-info.js';
+import { enforceRate, limitsStep } from './http/limits.js';
+import { powGateStep } from './http/pow-gate.js';
+import { diskFloorStep } from './http/disk-floor.js';
+import { createAuthStep } from './http/create-auth.js';
 import { registerJsonParser } from './http/json-parser.js';
 import { challengeRoutes } from './http/routes/challenge.js';
-import { registerIdentity } from './http/identity.js';
+import { identityStep } from './http/identity.js';
 import { registerOpenApi } from './http/openapi.js';
 import { listRoutes } from './http/routes/list.js';
 import { pkiRoutes } from './http/routes/pki.js';
 import { registerRoutes } from './http/routes/register.js';
 import { shortRoutes } from './http/routes/short.js';
-import { metricsRoutes, registerRequestMetrics } from './http/routes/metrics.js';
+import { metricsRoutes, observeRequest } from './http/routes/metrics.js';
 import { clientRoutes } from './http/routes/client.js';
 import { handleClientError } from './http/client-errors.js';
 import { sendError, toAppError } from './http/error-reply.js';
 import { StorageFaults, storageFault } from './http/storage-faults.js';
 import { requestIdFor } from './http/request-id.js';
 import { applySecurityHeaders } from './http/security-headers.js';
-import { registerDrain } from './http/drain.js';
+import { drainStep } from './http/drain.js';
+import { registerRequestPass } from './http/request-pass.js';
+import type { RequestStep } from './http/request-pass.js';
 import { cutStalledWrites } from './http/stalled-writes.js';
 import { fileRoutes } from './http/routes/files.js';
 import { opsRoutes } from './http/routes/ops.js';
 import { pasteRoutes } from './http/routes/pastes.js';
-import { registerWebPage, webRoutes } from './http/routes/web.js';
+import { webPageStep, webRoutes } from './http/routes/web.js';
 import { loadWebAssets } from './http/web-assets.js';
 import { tusRoutes } from './http/routes/tus.js';
 
@@ -95,29 +97,37 @@ export async function buildApp(ctx: AppContext, options: BuildOptions): Promise<
   app.setSerializerCompiler(serializerCompiler);
   registerJsonParser(app);
 
-  registerClientInfo(app, ctx.config, ctx.abuse.trustedProxies);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    applySecurityHeaders(request, reply);
-  });
-  // Before identity, limits and routes: during a shutdown a new request gets its 503 and nothing else.
-  registerDrain(app);
-  registerIdentity(app, ctx.pki);
-  registerAccessLog(app, ctx.config.logIps);
-  // Before the disk floor, limits and PoW: an anonymous creation on a private instance spends nothing.
-  registerCreateAuth(app, ctx.config);
-  registerDiskFloor(app, ctx);
-  registerLimits(app, ctx.config, ctx.abuse);
-  registerPowGate(app, ctx);
-  registerRequestMetrics(app, ctx);
-  // The browser page: after the limits (a page load is a read like any other), before the routes.
   const web = ctx.config.web ? await loadWebAssets() : null;
-  if (web?.ok) registerWebPage(app, ctx, web.assets);
-  else if (web) options.logger.warn(`web page off: ${web.reason} (run npm run build, or set SEALBIN_WEB=0); browsers get JSON`);
+  if (web && !web.ok) options.logger.warn(`web page off: ${web.reason} (run npm run build, or set SEALBIN_WEB=0); browsers get JSON`);
+  // The checks every request goes through before routing, in this order, as one pass (request-pass.ts).
+  const steps: (RequestStep | null)[] = [
+    clientInfoStep(app, ctx.config, ctx.abuse.trustedProxies),
+    (request, reply) => {
+      reply.header('x-request-id', request.id);
+      applySecurityHeaders(request, reply);
+      return undefined;
+    },
+    // Before identity, limits and routes: during a shutdown a new request gets its 503 and nothing else.
+    drainStep(app),
+    identityStep(app, ctx.pki),
+    // Before the disk floor, limits and PoW: an anonymous creation on a private instance spends nothing.
+    createAuthStep(ctx.config),
+    diskFloorStep(ctx),
+    limitsStep(app, ctx.config, ctx.abuse),
+    powGateStep(ctx),
+    // The browser page: after the limits (a page load is a read like any other), before the routes.
+    web?.ok ? webPageStep(ctx, web.assets) : null,
+  ];
+  registerRequestPass(app, steps.filter((step): step is RequestStep => step !== null));
 
   const storageFaults = new StorageFaults(ctx.clock);
-  app.addHook('onResponse', async (_request, reply) => {
+  // Everything after a response, in one synchronous hook: the access line, the duration metric, and
+  // the storage-fault state (/health), which a successful creation clears.
+  app.addHook('onResponse', (request, reply, done) => {
+    logAccess(request, reply, ctx.config.logIps);
+    observeRequest(ctx, request, reply);
     if (reply.statusCode === 201) storageFaults.clear();
+    done();
   });
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);

@@ -17,9 +17,27 @@ export function isPlainDigest(value: string): boolean {
   return PLAIN_DIGEST.test(value);
 }
 
+/** Opened digests and ETags remembered, each: a read of a recently read item costs no AES-GCM or HMAC. */
+const MEMO_SIZE = 4096;
+
+/** A bounded memo of a pure function's results (oldest entry dropped first). */
+function remembered(memo: Map<string, string>, key: string, compute: () => string): string {
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const value = compute();
+  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
+  return value;
+}
+
 export class DigestSeal {
   private readonly sealKey: Buffer;
   private readonly tagKey: Buffer;
+  // Keyed by the exact inputs (id and the sealed value as stored, or id and digest), so a changed or
+  // swapped row is a different key and is opened afresh: the memo can never vouch for altered data.
+  // What it holds (digests, tags) is what every reader of these items is sent anyway.
+  private readonly opened = new Map<string, string>();
+  private readonly tags = new Map<string, string>();
 
   constructor(digestKey: Buffer) {
     // Separate subkeys: the HMAC key of ETags never doubles as an encryption key.
@@ -39,6 +57,10 @@ export class DigestSeal {
    */
   open(itemId: string, stored: string): string {
     if (!stored.startsWith(SEALED_DIGEST_PREFIX)) return stored;
+    return remembered(this.opened, `${itemId}:${stored}`, () => this.unseal(itemId, stored));
+  }
+
+  private unseal(itemId: string, stored: string): string {
     try {
       const plain = openSecret(this.sealKey, Buffer.from(stored.slice(SEALED_DIGEST_PREFIX.length), 'base64url'), `item-digest:${itemId}`);
       return plain.length === 32 ? plain.toString('hex') : UNREADABLE_DIGEST;
@@ -52,6 +74,7 @@ export class DigestSeal {
    * offline nor compared across items (uploading a guess and matching its ETag tells nothing).
    */
   etag(itemId: string, plainHex: string): string {
-    return createHmac('sha256', this.tagKey).update(`${itemId}:${plainHex}`).digest('base64url').slice(0, 32);
+    const input = `${itemId}:${plainHex}`;
+    return remembered(this.tags, input, () => createHmac('sha256', this.tagKey).update(input).digest('base64url').slice(0, 32));
   }
 }

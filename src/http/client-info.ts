@@ -1,10 +1,12 @@
 // Per-request facts about the client, computed once in the first hook: its address (and the group
 // it is counted under), and whether it came through a trusted proxy whose headers we may believe.
 import { timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { addressGroup, clientAddress, normalizeIp } from '../security/client-ip.js';
 import type { TrustedProxies } from '../security/client-ip.js';
+import type { RequestStep } from './request-pass.js';
 
 export interface ClientInfo {
   /** The client's address as far as we can trust it. */
@@ -36,10 +38,21 @@ function secretMatches(given: string | undefined, secret: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function registerClientInfo(app: FastifyInstance, config: Config, trusted: TrustedProxies): void {
+/**
+ * The first step of every request. A peer that is not a trusted proxy sends no header we believe,
+ * so its facts are the same for every request of its connection: worked out once per socket.
+ */
+export function clientInfoStep(app: FastifyInstance, config: Config, trusted: TrustedProxies): RequestStep {
   app.decorateRequest('client', null as unknown as ClientInfo);
-  app.addHook('onRequest', async (request) => {
-    const peer = normalizeIp(request.raw.socket.remoteAddress ?? '');
+  const direct = new WeakMap<Socket, ClientInfo>();
+  return (request) => {
+    const socket = request.raw.socket;
+    const known = direct.get(socket);
+    if (known !== undefined) {
+      request.client = known;
+      return undefined;
+    }
+    const peer = normalizeIp(socket.remoteAddress ?? '');
     // Spoofing: X-Forwarded-* from anyone but a configured proxy is ignored entirely.
     const viaTrustedProxy = trusted.has(peer) && (config.proxySecret === undefined || secretMatches(headerValue(request, 'x-proxy-secret'), config.proxySecret));
     const ip = clientAddress(peer, headerValue(request, 'x-forwarded-for'), trusted, viaTrustedProxy);
@@ -47,8 +60,10 @@ export function registerClientInfo(app: FastifyInstance, config: Config, trusted
     // X-SSL-Client-* through would let anyone claim an admin's; only a proxy proven by the secret,
     // configured to overwrite those headers, is believed about certificates.
     const certificateHeadersTrusted = viaTrustedProxy && config.proxySecret !== undefined;
-    request.client = { ip, group: addressGroup(ip), viaTrustedProxy, certificateHeadersTrusted };
-  });
+    request.client = Object.freeze({ ip, group: addressGroup(ip), viaTrustedProxy, certificateHeadersTrusted });
+    if (!trusted.has(peer)) direct.set(socket, request.client);
+    return undefined;
+  };
 }
 
 /**

@@ -6,6 +6,8 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.js';
 import { sendError } from './error-reply.js';
+import { ANSWERED } from './request-pass.js';
+import type { RequestStep } from './request-pass.js';
 
 /** What a client told to come back later should wait: a restart or another instance takes seconds. */
 export const DRAIN_RETRY_AFTER_S = 5;
@@ -69,18 +71,18 @@ export class Drain {
 }
 
 /**
- * Decorates the app with its Drain and answers requests that arrive while draining. Register it right
- * after the hooks that set the request id and security headers: a request during the drain then does
- * no other work (no identity, limits or body).
+ * Decorates the app with its Drain; the step answers requests that arrive while draining. Run it
+ * right after the step that sets the request id and security headers: a request during the drain then
+ * does no other work (no identity, limits or body).
  */
-export function registerDrain(app: FastifyInstance): Drain {
+export function drainStep(app: FastifyInstance): RequestStep {
   const drain = new Drain(app.server);
   app.decorate('drain', drain);
-  app.addHook('onRequest', async (request, reply) => {
-    if (!drain.isDraining) return;
+  return (request, reply) => {
+    if (!drain.isDraining) return undefined;
     // The connection goes with the answer: a kept-alive one would otherwise keep the drain waiting.
     reply.header('connection', 'close');
-    return sendError(request, reply, new AppError('SHUTTING_DOWN', undefined, { retry_after: DRAIN_RETRY_AFTER_S }));
-  });
-  return drain;
+    sendError(request, reply, new AppError('SHUTTING_DOWN', undefined, { retry_after: DRAIN_RETRY_AFTER_S }));
+    return ANSWERED;
+  };
 }

@@ -7,6 +7,7 @@ import { AppError } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { PkiService } from '../core/pki-service.js';
 import { pemToDer } from '../crypto/x509/fingerprint.js';
+import type { RequestStep } from './request-pass.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,12 +49,20 @@ export async function resolveIdentity(request: FastifyRequest, pki: PkiService):
   return null;
 }
 
-export function registerIdentity(app: FastifyInstance, pki: PkiService): void {
+export function identityStep(app: FastifyInstance, pki: PkiService): RequestStep {
   app.decorateRequest('identity', null);
   // A presented certificate that fails its checks is refused (401), never downgraded to anonymous.
-  app.addHook('onRequest', async (request) => {
-    request.identity = await resolveIdentity(request, pki);
-  });
+  return (request) => {
+    // Plain HTTP from a client whose certificate headers we would not believe: anonymous, nothing to look up.
+    if (typeof (request.raw.socket as Partial<TLSSocket>).getPeerCertificate !== 'function' && !request.client.certificateHeadersTrusted) {
+      request.identity = null;
+      return undefined;
+    }
+    return resolveIdentity(request, pki).then((identity) => {
+      request.identity = identity;
+      return undefined;
+    });
+  };
 }
 
 export function requireIdentity(request: FastifyRequest): Identity {

@@ -7,6 +7,8 @@ import type { AbuseControls } from '../security/abuse-controls.js';
 import type { RateSpec } from '../security/rate-spec.js';
 import { lingerUnreadBody } from './create-body.js';
 import { sendError } from './error-reply.js';
+import { ANSWERED } from './request-pass.js';
+import type { RequestStep } from './request-pass.js';
 
 export type RateGroup = 'create' | 'read' | 'health';
 
@@ -53,34 +55,45 @@ export function specFor(config: Config, group: RateGroup): RateSpec | null {
   return group === 'create' ? config.rateCreate : group === 'read' ? config.rateRead : config.rateHealth;
 }
 
-export function registerLimits(app: FastifyInstance, config: Config, controls: AbuseControls): void {
-  app.addHook('onRequest', async (request, reply) => {
-    const { rateGroup, bruteAction } = request.routeOptions.config;
-    try {
-      if (bruteAction) await controls.brute.check(bruteAction, limitKey(request));
-      if (rateGroup) await enforceRate(controls, specFor(config, rateGroup), rateGroup, request, reply);
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'BLOCKED') reply.header('retry-after', String(error.extra['retry_after']));
-      if (error instanceof AppError) {
-        // A refused upload's body is not read: discard briefly, never drain it whole.
-        if (!request.raw.complete) lingerUnreadBody(reply);
-        return sendError(request, reply, error);
-      }
-      throw error;
+async function enforceLimits(config: Config, controls: AbuseControls, request: FastifyRequest, reply: FastifyReply): Promise<typeof ANSWERED | undefined> {
+  const { rateGroup, bruteAction } = request.routeOptions.config;
+  try {
+    if (bruteAction && controls.brute.enabled) await controls.brute.check(bruteAction, limitKey(request));
+    if (rateGroup) await enforceRate(controls, specFor(config, rateGroup), rateGroup, request, reply);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'BLOCKED') reply.header('retry-after', String(error.extra['retry_after']));
+    if (error instanceof AppError) {
+      // A refused upload's body is not read: discard briefly, never drain it whole.
+      if (!request.raw.complete) lingerUnreadBody(reply);
+      sendError(request, reply, error);
+      return ANSWERED;
     }
-    return undefined;
-  });
+    throw error;
+  }
+  return undefined;
+}
 
+/**
+ * The limits step (rate budgets, brute-force blocks; nothing to wait for on a route or setting that
+ * has neither), and the onSend hook that counts failed lookups.
+ */
+export function limitsStep(app: FastifyInstance, config: Config, controls: AbuseControls): RequestStep {
   // Guessing ids or keys shows up as 404s on lookup routes: count them per client and action,
   // before the 404 leaves, so a sequential guesser meets the block on its very next request.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const action = request.routeOptions.config.bruteAction;
-    if (!action || reply.statusCode !== 404) return payload;
-    try {
-      await controls.brute.fail(action, limitKey(request));
-    } catch (error) {
-      request.log.error({ err: error }, 'counting a failed lookup failed');
+    if (!action || reply.statusCode !== 404 || !controls.brute.enabled) {
+      done(null, payload);
+      return;
     }
-    return payload;
+    controls.brute
+      .fail(action, limitKey(request))
+      .catch((error: unknown) => request.log.error({ err: error }, 'counting a failed lookup failed'))
+      .then(() => done(null, payload), done);
   });
+  return (request, reply) => {
+    const { rateGroup, bruteAction } = request.routeOptions.config;
+    const limited = (rateGroup !== undefined && specFor(config, rateGroup) !== null) || (bruteAction !== undefined && controls.brute.enabled);
+    return limited ? enforceLimits(config, controls, request, reply) : undefined;
+  };
 }

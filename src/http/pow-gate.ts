@@ -1,13 +1,15 @@
 // The proof-of-work gate of creation and registration routes (route config `pow`), run as an
 // onRequest hook: from the headers alone, before any body byte is read or parsed, so an unsolved
 // request costs the server one HMAC and one hash whatever it sends (8 MiB of nested JSON included).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
 import type { PowPurpose } from '../security/pow.js';
 import type { AppContext } from './context.js';
 import { lingerUnreadBody } from './create-body.js';
 import { sendError } from './error-reply.js';
 import { refundRate, specFor } from './limits.js';
+import { ANSWERED } from './request-pass.js';
+import type { RequestStep } from './request-pass.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -52,20 +54,24 @@ async function verifyCounted(ctx: AppContext, request: FastifyRequest, reply: Fa
   }
 }
 
-/** Registers the gate; it must come after the rate-limit hook (a refusal refunds what that took). */
-export function registerPowGate(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook('onRequest', async (request, reply) => {
+/** The gate; it must come after the rate-limit step (a refusal refunds what that took). */
+export function powGateStep(ctx: AppContext): RequestStep {
+  return (request, reply) => {
     const purpose = request.routeOptions.config.pow;
-    if (!purpose) return undefined;
-    try {
-      const difficulty = await requiredDifficulty(ctx, request, purpose);
-      if (difficulty > 0) await verifyCounted(ctx, request, reply, purpose, difficulty);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      // The refused request's body is not read: discard briefly, never drain it whole.
-      if (!request.raw.complete) lingerUnreadBody(reply);
-      return sendError(request, reply, error);
-    }
-    return undefined;
-  });
+    return purpose ? gate(ctx, request, reply, purpose) : undefined;
+  };
+}
+
+async function gate(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, purpose: PowPurpose): Promise<typeof ANSWERED | undefined> {
+  try {
+    const difficulty = await requiredDifficulty(ctx, request, purpose);
+    if (difficulty > 0) await verifyCounted(ctx, request, reply, purpose, difficulty);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    // The refused request's body is not read: discard briefly, never drain it whole.
+    if (!request.raw.complete) lingerUnreadBody(reply);
+    sendError(request, reply, error);
+    return ANSWERED;
+  }
+  return undefined;
 }

@@ -3,8 +3,20 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { clientHost, clientProtocol } from './client-info.js';
 
+/** The last Host checked and its verdict: a pure function of the string, asked with the same one on every request. */
+let lastHost = '';
+let lastPlain = false;
+
 /** A plain host[:port] (DNS name, IPv4, or [IPv6]); checked piecewise, without nested quantifiers (ReDoS). */
 export function isPlainHost(value: string): boolean {
+  if (value !== lastHost) {
+    lastPlain = checkHost(value);
+    lastHost = value;
+  }
+  return lastPlain;
+}
+
+function checkHost(value: string): boolean {
   if (value.length === 0 || value.length > 300) return false;
   const bracketed = value.startsWith('[');
   const end = bracketed ? value.indexOf(']') + 1 : value.lastIndexOf(':') === -1 ? value.length : value.lastIndexOf(':');

@@ -439,7 +439,11 @@ export interface KeyRotationStore {
   replaceWrappedKey(id: string, old: Buffer, next: Buffer): Promise<boolean>;
   /** Replaces the CA's sealed private key only if it is still `old`. */
   replaceCaSealedKey(old: Buffer, next: Buffer): Promise<boolean>;
-  /** Item ids and stored content digests in id order, after `afterId` (sealing legacy plain digests). */
+  /**
+   * Item ids and stored content digests not sealed yet (not starting with `sd1:`), in id order, after
+   * `afterId` (sealing legacy plain digests). The filter runs in the database: a start with every
+   * digest sealed reads no row into the server.
+   */
   listDigests(afterId: string, limit: number): Promise<{ id: string; digest: string }[]>;
   /** Replaces a stored digest only if it is still `old` (a concurrent PUT wrote a new one already). */
   replaceDigest(id: string, old: string, next: string): Promise<boolean>;

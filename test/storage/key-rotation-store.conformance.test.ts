@@ -64,9 +64,11 @@ conformance('KeyRotationStore', metadataAdapters, (current) => {
     expect(await stores.keys.replaceCaSealedKey(record.sealedKey, randomBytes(120))).toBe(false);
   });
 
-  it('listDigests / replaceDigest: every stored digest in id order; replaced only while still the old one', async () => {
+  it('listDigests / replaceDigest: every digest not sealed yet, in id order; replaced only while still the old one', async () => {
     const items = Array.from({ length: 5 }, () => item());
     for (const i of items) await stores.metadata.insertItem(i);
+    // Already sealed: never listed again (a start with everything sealed reads no row).
+    for (let n = 0; n < 3; n += 1) await stores.metadata.insertItem(item({ sha256: `sd1:sealed-${n}` }));
     const expected = items.map((i) => ({ id: i.id, digest: i.sha256 })).sort((a, b) => (a.id < b.id ? -1 : 1));
     expect(await stores.keys.listDigests('', 3)).toEqual(expected.slice(0, 3));
     expect(await stores.keys.listDigests(expected[2]?.id as string, 3)).toEqual(expected.slice(3));

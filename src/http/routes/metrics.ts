@@ -1,5 +1,5 @@
 // GET /metrics: Prometheus text, only for addresses in SEALBIN_METRICS_ALLOW (default loopback).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
 import { TrustedProxies } from '../../security/client-ip.js';
 import type { AppContext } from '../context.js';
@@ -29,12 +29,10 @@ export async function metricsRoutes(app: FastifyInstance, ctx: AppContext): Prom
   });
 }
 
-export function registerRequestMetrics(app: FastifyInstance, ctx: AppContext): void {
-  // Every request's duration by route template (never the URL: ids and keys are secrets).
-  app.addHook('onResponse', async (request, reply) => {
-    ctx.metrics.requestDuration.observe(
-      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
-      reply.elapsedTime / 1000,
-    );
-  });
+/** Observes a request's duration by route template (never the URL: ids and keys are secrets); from the app's onResponse hook. */
+export function observeRequest(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
+  ctx.metrics.requestDuration.observe(
+    { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
+    reply.elapsedTime / 1000,
+  );
 }

@@ -8,6 +8,8 @@ import type { AppContext } from '../context.js';
 import type { WebAssets } from '../web-assets.js';
 import { prefersPage } from '../web-negotiation.js';
 import { PAGE_CSP, renderShell } from '../web-shell.js';
+import { ANSWERED } from '../request-pass.js';
+import type { RequestStep } from '../request-pass.js';
 
 export type WebView = 'create' | 'paste' | 'share';
 
@@ -32,11 +34,10 @@ function addVary(reply: FastifyReply, name: string): void {
 }
 
 /**
- * Registers the page hook on `app` (the root instance: its onRequest hook must see every route).
- * Call after the limit hooks, so page loads are rate-limited like the reads they stand for and
- * blocked clients stay blocked.
+ * The page step, for the root instance's request pass (it must see every route). Run it after the
+ * limits, so page loads are rate-limited like the reads they stand for and blocked clients stay blocked.
  */
-export function registerWebPage(app: FastifyInstance, ctx: AppContext, assets: WebAssets): void {
+export function webPageStep(ctx: AppContext, assets: WebAssets): RequestStep {
   // Built once: the shell depends only on the manifest and the configuration, never on the request,
   // so nothing from the URL, id or query can ever be reflected into it (reflected XSS).
   const shell = renderShell(assets.manifest, ctx.config.urlPrefix);
@@ -50,14 +51,15 @@ export function registerWebPage(app: FastifyInstance, ctx: AppContext, assets: W
     return headOnly ? reply.code(200).send() : reply.code(200).send(shell);
   };
 
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  return (request: FastifyRequest, reply: FastifyReply) => {
     const view = request.routeOptions.config.webPage;
     if (!view || (request.method !== 'GET' && request.method !== 'HEAD')) return undefined;
     // Shared caches must keep the page and the JSON of one URL apart.
     addVary(reply, 'Accept');
     if (!prefersPage(request.headers.accept) || !wellFormed(view, request.params)) return undefined;
-    return sendPage(reply, request.method === 'HEAD');
-  });
+    sendPage(reply, request.method === 'HEAD');
+    return ANSWERED;
+  };
 }
 
 /** The routes only the page has: HEAD /, /favicon.ico and the built files at /web/{file} (inside the URL prefix). */

@@ -193,6 +193,15 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           },
         }
       : {}),
+    // Start-up looks for content digests stored in clear by versions before sealing (a rolling
+    // upgrade may still write some): without this partial index that is a scan of every row, inline
+    // content included (13 s for 100,000 items on a loaded machine); with it, a lookup of none.
+    // The condition must stay the literal of SqlKeyRotationStore.listDigests, or the index goes unused.
+    '010-unsealed-digest-index': {
+      async up(db: Kysely<unknown>) {
+        await sql`create index items_unsealed_digest on items (id) where sha256 not like 'sd1:%'`.execute(db);
+      },
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 // The KeyRotationStore port over Kysely: compare-and-set replacement of wrapped keys, so a
 // rotation running beside a serving instance never overwrites a key a PUT has just written.
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { KeyRotationStore } from '../ports.js';
 import type { Database } from './schema.js';
@@ -22,8 +23,10 @@ export class SqlKeyRotationStore implements KeyRotationStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  // The literal condition of migration 010's partial index (crypto/digest-seal.ts SEALED_DIGEST_PREFIX),
+  // so the lookup reads only unsealed rows.
   async listDigests(afterId: string, limit: number): Promise<{ id: string; digest: string }[]> {
-    const rows = await this.db.selectFrom('items').select(['id', 'sha256']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+    const rows = await this.db.selectFrom('items').select(['id', 'sha256']).where('id', '>', afterId).where(sql<boolean>`sha256 not like 'sd1:%'`).orderBy('id').limit(limit).execute();
     return rows.map((row) => ({ id: row.id, digest: row.sha256 }));
   }
 

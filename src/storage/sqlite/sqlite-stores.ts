@@ -5,6 +5,8 @@ import type { SqliteDatabase } from 'kysely';
 import type { Database } from '../sql/schema.js';
 import { openSqlStores } from '../sql/sql-stores.js';
 import type { MetadataStores } from '../ports.js';
+import { RecentRowCache } from './recent-rows.js';
+import type { ChangeStamp } from './recent-rows.js';
 import { WalShredder, shredAfterRemovals } from './wal-shredder.js';
 
 export interface SqliteOptions {
@@ -33,8 +35,21 @@ export async function openSqliteStores(file: string, options: SqliteOptions = {}
   sqlite.pragma('busy_timeout = 5000');
   // Old frames of deleted rows stay in the WAL until it is truncated: see wal-shredder.ts.
   const shredder = new WalShredder(sqlite, options.onShredError);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder) }), plugins: [shredAfterRemovals(shredder)] });
-  return openSqlStores(db, 'sqlite');
+  const writes = { count: 0 };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder, writes) }), plugins: [shredAfterRemovals(shredder)] });
+  const stores = await openSqlStores(db, 'sqlite');
+  return { ...stores, metadata: new RecentRowCache(stores.metadata, changeStamp(sqlite, writes)) };
+}
+
+/**
+ * Changes with every statement this process runs that is not a plain SELECT (counted as it is
+ * prepared, which Kysely does right before running it), and with every commit another connection
+ * makes to the file (PRAGMA data_version: another process sharing the data dir, `sealbin
+ * rotate-master-key`).
+ */
+function changeStamp(sqlite: BetterSqlite3.Database, writes: { count: number }): ChangeStamp {
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  return () => `${writes.count}:${String(dataVersion.get())}`;
 }
 
 const STATEMENT_CACHE = 256;
@@ -43,7 +58,7 @@ const STATEMENT_CACHE = 256;
  * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
  * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder): SqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, writes: { count: number }): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   // SQLite ends a transaction by itself when its COMMIT fails for SQLITE_FULL (or IOERR, NOMEM):
   // Kysely's ROLLBACK that follows then fails with "no transaction is active", and that error
@@ -56,6 +71,8 @@ function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder
       sqlite.close();
     },
     prepare: (sql: string) => {
+      // Anything but a SELECT may change rows (UPDATE … RETURNING is a "reader" too): cached rows go stale.
+      if (!/^\s*select\s/i.test(sql)) writes.count += 1;
       if (!sqlite.inTransaction && /^\s*rollback\s*;?\s*$/i.test(sql)) return (nothing ??= sqlite.prepare('select 1 where 0'));
       let statement = cache.get(sql);
       if (!statement) {

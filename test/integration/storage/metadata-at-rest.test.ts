@@ -85,6 +85,7 @@ describe('file names and short-link targets at rest', () => {
     // Migrations run in name order: the later ones (and what they made) go too, as if never run.
     db.prepare("delete from kysely_migration where name >= '004-sealed-metadata'").run();
     db.prepare('drop table pki_audit').run();
+    db.prepare('drop index items_unsealed_digest').run();
     db.prepare('drop index items_quota_key').run();
     db.prepare('alter table items drop column quota_key').run();
     db.prepare('alter table items drop column downloads_remaining').run();

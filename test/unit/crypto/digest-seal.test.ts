@@ -32,6 +32,21 @@ describe('DigestSeal', () => {
     expect(isPlainDigest(UNREADABLE_DIGEST)).toBe(false);
   });
 
+  it('remembering opened digests never vouches for a copied or altered one', () => {
+    const remembering = new DigestSeal(key);
+    const stored = remembering.seal(id, digest);
+    // Opened (and remembered) first, then the same sealed value on another row, and altered.
+    expect(remembering.open(id, stored)).toBe(digest);
+    expect(remembering.open(id, stored)).toBe(digest);
+    expect(remembering.open('b'.repeat(32), stored)).toBe(UNREADABLE_DIGEST);
+    const body = Buffer.from(stored.slice(SEALED_DIGEST_PREFIX.length), 'base64url');
+    body[body.length - 1] = (body[body.length - 1] as number) ^ 1;
+    expect(remembering.open(id, SEALED_DIGEST_PREFIX + body.toString('base64url'))).toBe(UNREADABLE_DIGEST);
+    // Thousands of other items later (the memo is bounded), the first still opens correctly.
+    for (let n = 0; n < 5000; n += 1) remembering.open(n.toString(16).padStart(32, '0'), remembering.seal(n.toString(16).padStart(32, '0'), digest));
+    expect(remembering.open(id, stored)).toBe(digest);
+  });
+
   it('a legacy plain digest passes through until it is sealed at start', () => {
     expect(seal.open(id, digest)).toBe(digest);
     expect(isPlainDigest(digest)).toBe(true);
