@@ -6,6 +6,7 @@ import type { Database } from '../sql/schema.js';
 import { openSqlStores } from '../sql/sql-stores.js';
 import type { MetadataStores } from '../ports.js';
 import { WalShredder, shredAfterRemovals } from './wal-shredder.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteOptions {
   /** Told when a WAL checkpoint fails (it is retried). */
@@ -18,7 +19,7 @@ export interface SqliteOptions {
  */
 export async function openSqliteStores(file: string, options: SqliteOptions = {}): Promise<MetadataStores> {
   const sqlite = new BetterSqlite3(file);
-  sqlite.pragma('journal_mode = WAL');
+  const wal = sqlite.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
   sqlite.pragma('synchronous = FULL');
   // Deleted rows (wrapped item keys, small inline items) are zeroed in the file instead of lingering in free pages.
@@ -33,8 +34,10 @@ export async function openSqliteStores(file: string, options: SqliteOptions = {}
   sqlite.pragma('busy_timeout = 5000');
   // Old frames of deleted rows stay in the WAL until it is truncated: see wal-shredder.ts.
   const shredder = new WalShredder(sqlite, options.onShredError);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder) }), plugins: [shredAfterRemovals(shredder)] });
-  return openSqlStores(db, 'sqlite');
+  // Without a WAL (an in-memory database) every commit simply stays FULL.
+  const walSync = wal ? new WalSync(`${file}-wal`) : undefined;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder, walSync) }), plugins: [shredAfterRemovals(shredder)] });
+  return openSqlStores(db, 'sqlite', walSync);
 }
 
 const STATEMENT_CACHE = 256;
@@ -43,7 +46,7 @@ const STATEMENT_CACHE = 256;
  * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
  * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder): SqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, walSync: WalSync | undefined): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   // SQLite ends a transaction by itself when its COMMIT fails for SQLITE_FULL (or IOERR, NOMEM):
   // Kysely's ROLLBACK that follows then fails with "no transaction is active", and that error
@@ -54,6 +57,7 @@ function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder
       // A removal in the last second before shutdown is shredded too, not left for the next start.
       shredder.flush();
       sqlite.close();
+      void walSync?.close();
     },
     prepare: (sql: string) => {
       if (!sqlite.inTransaction && /^\s*rollback\s*;?\s*$/i.test(sql)) return (nothing ??= sqlite.prepare('select 1 where 0'));
