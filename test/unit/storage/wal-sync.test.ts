@@ -39,27 +39,27 @@ function gatedSync(file: string) {
   };
 }
 
-async function open(walSync: { sync(): Promise<void> }) {
+async function open() {
   const file = join(tempDir(), 'test.db');
+  const gate = gatedSync(file);
+  const walSync = { sync: () => gate.sync() };
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   const stores = await openSqlStores(db, 'sqlite', walSync as WalSync);
   cleanups.push(() => stores.metadata.close());
-  return { file, sqlite, metadata: stores.metadata };
+  return { gate, sqlite, metadata: stores.metadata };
 }
 
 const settle = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: unknown) => error);
 
 describe('group commit with the WAL synced off the event loop', () => {
   it('answers a batch only after its committed rows were synced, and leaves synchronous = FULL for every other write', async () => {
-    let gate: ReturnType<typeof gatedSync> | undefined;
-    const { file, sqlite, metadata } = await open({ sync: () => (gate as ReturnType<typeof gatedSync>).sync() });
-    gate = gatedSync(file);
+    const { gate, sqlite, metadata } = await open();
     let answered = 0;
     const inserts = [item(), item(), item()].map((record) => metadata.insertItem(record).then(() => answered++));
-    await expect.poll(() => gate?.calls.length).toBe(1);
+    await expect.poll(() => gate.calls.length).toBe(1);
     // The batch is committed (another connection sees all three rows) but nobody has been answered.
     expect(gate.calls[0]?.rowsVisible).toBe(3);
     expect(answered).toBe(0);
@@ -70,11 +70,9 @@ describe('group commit with the WAL synced off the event loop', () => {
   });
 
   it('refuses every caller of a batch whose sync failed, with the sync error', async () => {
-    let gate: ReturnType<typeof gatedSync> | undefined;
-    const { file, metadata } = await open({ sync: () => (gate as ReturnType<typeof gatedSync>).sync() });
-    gate = gatedSync(file);
+    const { gate, metadata } = await open();
     const outcomes = [item(), item()].map((record) => settle(metadata.insertItem(record)));
-    await expect.poll(() => gate?.calls.length).toBe(1);
+    await expect.poll(() => gate.calls.length).toBe(1);
     const failure = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     gate.calls[0]?.release(failure);
     expect(await Promise.all(outcomes)).toEqual([failure, failure]);
