@@ -2,7 +2,7 @@
 // `npx tsx bench/profile-run.ts create|upload|download [seconds|MiB]` writes a .cpuprofile into
 // BENCH_CPU_PROF (default: a fresh temp dir) and prints where; summarise it with bench/profile-summary.ts.
 // Profiling costs CPU itself: read the shares, not the speed.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure } from './load.js';
@@ -17,6 +17,8 @@ const profileDir = process.env.BENCH_CPU_PROF || (await mkdtemp(join(tmpdir(), '
 process.env.BENCH_CPU_PROF = profileDir;
 const root = await mkdtemp(join(tmpdir(), 'sealbin-profile-run-'));
 const server = await startSealbin({ dataDir: join(root, 'data'), logFile: join(root, 'sealbin.log'), maxSizeBytes: 2048 * MiB, logLevel: process.env.BENCH_LOG_LEVEL ?? 'info' });
+const micros = () => Number(process.hrtime.bigint() / 1000n);
+const startMicros = micros();
 try {
   const cpu = processCpuSeconds(server.pid);
   if (scenario === 'create') {
@@ -35,6 +37,9 @@ try {
     }
   }
 } finally {
+  // The scenario's time window, for profile-summary.ts (same monotonic clock as the profile's).
+  await mkdir(profileDir, { recursive: true });
+  await writeFile(join(profileDir, 'window.json'), JSON.stringify({ startMicros, endMicros: micros() }));
   await server.stop();
   await rm(root, { recursive: true, force: true });
 }

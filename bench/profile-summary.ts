@@ -1,8 +1,11 @@
 // Summarises V8 CPU profiles (`node --cpu-prof`, or `BENCH_CPU_PROF=<dir> npm run bench`): self time
 // by where the code lives (a package, a Sealbin source file, Node's internals, native/GC/idle) and
 // the top functions, as shares of the busy time. Usage: npx tsx bench/profile-summary.ts FILE.cpuprofile [top]
-// Sealbin runs from one bundle (dist/), so its own functions are named by function, not file.
-import { readFileSync } from 'node:fs';
+// Sealbin runs from one bundle (dist/), so its own functions are named by function, not file. When
+// bench/profile-run.ts left a window.json beside the profile, only the samples taken while its
+// scenario ran count (start-up and shutdown left out).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -30,9 +33,20 @@ function place(url: string, name: string): string {
 
 function summarise(file: string, top: number): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const windowFile = join(dirname(file), 'window.json');
+  // Both clocks are CLOCK_MONOTONIC in µs: V8's profile timestamps and the runner's hrtime.
+  const window = existsSync(windowFile) ? (JSON.parse(readFileSync(windowFile, 'utf8')) as { startMicros: number; endMicros: number }) : null;
+  const inWindow: boolean[] = [];
+  let at = profile.startTime;
+  for (const delta of profile.timeDeltas) {
+    at += delta;
+    inWindow.push(window === null || (at >= window.startMicros && at <= window.endMicros));
+  }
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    if (inWindow[i] === true) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const byPlace = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -56,6 +70,7 @@ function summarise(file: string, top: number): void {
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const inclusive = new Map<string, number>();
   profile.samples.forEach((id, i) => {
+    if (inWindow[i] !== true) return;
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const frame = byId.get(at)?.callFrame;
@@ -65,7 +80,7 @@ function summarise(file: string, top: number): void {
     for (const fn of seen) inclusive.set(fn, (inclusive.get(fn) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const share = (micros: number) => `${((micros / busy) * 100).toFixed(1).padStart(5)}%`;
-  console.log(`${file}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`);
+  console.log(`${file}${window === null ? '' : ' (scenario window only)'}: busy ${(busy / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s`);
   console.log('self time by place:');
   for (const [where, micros] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${share(micros)}  ${where}`);
   console.log('self time by function:');
