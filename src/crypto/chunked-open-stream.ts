@@ -79,7 +79,7 @@ export class ChunkedOpenStream<H extends { chunkSize: number }> extends Transfor
         this.bufferedLength = all.length - this.framing.headerLength;
       }
       const sealedSize = header.chunkSize + this.framing.tagLength;
-      while (this.mayOpen(this.bufferedLength, sealedSize)) this.openNext(header, this.take(sealedSize), false);
+      while (this.mayOpen(this.bufferedLength, sealedSize)) this.openNext(header, this.nextSealed(sealedSize), false);
       callback();
     } catch (error) {
       callback(error as Error);
@@ -90,7 +90,7 @@ export class ChunkedOpenStream<H extends { chunkSize: number }> extends Transfor
    * The next `length` buffered bytes: a view when they lie in one received piece (the common case),
    * else joined (one copy of one chunk). What is left stays as views of what was received.
    */
-  private take(length: number): Buffer {
+  private nextSealed(length: number): Buffer {
     const first = this.buffered[0] as Buffer;
     let out: Buffer;
     if (first.length >= length) {
