@@ -14,6 +14,8 @@ import { repoRoot, startBareServer, startSealbin } from './servers.js';
 import type { RunningServer } from './servers.js';
 import { measureStartup } from './startup.js';
 import { diskWrite, download, upload } from './stream.js';
+import { mixedLoad } from './mixed.js';
+import { measurePowSolver } from './pow-speed.js';
 
 const MiB = 1024 * 1024;
 const MB = 1e6;
@@ -33,9 +35,11 @@ const settings = {
   streamMiB: Math.floor(envNumber('BENCH_STREAM_MB', 1024, 1)),
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'info',
   startupItems: Math.floor(envNumber('BENCH_STARTUP_ITEMS', 100_000, 1)),
+  mixedSeconds: envNumber('BENCH_MIXED_DURATION', 60, 1),
+  powSeconds: envNumber('BENCH_POW_SECONDS', 3, 1),
 };
 
-const TARGETS = { read: 0.7, create: 0.3, transfer: 0.5, rssMiB: 150, startupMs: 1000 } as const;
+const TARGETS = { read: 0.7, create: 0.3, transfer: 0.5, rssMiB: 150, startupMs: 1000, mixedRssGrowth: 0.1, powPerCpuSecond: 2.5e6 } as const;
 
 /** Timed starts with BENCH_STARTUP_ITEMS items (and as many with one item), alternated. */
 const STARTUP_RUNS = 3;
@@ -241,6 +245,21 @@ async function streaming(root: string) {
   };
 }
 
+/** The mixed load (80% reads, 15% creates, 5% deletes) on a fresh server of its own. */
+async function mixed(root: string) {
+  const server = await startSealbin({ dataDir: join(root, 'data-mixed'), logFile: join(root, 'sealbin-mixed.log'), maxSizeBytes: 100 * MiB, logLevel: settings.logLevel });
+  try {
+    process.stdout.write(`  mixed load ${settings.mixedSeconds} s (80% reads, 15% creates, 5% deletes) ... `);
+    const figures = await mixedLoad(server, ONE_KIB, { connections: settings.connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.mixedSeconds, cores }, [process.pid, server.pid]);
+    assertAlive([server]);
+    const { non2xx, errors, timeouts } = figures.failures;
+    console.log(`${Math.round(figures.requestsPerSecond)} req/s, ${non2xx + errors + timeouts} failures`);
+    return figures;
+  } finally {
+    await server.stop();
+  }
+}
+
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')).join('\n');
@@ -270,16 +289,23 @@ async function main(): Promise<void> {
   console.log(`code: ${code === null ? 'unknown' : `${code.commit}${code.srcDirty ? ' + uncommitted changes in src/' : ''}`}`);
   console.log(`load average at start: ${loadBefore.map((value) => value.toFixed(2)).join(' ')}`);
   let tp;
+  let mx;
   let st;
   let su;
+  let pow;
   try {
     console.log('throughput (autocannon):');
     tp = await throughput(root);
+    console.log('mixed load:');
+    mx = await mixed(root);
     console.log('streaming:');
     st = await streaming(root);
     process.stdout.write(`start-up with ${settings.startupItems} items stored (${STARTUP_RUNS} runs) ... `);
     su = await measureStartup(root, settings.startupItems, STARTUP_RUNS);
     console.log('done');
+    console.log('proof-of-work solver (fpaste):');
+    pow = await measurePowSolver(settings.powSeconds);
+    console.log(`  ${(pow.hashesPerCpuSecond / 1e6).toFixed(2)} M hashes per CPU second, ${pow.threads} threads keeping ${pow.coresUsed.toFixed(2)} cores busy`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }
@@ -288,6 +314,7 @@ async function main(): Promise<void> {
   const failures = (figures: ScenarioFigures) => figures.failures.non2xx + figures.failures.errors + figures.failures.timeouts;
   // A ratio over failed requests is not a speed: such a target counts as missed, and says why.
   const clean = (...runs: ScenarioFigures[]) => runs.every((figures) => failures(figures) === 0);
+  const mixedFailures = mx.failures.non2xx + mx.failures.errors + mx.failures.timeouts;
   const readClean = clean(tp.baseline.get, tp.sealbin.get);
   const metadataClean = clean(tp.baseline.get, tp.sealbin.metadata);
   const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
@@ -306,6 +333,24 @@ async function main(): Promise<void> {
           { name: 'durable create 1 KiB vs bare POST (PostgreSQL + Redis)', target: `≥ ${pct(TARGETS.create)}`, value: `${pct(tp.scaleOut.ratios.create)}${clean(tp.baseline.post, tp.scaleOut.post) ? '' : ' (with failures)'}`, met: clean(tp.baseline.post, tp.scaleOut.post) && tp.scaleOut.ratios.create >= TARGETS.create },
         ]),
     { name: `start-up to first answer, ${su.items} items (median of ${su.withItemsMs.length})`, target: `< ${TARGETS.startupMs} ms`, value: `${startupMs.toFixed(0)} ms`, met: startupMs < TARGETS.startupMs },
+    {
+      name: `mixed load ${settings.mixedSeconds} s: failures`,
+      target: '0',
+      value: String(mixedFailures),
+      met: mixedFailures === 0,
+    },
+    {
+      name: 'mixed load: RSS at the end vs after warm-up',
+      target: `within ${pct(TARGETS.mixedRssGrowth)}`,
+      value: mx.rssGrowth === null ? 'n/a' : `${mx.rssGrowth >= 0 ? '+' : ''}${(mx.rssGrowth * 100).toFixed(1)}%`,
+      met: mx.rssGrowth !== null && Math.abs(mx.rssGrowth) <= TARGETS.mixedRssGrowth,
+    },
+    {
+      name: 'PoW solver, hashes per CPU second (per core)',
+      target: `≥ ${(TARGETS.powPerCpuSecond / 1e6).toFixed(1)} M`,
+      value: `${(pow.hashesPerCpuSecond / 1e6).toFixed(2)} M (${pow.coresUsed.toFixed(2)} of ${pow.threads} cores busy)`,
+      met: pow.hashesPerCpuSecond >= TARGETS.powPerCpuSecond,
+    },
     {
       name: `server peak RSS, ${settings.streamMiB} MiB transfer`,
       target: `< ${TARGETS.rssMiB} MiB`,
@@ -340,6 +385,13 @@ async function main(): Promise<void> {
   if ('skipped' in tp.scaleOut) console.log(`PostgreSQL + Redis: skipped (${tp.scaleOut.skipped})`);
   else console.log(`PostgreSQL + Redis setup: ${Object.entries(tp.scaleOut.setup).map(([name, value]) => `${name}=${value}`).join(', ')}`);
   const mib = (kib: number | null) => (kib === null ? 'n/a' : (kib / 1024).toFixed(0));
+  console.log('\nMixed load');
+  console.log(
+    table([
+      ['seconds', 'req/s', 'reads', 'creates', 'deletes', 'failures', 'server CPU µs/req', 'RSS after warm-up MiB', 'RSS at end MiB', 'other load (cores)'],
+      [String(mx.durationSeconds), mx.requestsPerSecond.toFixed(0), String(mx.counts.reads), String(mx.counts.creates), String(mx.counts.deletes), String(mixedFailures), mx.serverCpuMicrosPerRequest.toFixed(0), mib(mx.rssKiB.afterWarmup), mib(mx.rssKiB.end), noise(mx.foreignCores)],
+    ]),
+  );
   console.log('\nStreaming');
   console.log(
     table([
@@ -370,8 +422,10 @@ async function main(): Promise<void> {
     code,
     settings: { ...settings, pipelining: 1, units: 'MB = 10^6 bytes; MiB = 2^20 bytes; latency in ms; RSS in KiB' },
     throughput: tp,
+    mixed: mx,
     streaming: st,
     startup: su,
+    pow,
     targets,
   };
   await writeFile(join(repoRoot, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -122,5 +122,9 @@ export function startSealbin(options: SealbinOptions): Promise<RunningServer> {
     SEALBIN_DEDUP_MAX: '0',
     ...options.env,
   });
-  return start(options.name ?? 'sealbin', [...(options.nodeArgs ?? []), entry], env, options.logFile);
+  // BENCH_CPU_PROF=<dir>: each Sealbin process writes a V8 CPU profile there when it stops (for the
+  // breakdowns in bench/README.md; profiling slows it down, so such a run's figures are not comparable).
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir === undefined || profileDir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  return start(options.name ?? 'sealbin', [...profile, ...(options.nodeArgs ?? []), entry], env, options.logFile);
 }

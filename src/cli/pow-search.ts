@@ -99,8 +99,9 @@ export function powSearch(prefix: Uint8Array, difficulty: number, start: number,
     load(msg, 0, W, 0);
     if (blocks === 2) load(msg, 64, W2, 0);
     firstDigitWord = rest >> 2;
-    // Rounds before the first word holding a digit see constants only (first tail block).
-    preRounds = firstDigitWord;
+    // Rounds before the first word holding a digit see constants only (first tail block); rounded
+    // down to a multiple of 8 for the unrolled passes (a 32-hex-digit nonce puts it at exactly 8).
+    preRounds = firstDigitWord & ~7;
     pre.set(mid);
     if (preRounds > 0) {
       const a0 = Int32Array.from(mid);
@@ -154,17 +155,34 @@ export function powSearch(prefix: Uint8Array, difficulty: number, start: number,
       }
       let a = pre[0] as number, b = pre[1] as number, c = pre[2] as number, d = pre[3] as number;
       let e = pre[4] as number, f = pre[5] as number, g = pre[6] as number, h = pre[7] as number;
-      for (let t = preRounds; t < 64; t++) {
-        const t1 = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + ((e & f) ^ (~e & g)) + (K[t] as number) + (W[t] as number)) | 0;
-        const t2 = ((((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-        h = g;
-        g = f;
-        f = e;
-        e = (d + t1) | 0;
-        d = c;
-        c = b;
-        b = a;
-        a = (t1 + t2) | 0;
+      let t1: number;
+      // Eight rounds per pass with the variables renamed instead of shifted (h = g, g = f, ...):
+      // a quarter of the moves, and preRounds is a multiple of 8 so the passes line up.
+      for (let t = preRounds; t < 64; t += 8) {
+        t1 = (h + (((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))) + (g ^ (e & (f ^ g))) + (K[t + 0] as number) + (W[t + 0] as number)) | 0;
+        d = (d + t1) | 0;
+        h = (t1 + (((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))) + ((a & b) ^ (c & (a ^ b)))) | 0;
+        t1 = (g + (((d >>> 6) | (d << 26)) ^ ((d >>> 11) | (d << 21)) ^ ((d >>> 25) | (d << 7))) + (f ^ (d & (e ^ f))) + (K[t + 1] as number) + (W[t + 1] as number)) | 0;
+        c = (c + t1) | 0;
+        g = (t1 + (((h >>> 2) | (h << 30)) ^ ((h >>> 13) | (h << 19)) ^ ((h >>> 22) | (h << 10))) + ((h & a) ^ (b & (h ^ a)))) | 0;
+        t1 = (f + (((c >>> 6) | (c << 26)) ^ ((c >>> 11) | (c << 21)) ^ ((c >>> 25) | (c << 7))) + (e ^ (c & (d ^ e))) + (K[t + 2] as number) + (W[t + 2] as number)) | 0;
+        b = (b + t1) | 0;
+        f = (t1 + (((g >>> 2) | (g << 30)) ^ ((g >>> 13) | (g << 19)) ^ ((g >>> 22) | (g << 10))) + ((g & h) ^ (a & (g ^ h)))) | 0;
+        t1 = (e + (((b >>> 6) | (b << 26)) ^ ((b >>> 11) | (b << 21)) ^ ((b >>> 25) | (b << 7))) + (d ^ (b & (c ^ d))) + (K[t + 3] as number) + (W[t + 3] as number)) | 0;
+        a = (a + t1) | 0;
+        e = (t1 + (((f >>> 2) | (f << 30)) ^ ((f >>> 13) | (f << 19)) ^ ((f >>> 22) | (f << 10))) + ((f & g) ^ (h & (f ^ g)))) | 0;
+        t1 = (d + (((a >>> 6) | (a << 26)) ^ ((a >>> 11) | (a << 21)) ^ ((a >>> 25) | (a << 7))) + (c ^ (a & (b ^ c))) + (K[t + 4] as number) + (W[t + 4] as number)) | 0;
+        h = (h + t1) | 0;
+        d = (t1 + (((e >>> 2) | (e << 30)) ^ ((e >>> 13) | (e << 19)) ^ ((e >>> 22) | (e << 10))) + ((e & f) ^ (g & (e ^ f)))) | 0;
+        t1 = (c + (((h >>> 6) | (h << 26)) ^ ((h >>> 11) | (h << 21)) ^ ((h >>> 25) | (h << 7))) + (b ^ (h & (a ^ b))) + (K[t + 5] as number) + (W[t + 5] as number)) | 0;
+        g = (g + t1) | 0;
+        c = (t1 + (((d >>> 2) | (d << 30)) ^ ((d >>> 13) | (d << 19)) ^ ((d >>> 22) | (d << 10))) + ((d & e) ^ (f & (d ^ e)))) | 0;
+        t1 = (b + (((g >>> 6) | (g << 26)) ^ ((g >>> 11) | (g << 21)) ^ ((g >>> 25) | (g << 7))) + (a ^ (g & (h ^ a))) + (K[t + 6] as number) + (W[t + 6] as number)) | 0;
+        f = (f + t1) | 0;
+        b = (t1 + (((c >>> 2) | (c << 30)) ^ ((c >>> 13) | (c << 19)) ^ ((c >>> 22) | (c << 10))) + ((c & d) ^ (e & (c ^ d)))) | 0;
+        t1 = (a + (((f >>> 6) | (f << 26)) ^ ((f >>> 11) | (f << 21)) ^ ((f >>> 25) | (f << 7))) + (h ^ (f & (g ^ h))) + (K[t + 7] as number) + (W[t + 7] as number)) | 0;
+        e = (e + t1) | 0;
+        a = (t1 + (((b >>> 2) | (b << 30)) ^ ((b >>> 13) | (b << 19)) ^ ((b >>> 22) | (b << 10))) + ((b & c) ^ (d & (b ^ c)))) | 0;
       }
       h0 = ((mid[0] as number) + a) | 0;
       if (Math.clz32(h0) < need) continue;

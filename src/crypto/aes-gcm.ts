@@ -7,11 +7,21 @@ export const GCM_TAG_LENGTH = 16;
 
 /** Ciphertext of `plain` followed by its 16-byte tag. */
 export function gcmSeal(key: Buffer, nonce: Uint8Array, aad: Uint8Array, plain: Buffer): Buffer {
+  return Buffer.concat(gcmSealParts(key, nonce, aad, [plain]));
+}
+
+/**
+ * The same for a plaintext given in pieces, as pieces: the ciphertext of each, then the tag. Streams
+ * push these as they are, so no byte is copied into a joined buffer on either side of the cipher.
+ */
+export function gcmSealParts(key: Buffer, nonce: Uint8Array, aad: Uint8Array, plain: readonly Buffer[]): Buffer[] {
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(aad);
-  const body = cipher.update(plain);
+  const out: Buffer[] = [];
+  for (const piece of plain) if (piece.length > 0) out.push(cipher.update(piece));
   cipher.final();
-  return Buffer.concat([body, cipher.getAuthTag()]);
+  out.push(cipher.getAuthTag());
+  return out;
 }
 
 /** The plaintext of ciphertext-then-tag, or null when it does not authenticate (never unchecked bytes). */

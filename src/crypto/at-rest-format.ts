@@ -3,7 +3,7 @@
 // header || item id. So: reordering or dropping chunks fails (index in the nonce), truncation at a
 // chunk boundary fails (the final flag), and swapping two items' blobs fails (the id in the AAD).
 import { randomBytes } from 'node:crypto';
-import { gcmOpen, gcmSeal } from './aes-gcm.js';
+import { gcmOpen, gcmSealParts } from './aes-gcm.js';
 import { ChunkedOpenStream } from './chunked-open-stream.js';
 import type { FramingFault } from './chunked-open-stream.js';
 import { ChunkedSealStream } from './chunked-seal-stream.js';
@@ -76,8 +76,8 @@ export function chunkOffset(index: number, chunkSize: number): number {
   return HEADER_LENGTH + index * (chunkSize + TAG_LENGTH);
 }
 
-function sealChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, plain: Buffer): Buffer {
-  return gcmSeal(key, nonce(header.prefix, index, final), ad, plain);
+function sealChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, plain: readonly Buffer[]): Buffer[] {
+  return gcmSealParts(key, nonce(header.prefix, index, final), ad, plain);
 }
 
 function openChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number, final: boolean, sealed: Buffer): Buffer {

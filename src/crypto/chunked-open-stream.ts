@@ -79,20 +79,38 @@ export class ChunkedOpenStream<H extends { chunkSize: number }> extends Transfor
         this.bufferedLength = all.length - this.framing.headerLength;
       }
       const sealedSize = header.chunkSize + this.framing.tagLength;
-      if (this.mayOpen(this.bufferedLength, sealedSize)) {
-        let all = Buffer.concat(this.buffered, this.bufferedLength);
-        while (this.mayOpen(all.length, sealedSize)) {
-          this.openNext(header, all.subarray(0, sealedSize), false);
-          all = all.subarray(sealedSize);
-        }
-        // Copy the remainder so the large concatenated buffer is not kept alive by a small view.
-        this.buffered = all.length > 0 ? [Buffer.from(all)] : [];
-        this.bufferedLength = all.length;
-      }
+      while (this.mayOpen(this.bufferedLength, sealedSize)) this.openNext(header, this.nextSealed(sealedSize), false);
       callback();
     } catch (error) {
       callback(error as Error);
     }
+  }
+
+  /**
+   * The next `length` buffered bytes: a view when they lie in one received piece (the common case),
+   * else joined (one copy of one chunk). What is left stays as views of what was received.
+   */
+  private nextSealed(length: number): Buffer {
+    const first = this.buffered[0] as Buffer;
+    let out: Buffer;
+    if (first.length >= length) {
+      out = first.subarray(0, length);
+      if (first.length === length) this.buffered.shift();
+      else this.buffered[0] = first.subarray(length);
+    } else {
+      out = Buffer.allocUnsafe(length);
+      let filled = 0;
+      while (filled < length) {
+        const piece = this.buffered[0] as Buffer;
+        const used = Math.min(piece.length, length - filled);
+        piece.copy(out, filled, 0, used);
+        filled += used;
+        if (used === piece.length) this.buffered.shift();
+        else this.buffered[0] = piece.subarray(used);
+      }
+    }
+    this.bufferedLength -= length;
+    return out;
   }
 
   override _flush(callback: TransformCallback): void {

@@ -1,11 +1,13 @@
 // Re-chunking for the STREAM-style formats (at rest and end to end): plaintext of any chunking in,
 // a head (the format's header) and then sealed fixed-size chunks out. Every chunk but the last holds
 // exactly `chunkSize` bytes; the last holds 0..chunkSize-1 and is sealed with the final flag, so a
-// truncation at a chunk boundary is always detectable. Memory stays at about one chunk.
+// truncation at a chunk boundary is always detectable. Memory stays at about one chunk. A chunk's
+// plaintext is handed to the sealer as the pieces it arrived in and comes back as pieces (ciphertext
+// and tag), so no byte is copied into a joined buffer.
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 
-export type SealChunk = (index: number, final: boolean, plain: Buffer) => Buffer;
+export type SealChunk = (index: number, final: boolean, plain: readonly Buffer[]) => readonly Buffer[];
 
 export class ChunkedSealStream extends Transform {
   private pending: Buffer[] = [];
@@ -43,30 +45,38 @@ export class ChunkedSealStream extends Transform {
         this.pendingLength += data.length;
         return callback();
       }
-      // Complete the pending chunk with the head of this one (one copy of at most a chunk).
+      // Complete the pending chunk with the head of this one.
       const need = size - this.pendingLength;
       this.pending.push(data.subarray(0, need));
-      this.push(this.seal(this.index++, false, Buffer.concat(this.pending, size)));
-      this.pending = [];
-      this.pendingLength = 0;
+      this.sealPending(false);
       data = data.subarray(need);
     }
-    // Whole chunks straight from the input, without copying.
+    // Whole chunks straight from the input.
     while (data.length >= size) {
-      this.push(this.seal(this.index++, false, data.subarray(0, size)));
+      this.pushAll(this.seal(this.index++, false, [data.subarray(0, size)]));
       data = data.subarray(size);
     }
     if (data.length > 0) {
-      this.pending.push(Buffer.from(data));
+      // Kept by reference: at most one chunk's worth of input stays alive until it is sealed.
+      this.pending.push(data);
       this.pendingLength = data.length;
     }
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    this.push(this.seal(this.index, true, Buffer.concat(this.pending, this.pendingLength)));
+    this.sealPending(true);
+    callback();
+  }
+
+  private sealPending(final: boolean): void {
+    const pieces = this.pending;
     this.pending = [];
     this.pendingLength = 0;
-    callback();
+    this.pushAll(this.seal(final ? this.index : this.index++, final, pieces));
+  }
+
+  private pushAll(parts: readonly Buffer[]): void {
+    for (const part of parts) this.push(part);
   }
 }

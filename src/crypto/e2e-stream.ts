@@ -2,7 +2,7 @@
 // faster than WebCrypto's promise per chunk). Memory stays at about one chunk whatever the size, so a
 // 2 GiB file streams through in flat memory. Shared by fpaste; no server code may be imported here.
 import { randomBytes } from 'node:crypto';
-import { gcmOpen, gcmSeal } from './aes-gcm.js';
+import { gcmOpen, gcmSealParts } from './aes-gcm.js';
 import type { TransformCallback } from 'node:stream';
 import { ChunkedOpenStream } from './chunked-open-stream.js';
 import type { FramingFault } from './chunked-open-stream.js';
@@ -49,8 +49,8 @@ export function e2eEncryptedLength(contentLength: number, metadata: E2eMetadata 
   return encryptedLength(encodeMetadata(metadata).length + contentLength, 2 ** chunkLog2);
 }
 
-function seal(key: Buffer, header: E2eHeader, index: number, final: boolean, plain: Buffer): Buffer {
-  return gcmSeal(key, chunkNonce(header.prefix, index, final), header.raw, plain);
+function seal(key: Buffer, header: E2eHeader, index: number, final: boolean, plain: readonly Buffer[]): Buffer[] {
+  return gcmSealParts(key, chunkNonce(header.prefix, index, final), header.raw, plain);
 }
 
 /** Content in; header, then sealed chunks out (the metadata record is the start of the plaintext). */

@@ -29,6 +29,13 @@ function checkedQuota(usage: QuotaUsage, quota: QuotaClaim, size: number): void 
   if (quota.maxBytes > 0 && usage.bytes + size > quota.maxBytes) throw new QuotaOverrun('bytes', usage.bytes, quota.maxBytes);
 }
 
+/** A batch that committed but whose WAL sync failed: `cause` is the sync's error. */
+class UnsyncedCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the commit could not be made durable');
+  }
+}
+
 interface PendingInsert {
   item: ItemRecord;
   quota: QuotaClaim | undefined;
@@ -70,6 +77,8 @@ export class SqlItemStore implements MetadataStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: SqlDialect = 'sqlite',
+    /** SQLite: makes the WAL durable off the event loop after a batch committed without syncing (sqlite/wal-sync.ts). */
+    private readonly walSync?: { sync(): Promise<void> },
   ) {}
 
   private pendingInserts: PendingInsert[] = [];
@@ -95,11 +104,16 @@ export class SqlItemStore implements MetadataStore {
     try {
       refusals = await this.commitBatch(batch);
     } catch (error) {
+      if (error instanceof UnsyncedCommit) {
+        // Committed but not known to be durable: no 201 may promise it (no retry either: the rows exist).
+        for (const entry of batch) entry.reject(error.cause);
+        return;
+      }
       if (batch.length === 1) {
         batch[0]?.reject(error);
         return;
       }
-      for (const entry of batch) await this.commitBatch([entry]).then(([refusal]) => (refusal ? entry.reject(refusal) : entry.resolve()), entry.reject);
+      for (const entry of batch) await this.commitBatch([entry]).then(([refusal]) => (refusal ? entry.reject(refusal) : entry.resolve()), (error: unknown) => entry.reject(error instanceof UnsyncedCommit ? error.cause : error));
       return;
     }
     batch.forEach((entry, at) => {
@@ -114,25 +128,38 @@ export class SqlItemStore implements MetadataStore {
     const checked = batch.some((entry) => limiting(entry.quota));
     // By hand rather than db.transaction(): SQLite ends the transaction itself when COMMIT fails
     // (SQLITE_FULL), and Kysely's ROLLBACK that then fails would replace the error that says why.
-    return this.db.connection().execute(async (conn) => {
-      // Quota race: SQLite's write lock is taken at BEGIN IMMEDIATE, before the usage is read, so no
-      // other writer (another process on the file) can insert between the check and the insert.
-      await (checked && this.dialect === 'sqlite' ? sql`begin immediate` : sql`begin`).execute(conn);
+    const walSync = this.dialect === 'sqlite' ? this.walSync : undefined;
+    const refusals = await this.db.connection().execute(async (conn) => {
+      // The fsync moves out of COMMIT (see wal-sync.ts); every other write keeps synchronous = FULL.
+      if (walSync) await sql`pragma synchronous = normal`.execute(conn);
       try {
-        if (checked && this.dialect === 'postgres') await this.lockQuotaKeys(conn, batch);
-        const refusals: (QuotaOverrun | null)[] = [];
-        for (const { item, quota } of batch) {
-          const refusal = limiting(quota) ? await this.overrun(conn, item, quota) : null;
-          if (!refusal) await this.insertRow(conn, item, quota?.key ?? null);
-          refusals.push(refusal);
-        }
-        await sql`commit`.execute(conn);
-        return refusals;
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
+        return await this.insertBatch(conn, batch, checked);
+      } finally {
+        if (walSync) await sql`pragma synchronous = full`.execute(conn);
       }
     });
+    if (walSync) await walSync.sync().catch((error: unknown) => Promise.reject(new UnsyncedCommit(error)));
+    return refusals;
+  }
+
+  private async insertBatch(conn: Kysely<Database>, batch: readonly PendingInsert[], checked: boolean): Promise<(QuotaOverrun | null)[]> {
+    // Quota race: SQLite's write lock is taken at BEGIN IMMEDIATE, before the usage is read, so no
+    // other writer (another process on the file) can insert between the check and the insert.
+    await (checked && this.dialect === 'sqlite' ? sql`begin immediate` : sql`begin`).execute(conn);
+    try {
+      if (checked && this.dialect === 'postgres') await this.lockQuotaKeys(conn, batch);
+      const refusals: (QuotaOverrun | null)[] = [];
+      for (const { item, quota } of batch) {
+        const refusal = limiting(quota) ? await this.overrun(conn, item, quota) : null;
+        if (!refusal) await this.insertRow(conn, item, quota?.key ?? null);
+        refusals.push(refusal);
+      }
+      await sql`commit`.execute(conn);
+      return refusals;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import type { MetadataStores } from '../ports.js';
 import { RecentRowCache } from './recent-rows.js';
 import type { ChangeStamp } from './recent-rows.js';
 import { WalShredder, shredAfterRemovals } from './wal-shredder.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SqliteOptions {
   /** Told when a WAL checkpoint fails (it is retried). */
@@ -20,7 +21,7 @@ export interface SqliteOptions {
  */
 export async function openSqliteStores(file: string, options: SqliteOptions = {}): Promise<MetadataStores> {
   const sqlite = new BetterSqlite3(file);
-  sqlite.pragma('journal_mode = WAL');
+  const wal = sqlite.pragma('journal_mode = WAL', { simple: true }) === 'wal';
   // A 201 promises durability: FULL syncs the WAL on every commit (NORMAL could lose the last ones on power loss).
   sqlite.pragma('synchronous = FULL');
   // Deleted rows (wrapped item keys, small inline items) are zeroed in the file instead of lingering in free pages.
@@ -36,8 +37,10 @@ export async function openSqliteStores(file: string, options: SqliteOptions = {}
   // Old frames of deleted rows stay in the WAL until it is truncated: see wal-shredder.ts.
   const shredder = new WalShredder(sqlite, options.onShredError);
   const writes = { count: 0 };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder, writes) }), plugins: [shredAfterRemovals(shredder)] });
-  const stores = await openSqlStores(db, 'sqlite');
+  // Without a WAL (an in-memory database) every commit simply stays FULL.
+  const walSync = wal ? new WalSync(`${file}-wal`) : undefined;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder, walSync, writes) }), plugins: [shredAfterRemovals(shredder)] });
+  const stores = await openSqlStores(db, 'sqlite', walSync);
   return { ...stores, metadata: new RecentRowCache(stores.metadata, changeStamp(sqlite, writes)) };
 }
 
@@ -58,7 +61,7 @@ const STATEMENT_CACHE = 256;
  * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
  * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, writes: { count: number }): SqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, walSync: WalSync | undefined, writes: { count: number }): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   // SQLite ends a transaction by itself when its COMMIT fails for SQLITE_FULL (or IOERR, NOMEM):
   // Kysely's ROLLBACK that follows then fails with "no transaction is active", and that error
@@ -69,6 +72,7 @@ function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder
       // A removal in the last second before shutdown is shredded too, not left for the next start.
       shredder.flush();
       sqlite.close();
+      void walSync?.close();
     },
     prepare: (sql: string) => {
       // Anything but a SELECT may change rows (UPDATE … RETURNING is a "reader" too): cached rows go stale.
