@@ -2,7 +2,6 @@
 // metadata, the filesystem (data dir or SEALBIN_BLOB_DIR) or PostgreSQL rows for blobs, and where
 // partial tus uploads and their locks live (this data dir and process, or PostgreSQL).
 import { join } from 'node:path';
-import pg from 'pg';
 import type { Logger } from 'pino';
 import { UploadLocks } from '../core/upload-lock.js';
 import type { Config } from '../config.js';
@@ -10,12 +9,10 @@ import { DATABASE_FILE } from '../data-dir.js';
 import { FsBlobStore } from './fs/fs-blob-store.js';
 import { FsPartialStore } from './fs/fs-partial-store.js';
 import type { BlobStore, MetadataStores, PartialStore, UploadLocker } from './ports.js';
-import { PostgresBlobStore } from './postgres/postgres-blob-store.js';
-import { PostgresPartialStore } from './postgres/postgres-partial-store.js';
-import { createPool, openPostgresStores } from './postgres/postgres-stores.js';
-import { PostgresUploadLocks } from './postgres/postgres-upload-locks.js';
-import { redactDatabaseUrl, redactPassword } from './postgres/postgres-url.js';
 import { openSqliteStores } from './sqlite/sqlite-stores.js';
+import { StorageOpenError } from './storage-open-error.js';
+
+export { StorageOpenError } from './storage-open-error.js';
 
 export interface OpenedStorage {
   stores: MetadataStores;
@@ -26,10 +23,6 @@ export interface OpenedStorage {
   describe: string;
   /** True when metadata or blobs live outside this instance's data dir: other instances may be writing there now. */
   shared: boolean;
-}
-
-export class StorageOpenError extends Error {
-  override readonly name = 'StorageOpenError';
 }
 
 /**
@@ -45,20 +38,13 @@ export async function openStorage(config: Config, dataDir: string, logger: Logge
     const partials = new FsPartialStore(join(dataDir, 'tus'), config.shredPasses);
     return { stores, blobs, partials, describe: `SQLite ${join(dataDir, DATABASE_FILE)}, blobs in ${blobDir}`, shared: config.blobDir !== undefined };
   }
-  // Driver messages and the URL itself may carry the password: only redacted forms reach logs and errors.
-  const pool = createPool(url, (error) => logger.warn({ reason: redactPassword(error.message, url) }, 'an idle PostgreSQL connection failed; the pool reconnects'));
-  let stores: MetadataStores;
-  try {
-    stores = await openPostgresStores(pool);
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw new StorageOpenError(`cannot open PostgreSQL at ${redactDatabaseUrl(url)}: ${redactPassword((error as Error).message, url)}`);
-  }
-  const blobs = config.blobDir ? await fsBlobs(config.blobDir, config.shredPasses, stores) : new PostgresBlobStore(pool);
-  return { stores, blobs, partials: new PostgresPartialStore(pool), describe: `PostgreSQL ${redactDatabaseUrl(url)}, blobs in ${config.blobDir ?? 'PostgreSQL'}`, shared: true };
+  // The PostgreSQL adapters (and pg) load only here: an embedded instance never pays their memory.
+  const { openPostgresStorage } = await import('./postgres/open-postgres.js');
+  return openPostgresStorage(config, url, logger, fsBlobs);
 }
 
-async function fsBlobs(dir: string, shredPasses: number, stores: MetadataStores): Promise<FsBlobStore> {
+/** The filesystem BlobStore at `dir`, checked usable (closing `stores` when it is not). */
+export async function fsBlobs(dir: string, shredPasses: number, stores: MetadataStores): Promise<FsBlobStore> {
   const blobs = new FsBlobStore(dir, shredPasses);
   try {
     await blobs.init();
@@ -80,14 +66,6 @@ const LOCK_POOL_SIZE = 8;
 export async function openUploadLocks(config: Config, logger: Logger): Promise<UploadLocker> {
   const url = config.databaseUrl;
   if (url === undefined) return new UploadLocks();
-  const onError = (error: Error) => logger.warn({ reason: redactPassword(error.message, url) }, 'a PostgreSQL connection for upload locks failed; reconnecting');
-  const pool = createPool(url, onError, { max: LOCK_POOL_SIZE });
-  const locks = new PostgresUploadLocks({ pool, listener: () => new pg.Client({ connectionString: url, keepAlive: true }), onListenerError: onError });
-  try {
-    await locks.listen();
-  } catch (error) {
-    await locks.close();
-    throw new StorageOpenError(`cannot open PostgreSQL at ${redactDatabaseUrl(url)}: ${redactPassword((error as Error).message, url)}`);
-  }
-  return locks;
+  const { openPostgresUploadLocks } = await import('./postgres/open-postgres.js');
+  return openPostgresUploadLocks(url, logger, LOCK_POOL_SIZE);
 }

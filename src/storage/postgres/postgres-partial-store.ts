@@ -43,7 +43,13 @@ export class PostgresPartialStore implements PartialStore {
   }
 
   async openLog(id: string): Promise<PartialLog> {
-    if ((await this.readState(id)) === null) throw unknown(id);
+    // Waits for a previous holder's segment insert still in flight (its foreign key check holds a KEY
+    // SHARE lock on this row until it commits): an instance killed mid-PATCH loses its upload lock with
+    // its connection, possibly while another of its connections is still committing segments, and
+    // without this wait the new holder would read an end the log is about to move past (seen as a 409
+    // OFFSET_MISMATCH on the next PATCH). FOR UPDATE conflicts with KEY SHARE; the lock ends with the statement.
+    const { rowCount } = await this.pool.query('select 1 from tus_uploads where id = $1 for update', [id]);
+    if (!rowCount) throw unknown(id);
     const { rows } = await this.pool.query<{ at: string; size: number; head: Buffer }>(`select at, octet_length(data) as size, substring(data from 1 for ${HEAD_BYTES}) as head from tus_segments where upload_id = $1 order by at`, [id]);
     return new PostgresPartialLog(this.pool, id, rows.map((row) => ({ at: Number(row.at), size: row.size, head: row.head })));
   }
