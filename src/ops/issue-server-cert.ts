@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import { PkiService } from '../core/pki-service.js';
-import { checkHostName } from '../crypto/x509/server-certificate.js';
+import { checkHostName } from '../crypto/x509/host-name.js';
 import { prepareDataDir } from '../data-dir.js';
 import { AuditFile } from '../storage/fs/audit-file.js';
 import { AuditTrail } from '../storage/audit-trail.js';

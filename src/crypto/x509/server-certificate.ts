@@ -1,21 +1,12 @@
 // A TLS server certificate signed by the built-in CA, for running Sealbin over https:// without an
 // outside CA (`sealbin issue-server-cert`). Clients then trust the CA certificate (GET /pki/ca.crt).
-import { isIP } from 'node:net';
 import type { CaMaterial } from './certificates.js';
 import { generateKey, newSerial, toPem } from './certificates.js';
 import { fingerprint256 } from './fingerprint.js';
+import { checkHostName } from './host-name.js';
 import { SIGNING_ALGORITHM, x509 } from './provider.js';
 
 const DAY_MS = 86_400_000;
-/** One DNS label: letters, digits and inner hyphens, at most 63 characters. */
-const LABEL = /^[a-z0-9-]{1,63}$/i;
-
-/** A DNS name (optionally one leading wildcard label); no ports, paths, spaces or empty labels. */
-function isDnsName(host: string): boolean {
-  const labels = host.split('.');
-  if (labels[0] === '*' && labels.length > 1) labels.shift();
-  return host.length <= 253 && labels.every((label) => LABEL.test(label) && !label.startsWith('-') && !label.endsWith('-'));
-}
 
 export interface ServerCertificate {
   serial: string;
@@ -23,13 +14,6 @@ export interface ServerCertificate {
   certificatePem: string;
   privateKeyPem: string;
   notAfter: Date;
-}
-
-/** Throws on a host that is neither an IP address nor a DNS name (e.g. "localhost:8443", "https://x"). */
-export function checkHostName(host: string): 'ip' | 'dns' {
-  if (isIP(host) !== 0) return 'ip';
-  if (isDnsName(host)) return 'dns';
-  throw new Error(`"${host}" is not a host name or IP address (give names without scheme or port)`);
 }
 
 /**

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { createCa, importPrivateKey } from '../../../src/crypto/x509/certificates.js';
 import { x509 } from '../../../src/crypto/x509/provider.js';
-import { checkHostName, issueServerCertificate } from '../../../src/crypto/x509/server-certificate.js';
+import { checkHostName } from '../../../src/crypto/x509/host-name.js';
+import { issueServerCertificate } from '../../../src/crypto/x509/server-certificate.js';
 
 describe('host names', () => {
   it('DNS names (one leading wildcard allowed) and IP addresses', () => {
