@@ -184,13 +184,16 @@ describe('expiry sweep of 30,000 items under read load', () => {
     for (let i = 0; i < 50; i++) expect(await fetch(rawUrl(server.url)).then((r) => r.text())).toBe(body);
     const warm = Date.now();
     const reader = readAtFixedRate(rawUrl(server.url), body);
+    const control = readAtFixedRate(await startControl(body), body);
     let reads: Read[];
+    let controlReads: Read[];
     let line: LogLine;
     try {
       // A stuck-sweep bound, not a speed check: 8-15 s alone; over 60 s once with three suites on two cores.
       line = await server.waitForLog(sweptAll('startup cleanup'), 'the start-up sweep of every expired row', { timeoutMs: 180_000 });
     } finally {
       reads = await reader.stop();
+      controlReads = await control.stop();
     }
     // The server answered before the sweep was over: the start did not wait for it (before issue 12's
     // fix it swept first, ~10 s for 30,000 rows, and listened after).
@@ -204,7 +207,15 @@ describe('expiry sweep of 30,000 items under read load', () => {
     expect(reads.every((r) => r.ok)).toBe(true);
     expect(during.length).toBeGreaterThanOrEqual(50);
     // A process seconds old is still compiling and collecting its start-up garbage: a looser bound
-    // than the scheduled sweep's, still far below the multi-second freeze this replaces.
-    expect(p99).toBeLessThan(2 * P99_LIMIT_MS);
+    // than the scheduled sweep's, still far below the multi-second freeze this replaces, and like it
+    // grown by what a bare node:http server read in the same window misses (a loaded machine: p99
+    // 508 ms once at load ~10 on Node 24, while the scheduled sweep's control read 115 ms).
+    const controlP99 = percentile(
+      duringSweep(controlReads, line, warm).map((r) => r.ms),
+      0.99,
+    );
+    console.log(`control (bare node:http, same window): p99 ${controlP99.toFixed(1)} ms`);
+    expect(controlReads.every((r) => r.ok)).toBe(true);
+    expect(p99, `p99 of reads during the start-up sweep (bare node:http in the same window: p99 ${controlP99.toFixed(1)} ms)`).toBeLessThan(2 * P99_LIMIT_MS + 6 * controlP99);
   }, 300_000);
 });
