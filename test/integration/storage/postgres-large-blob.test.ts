@@ -15,15 +15,20 @@ const MiB = 1024 * 1024;
 /** PG_LARGE_BLOB_MIB=1024 (with --testTimeout=600000) runs the 1 GiB measurement of issue 13 by hand. */
 const SIZE = Number(process.env['PG_LARGE_BLOB_MIB'] ?? 128) * MiB;
 /**
- * A server that held the item (or its rows) in memory would exceed it: ~100 MiB of baseline plus
- * SIZE. Kept at 128 MiB so the test fits its 90 s on a loaded machine (256 MiB took 52 s). Measured on the
- * loaded 2-core dev machine: 165 MiB for 64 MiB and 177 MiB for 256 MiB through PostgreSQL rows, and
- * 161 MiB for 64 MiB through the filesystem store on the same path (the rest is the HTTP pipeline).
+ * A server that held the item (or its rows) in memory would add at least SIZE to its resident set;
+ * one that streams adds its buffers and the garbage of the pipeline, whatever the size. The bound is on
+ * that growth, from the resident set just before the upload to the peak after the download, not on the
+ * peak itself: the start-up footprint (~130 MiB here on Node 20 and 22 alike) is no part of what this
+ * checks, and an absolute 200 MiB failed on Node 22 and now and then on Node 20 (measured on the loaded
+ * 2-core dev machine for 128 MiB: +50..55 MiB on Node 20, +62..71 MiB on Node 22; earlier a 165 MiB
+ * peak for 64 MiB and 177 MiB for 256 MiB: the growth does not follow the size). Kept at 128 MiB so the
+ * test fits its 90 s on a loaded machine (256 MiB took 52 s).
  */
-const RSS_LIMIT_KIB = 200 * 1024;
+const GROWTH_LIMIT_KIB = (SIZE / 1024) * 0.75;
 
-function peakRssKiB(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+/** VmRSS (resident now) or VmHWM (the peak so far) of a process, in KiB. */
+function memoryKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? Number.NaN);
 }
 
@@ -60,23 +65,25 @@ describe.skipIf(!url)('PostgreSQL blobs: a large item', () => {
     await schema?.drop();
   });
 
-  it(`${SIZE / MiB} MiB in and out byte-identical with the server peak RSS under 200 MiB`, async () => {
+  it(`${SIZE / MiB} MiB in and out byte-identical, the server's peak RSS growing by less than three quarters of it`, async () => {
     schema = await createTestSchema(url as string);
     server = await startServer({ env: { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: String(Math.max(SIZE, 512 * MiB)) } });
+    const pid = server.process.pid as number;
+    const before = memoryKiB(pid, 'VmRSS');
     const started = Date.now();
     const created = await streamUpload(server.url, '/', SIZE, { 'Content-Type': 'application/octet-stream' });
     const uploadMs = Date.now() - started;
     expect(created.status).toBe(201);
     const { raw } = JSON.parse(created.body) as { raw: string };
-    const before = Date.now();
+    const downloadStarted = Date.now();
     const fetched = await downloadDigest(raw);
-    const downloadMs = Date.now() - before;
+    const downloadMs = Date.now() - downloadStarted;
     expect(fetched.status).toBe(200);
     expect(fetched.bytes).toBe(SIZE);
     expect(fetched.digest).toBe(expectedDigest());
-    const peak = peakRssKiB(server.process.pid as number);
-    console.info(`${SIZE / MiB} MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(peak / 1024)} MiB`);
-    expect(peak, `server peak RSS ${peak} KiB`).toBeLessThan(RSS_LIMIT_KIB);
+    const peak = memoryKiB(pid, 'VmHWM');
+    console.info(`${SIZE / MiB} MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server RSS ${Math.round(before / 1024)} MiB before, peak ${Math.round(peak / 1024)} MiB`);
+    expect(peak - before, `server RSS ${before} KiB before, peak ${peak} KiB`).toBeLessThan(GROWTH_LIMIT_KIB);
   });
 });
 
