@@ -74,6 +74,15 @@ describe('deploy/Containerfile', () => {
     expect(args('VOLUME').join(' ')).toContain(config.dataDir);
   });
 
+  it('runs the recommended Node.js line in every stage: the newest that engines lists and CI tests', () => {
+    const engines = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines: { node: string } }).engines.node;
+    const lines = [...engines.matchAll(/\^(\d+)\./g)].map((m) => Number(m[1]));
+    const newest = Math.max(...lines);
+    const ci = readFileSync(`${ROOT}.ci/run`, 'utf8');
+    expect(/CI_RUNTIMES-([\d ]+)\}/.exec(ci)?.[1]?.split(' ').map(Number)).toContain(newest);
+    for (const stage of all) expect(stage[0]?.args).toMatch(new RegExp(`^docker\\.io/library/node:${newest}-`));
+  });
+
   it('copies from the build context only files that exist and that the ignore file lets through', () => {
     const ignore = readFileSync(`${FILE}.dockerignore`, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
     expect(ignore[0]).toBe('*');

@@ -14,24 +14,31 @@ const url = testDatabaseUrl();
 const MiB = 1024 * 1024;
 /** PG_LARGE_BLOB_MIB=1024 (with --testTimeout=600000) runs the 1 GiB measurement of issue 13 by hand. */
 const SIZE = Number(process.env['PG_LARGE_BLOB_MIB'] ?? 128) * MiB;
+/** The first transfer, whose peak is the baseline: SIZE / 4. */
+const WARM_UP = SIZE / 4;
 /**
- * A server that held the item (or its rows) in memory would exceed it: ~100 MiB of baseline plus
- * SIZE. Kept at 128 MiB so the test fits its 90 s on a loaded machine (256 MiB took 52 s). Measured on the
- * loaded 2-core dev machine: 165 MiB for 64 MiB and 177 MiB for 256 MiB through PostgreSQL rows, and
- * 161 MiB for 64 MiB through the filesystem store on the same path (the rest is the HTTP pipeline).
+ * A server that held the item (or its rows) in memory would raise its peak resident set by about the
+ * size difference of the two transfers (3/4 of SIZE); one that streams reaches about the same peak
+ * for both, its buffers and the garbage of the pipeline not following the size. So the bound is on what
+ * the SIZE transfer adds to the peak a WARM_UP transfer already reached, not on the absolute peak,
+ * which depends on the runtime more than on the server: measured on the loaded 2-core dev machine for
+ * 128 MiB, the peak rose over the ~130 MiB start-up footprint by 50-55 MiB on Node 20, 62-71 MiB on
+ * Node 22 and 120-145 MiB on Node 24 (Node 24: +93 MiB for 32 MiB, +121 MiB for 256 MiB: growth not
+ * following the size). Kept at 128 MiB so the test fits its 90 s on a loaded machine.
  */
-const RSS_LIMIT_KIB = 200 * 1024;
+const GROWTH_LIMIT_KIB = (SIZE - WARM_UP) / 2 / 1024;
 
+/** VmHWM of a process: the peak of its resident set so far, in KiB. */
 function peakRssKiB(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? Number.NaN);
 }
 
-/** What streamUpload sends: SIZE bytes of 'a'. */
-function expectedDigest(): string {
+/** What streamUpload sends: `size` bytes of 'a'. */
+function expectedDigest(size: number): string {
   const hash = createHash('sha256');
   const chunk = Buffer.alloc(64 * 1024, 0x61);
-  for (let sent = 0; sent < SIZE; sent += chunk.length) hash.update(chunk);
+  for (let sent = 0; sent < size; sent += chunk.length) hash.update(chunk);
   return hash.digest('hex');
 }
 
@@ -60,23 +67,32 @@ describe.skipIf(!url)('PostgreSQL blobs: a large item', () => {
     await schema?.drop();
   });
 
-  it(`${SIZE / MiB} MiB in and out byte-identical with the server peak RSS under 200 MiB`, async () => {
-    schema = await createTestSchema(url as string);
-    server = await startServer({ env: { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: String(Math.max(SIZE, 512 * MiB)) } });
+  /** Uploads `size` bytes, downloads them, checks they are the same; returns the times taken. */
+  async function roundTrip(target: string, size: number): Promise<{ uploadMs: number; downloadMs: number }> {
     const started = Date.now();
-    const created = await streamUpload(server.url, '/', SIZE, { 'Content-Type': 'application/octet-stream' });
+    const created = await streamUpload(target, '/', size, { 'Content-Type': 'application/octet-stream' });
     const uploadMs = Date.now() - started;
     expect(created.status).toBe(201);
     const { raw } = JSON.parse(created.body) as { raw: string };
-    const before = Date.now();
+    const downloadStarted = Date.now();
     const fetched = await downloadDigest(raw);
-    const downloadMs = Date.now() - before;
+    const downloadMs = Date.now() - downloadStarted;
     expect(fetched.status).toBe(200);
-    expect(fetched.bytes).toBe(SIZE);
-    expect(fetched.digest).toBe(expectedDigest());
-    const peak = peakRssKiB(server.process.pid as number);
-    console.info(`${SIZE / MiB} MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(peak / 1024)} MiB`);
-    expect(peak, `server peak RSS ${peak} KiB`).toBeLessThan(RSS_LIMIT_KIB);
+    expect(fetched.bytes).toBe(size);
+    expect(fetched.digest).toBe(expectedDigest(size));
+    return { uploadMs, downloadMs };
+  }
+
+  it(`${SIZE / MiB} MiB in and out byte-identical, the server's peak RSS not following the size`, async () => {
+    schema = await createTestSchema(url as string);
+    server = await startServer({ env: { SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATABASE_URL: schema.url, SEALBIN_MASTER_KEY: randomBytes(32).toString('hex'), SEALBIN_MAX_SIZE: String(Math.max(SIZE, 512 * MiB)) } });
+    const pid = server.process.pid as number;
+    await roundTrip(server.url, WARM_UP);
+    const warmPeak = peakRssKiB(pid);
+    const { uploadMs, downloadMs } = await roundTrip(server.url, SIZE);
+    const peak = peakRssKiB(pid);
+    console.info(`${SIZE / MiB} MiB via PostgreSQL rows: upload ${uploadMs} ms, download ${downloadMs} ms, server peak RSS ${Math.round(warmPeak / 1024)} MiB after ${WARM_UP / MiB} MiB, ${Math.round(peak / 1024)} MiB after ${SIZE / MiB} MiB`);
+    expect(peak - warmPeak, `server peak RSS ${warmPeak} KiB after ${WARM_UP / MiB} MiB, ${peak} KiB after ${SIZE / MiB} MiB`).toBeLessThan(GROWTH_LIMIT_KIB);
   });
 });
 
