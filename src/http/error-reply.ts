@@ -21,7 +21,8 @@ export function toAppError(error: unknown): AppError {
   if (fault === 'disk') return new AppError('INSUFFICIENT_STORAGE', undefined, { retry_after: FAULT_RETRY_AFTER.disk });
   if (fault === 'database') return new AppError('DATABASE_BUSY', undefined, { retry_after: FAULT_RETRY_AFTER.database });
   if (fault === 'unreachable') return new AppError('BACKEND_UNAVAILABLE', undefined, { retry_after: FAULT_RETRY_AFTER.unreachable });
-  const fastifyError = error as Partial<FastifyError> & { validation?: unknown };
+  // A rejection with null or undefined (`throw undefined` in a dependency) is unknown too, not a TypeError here.
+  const fastifyError = (error ?? {}) as Partial<FastifyError> & { validation?: unknown };
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':

@@ -200,6 +200,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     dispose: async () => {
       // An exit before dispose was asked for is a crash the check must report, not hide.
       const crashed = exitStatus !== null && !exitExpected;
+      await endForCoverage(child, exited);
       await server.kill();
       exitExpected = !crashed;
       rmSync(dataDir, { recursive: true, force: true });
@@ -208,6 +209,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   };
   liveServers.add(server);
   return server;
+}
+
+/**
+ * With coverage on (coverage/setup-children.ts), a server about to be killed writes its coverage first:
+ * SIGUSR2 makes the preloaded flush-on-signal.mjs write it and then SIGKILL its own process. A server
+ * too busy to answer within the bound is killed as before (its coverage is lost, nothing else).
+ * Deliberate crashes (kill()) stay a plain SIGKILL at an arbitrary moment.
+ */
+async function endForCoverage(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (!process.env['NODE_V8_COVERAGE'] || child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGUSR2');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+  clearTimeout(timer);
 }
 
 /** Runs the server expecting it to refuse to start; resolves with exit code and output. */

@@ -96,4 +96,21 @@ describe('backend-fail-closed: failClosed', () => {
     for (const bucket of ['rl:read', 'rl:create']) await expect(wrapped.consume(bucket, 'ip:x', 5, 1)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     await expect(wrapped.get('bf:block:paste:ip:x')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
   });
+  it('lets /health\'s ping see the backend\'s own error, unreported (the probe names the failed backend)', async () => {
+    const onError = vi.fn();
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    await expect(failClosed(broken(cause), onError).ping()).rejects.toBe(cause);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  it('closes the shared store and the per-instance /health fallback', async () => {
+    const closed: string[] = [];
+    const store: CounterStore = { ...broken(), close: async () => void closed.push('shared') };
+    const fallback: CounterStore = { ...broken(), close: async () => void closed.push('fallback') };
+    await failClosed(store, () => undefined, { healthFallback: fallback }).close();
+    expect(closed).toEqual(['shared', 'fallback']);
+    closed.length = 0;
+    await failClosed(store, () => undefined).close();
+    expect(closed).toEqual(['shared']);
+  });
 });
