@@ -31,11 +31,12 @@ describe('npm run bench (smoke: about a second per scenario)', () => {
   let dir: string;
   let output = '';
   let code: number | null = null;
-  let committedBefore: { mtimeMs: number; size: number };
+  let committedBefore: { mtimeMs: number; text: string };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sealbin-bench-smoke-'));
-    committedBefore = await stat(committed);
+    // Its content and modification time (not the whole stat: other suites may read it, moving atime).
+    committedBefore = { mtimeMs: (await stat(committed)).mtimeMs, text: await readFile(committed, 'utf8') };
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
       cwd: root,
       env: {
@@ -85,6 +86,6 @@ describe('npm run bench (smoke: about a second per scenario)', () => {
     expect(results.pow.hashesPerCpuSecond).toBeGreaterThan(0);
     expect(results.targets.length).toBeGreaterThan(5);
     expect(results.floors.map((floor) => floor.name).join('\n')).toContain('server RSS idle');
-    expect(await stat(committed)).toMatchObject(committedBefore);
+    expect({ mtimeMs: (await stat(committed)).mtimeMs, text: await readFile(committed, 'utf8') }).toEqual(committedBefore);
   });
 });
