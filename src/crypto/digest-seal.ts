@@ -3,6 +3,7 @@
 // (AES-256-GCM, bound to the item id) under a key derived from the keyring's digestKey, so the
 // server can still check reads against it and hand it to the one reader before streaming.
 import { createHmac } from 'node:crypto';
+import { BoundedMemo } from './bounded-memo.js';
 import { openSecret, sealSecret } from './key-wrap.js';
 
 /** Prefix of a sealed digest in the `sha256` column; anything else is a legacy plain hex digest. */
@@ -20,24 +21,14 @@ export function isPlainDigest(value: string): boolean {
 /** Opened digests and ETags remembered, each: a read of a recently read item costs no AES-GCM or HMAC. */
 const MEMO_SIZE = 4096;
 
-/** A bounded memo of a pure function's results (oldest entry dropped first). */
-function remembered(memo: Map<string, string>, key: string, compute: () => string): string {
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  const value = compute();
-  if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value as string);
-  memo.set(key, value);
-  return value;
-}
-
 export class DigestSeal {
   private readonly sealKey: Buffer;
   private readonly tagKey: Buffer;
   // Keyed by the exact inputs (id and the sealed value as stored, or id and digest), so a changed or
   // swapped row is a different key and is opened afresh: the memo can never vouch for altered data.
   // What it holds (digests, tags) is what every reader of these items is sent anyway.
-  private readonly opened = new Map<string, string>();
-  private readonly tags = new Map<string, string>();
+  private readonly opened = new BoundedMemo(MEMO_SIZE);
+  private readonly tags = new BoundedMemo(MEMO_SIZE);
 
   constructor(digestKey: Buffer) {
     // Separate subkeys: the HMAC key of ETags never doubles as an encryption key.
@@ -57,7 +48,7 @@ export class DigestSeal {
    */
   open(itemId: string, stored: string): string {
     if (!stored.startsWith(SEALED_DIGEST_PREFIX)) return stored;
-    return remembered(this.opened, `${itemId}:${stored}`, () => this.unseal(itemId, stored));
+    return this.opened.get(`${itemId}:${stored}`, () => this.unseal(itemId, stored));
   }
 
   private unseal(itemId: string, stored: string): string {
@@ -75,6 +66,6 @@ export class DigestSeal {
    */
   etag(itemId: string, plainHex: string): string {
     const input = `${itemId}:${plainHex}`;
-    return remembered(this.tags, input, () => createHmac('sha256', this.tagKey).update(input).digest('base64url').slice(0, 32));
+    return this.tags.get(input, () => createHmac('sha256', this.tagKey).update(input).digest('base64url').slice(0, 32));
   }
 }

@@ -1,9 +1,17 @@
 // A MetadataStore that seals file names before they reach the adapter and opens them on the way back:
 // a dump of the database shows no file name, and core/ keeps seeing plain records.
+import { BoundedMemo } from '../../crypto/bounded-memo.js';
 import { fieldLabel, openField, sealField } from '../../crypto/field-seal.js';
 import type { ContentUpdate, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaClaim, QuotaUsage, RemovedItem } from '../ports.js';
 
+/** Opened file names remembered: a read of a recently read item sets up no AES-GCM for its name. */
+const OPENED_NAMES = 4096;
+
 export class SealedItemStore implements MetadataStore {
+  // Keyed by row id and the sealed value as stored, so an altered or swapped value is a new key and is
+  // opened (and refused) afresh; only names that opened are remembered, since openField throws.
+  private readonly opened = new BoundedMemo(OPENED_NAMES);
+
   constructor(
     private readonly inner: MetadataStore,
     private readonly key: Buffer,
@@ -16,7 +24,8 @@ export class SealedItemStore implements MetadataStore {
   private open(record: ItemRecord | null): ItemRecord | null {
     if (record === null || record.filename === null) return record;
     // Bound to the row id: a sealed name swapped onto another row fails here instead of being shown.
-    return { ...record, filename: openField(this.key, record.filename, fieldLabel('items.filename', record.id)) };
+    const sealed = record.filename;
+    return { ...record, filename: this.opened.get(`${record.id}:${sealed}`, () => openField(this.key, sealed, fieldLabel('items.filename', record.id))) };
   }
 
   insertItem(item: ItemRecord, quota?: QuotaClaim): Promise<void> {

@@ -55,8 +55,22 @@ describe('SealedItemStore', () => {
     const b = item({ filename: 'b.txt' });
     await items.insertItem(a);
     await items.insertItem(b);
+    // Both names opened once first: the memo of opened names must not vouch for the swapped value.
+    expect((await items.getLive(a.id, 1500))?.filename).toBe('a-secret.txt');
+    expect((await items.getLive(b.id, 1500))?.filename).toBe('b.txt');
     raw.prepare('update items set filename = ? where id = ?').run(storedName(a.id), b.id);
     await expect(items.getLive(b.id, 1500)).rejects.toThrow();
+  });
+
+  it('an altered sealed name is refused even after the original was opened and remembered', async () => {
+    const items = new SealedItemStore(stores.metadata, key);
+    const a = item({ filename: 'report.pdf' });
+    await items.insertItem(a);
+    expect((await items.getLive(a.id, 1500))?.filename).toBe('report.pdf');
+    const sealed = Buffer.from(storedName(a.id) as string, 'base64');
+    sealed.writeUInt8((sealed.at(-1) ?? 0) ^ 1, sealed.length - 1);
+    raw.prepare('update items set filename = ? where id = ?').run(sealed.toString('base64'), a.id);
+    await expect(items.getLive(a.id, 1500)).rejects.toThrow();
   });
 });
 
