@@ -46,6 +46,7 @@ describe('npm run bench (smoke: about a second per scenario)', () => {
         BENCH_CONNECTIONS: '2',
         BENCH_STREAM_MB: '2',
         BENCH_MIXED_DURATION: '1',
+        BENCH_MIXED_WARMUP: '0',
         BENCH_STARTUP_ITEMS: '300',
         BENCH_POW_SECONDS: '1',
         BENCH_IDLE_SECONDS: '1',
