@@ -169,7 +169,10 @@ export class ItemService {
       // The exact quota check: in the transaction that inserts the row (see MetadataStore.insertItem).
       await metadata.insertItem(record, quotaClaim(this.quotaKeyOf(input), limits, clock.now()));
     } catch (error) {
-      if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+      // A row that committed although the insert failed (its durability could not be confirmed, nor
+      // could it be taken back) keeps its blob: an item whose content is gone would fail every read.
+      const rowMayExist = !(error instanceof QuotaOverrun);
+      if (content.blobId && !(rowMayExist && (await metadata.hasBlob(content.blobId).catch(() => true)))) await blobs.remove(content.blobId).catch(() => undefined);
       if (error instanceof QuotaOverrun) throw quotaError(error);
       throw error;
     }

@@ -106,6 +106,14 @@ export class SqlItemStore implements MetadataStore {
     } catch (error) {
       if (error instanceof UnsyncedCommit) {
         // Committed but not known to be durable: no 201 may promise it (no retry either: the rows exist).
+        // The rows are taken back, so no item lives that nobody was told of (unreadable once its blob is
+        // gone, counted against its creator's quota until it expires). Should that delete fail too (its
+        // commit syncs, on the same failing disk), the rows stay and ItemService keeps their blobs.
+        await this.db
+          .deleteFrom('items')
+          .where('id', 'in', batch.map((entry) => entry.item.id))
+          .execute()
+          .catch(() => undefined);
         for (const entry of batch) entry.reject(error.cause);
         return;
       }

@@ -77,6 +77,18 @@ describe('group commit with the WAL synced off the event loop', () => {
     gate.calls[0]?.release(failure);
     expect(await Promise.all(outcomes)).toEqual([failure, failure]);
   });
+
+  it('takes back the rows of a batch whose sync failed: no item lives that no client was told of', async () => {
+    const { gate, sqlite, metadata } = await open();
+    const records = [item(), item()];
+    const outcomes = records.map((record) => settle(metadata.insertItem(record)));
+    await expect.poll(() => gate.calls.length).toBe(1);
+    expect(gate.calls[0]?.rowsVisible).toBe(2);
+    gate.calls[0]?.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    await Promise.all(outcomes);
+    expect((sqlite.prepare('select count(*) as n from items').get() as { n: number }).n).toBe(0);
+    for (const record of records) expect(await metadata.getLive(record.id, record.createdAt)).toBeNull();
+  });
 });
 
 describe('WalSync', () => {

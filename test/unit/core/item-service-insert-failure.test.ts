@@ -1,0 +1,73 @@
+// ItemService when the row insert fails after the content was stored as a blob: the blob goes, unless
+// a row for it committed anyway (a commit whose durability could not be confirmed and which could not
+// be taken back): that item must stay readable, not point at shredded content.
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ItemService } from '../../../src/core/item-service.js';
+import { deriveKeyring } from '../../../src/crypto/keyring.js';
+import { QuotaOverrun } from '../../../src/storage/ports.js';
+import type { ItemRecord, MetadataStore } from '../../../src/storage/ports.js';
+import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
+
+/** A metadata store whose insert fails with `error`; `rowCommitted` says whether the row got in anyway. */
+function failingInsert(error: Error, rowCommitted: boolean) {
+  const asked: string[] = [];
+  let inserted: ItemRecord | null = null;
+  const store = {
+    insertItem: async (item: ItemRecord) => {
+      if (rowCommitted) inserted = item;
+      throw error;
+    },
+    hasBlob: async (blobId: string) => {
+      asked.push(blobId);
+      return inserted?.blobId === blobId;
+    },
+  };
+  return { asked, metadata: store as unknown as MetadataStore };
+}
+
+function service(metadata: MetadataStore, blobs: MemoryBlobStore): ItemService {
+  return new ItemService({
+    metadata,
+    blobs,
+    keyring: deriveKeyring(randomBytes(32)),
+    clock: { now: () => 1_800_000_000 },
+    limits: { maxSize: 10 * 1024 * 1024, defaultExpiry: 3600, maxExpiry: 86400 },
+    detectMagic: async () => null,
+  });
+}
+
+/** Creates a 256 KiB item (above the inline limit, so its content becomes a blob). */
+const create = (items: ItemService) =>
+  items.create({ body: Readable.from([randomBytes(256 * 1024)]), claimedType: null, filename: null, expiry: undefined, burnAfterRead: false, kind: 'paste', owner: null, clientGroup: '203.0.113.7' });
+
+const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+
+describe('ItemService.create when the row insert fails', () => {
+  it('removes the blob when no row refers to it', async () => {
+    const blobs = new MemoryBlobStore();
+    const { asked, metadata } = failingInsert(eio(), false);
+    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
+    expect(asked).toHaveLength(1);
+    expect(blobs.removed).toEqual(asked);
+    expect(blobs.blobs.size).toBe(0);
+  });
+
+  it('keeps the blob of a row that committed anyway, so that item does not fail every read', async () => {
+    const blobs = new MemoryBlobStore();
+    const { asked, metadata } = failingInsert(eio(), true);
+    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
+    expect(blobs.removed).toEqual([]);
+    expect([...blobs.blobs.keys()]).toEqual(asked);
+  });
+
+  it('removes the blob of a create refused over its quota without asking the store (no row was written)', async () => {
+    const blobs = new MemoryBlobStore();
+    const { asked, metadata } = failingInsert(new QuotaOverrun('items', 5, 5), false);
+    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(asked).toEqual([]);
+    expect(blobs.removed).toHaveLength(1);
+    expect(blobs.blobs.size).toBe(0);
+  });
+});
