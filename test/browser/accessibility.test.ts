@@ -33,6 +33,17 @@ async function axeFindings(page: Page): Promise<Finding[]> {
   return findings.filter((finding) => finding.impact === 'serious' || finding.impact === 'critical');
 }
 
+/** WCAG relative luminance (0 black … 1 white) of a computed `rgb(r, g, b)` / `rgba(…)` colour. */
+function luminance(color: string): number {
+  const channels = /^rgba?\((\d+), (\d+), (\d+)/.exec(color);
+  if (!channels) throw new Error(`not an rgb() colour: ${color}`);
+  const [r, g, b] = channels.slice(1, 4).map((value) => {
+    const c = Number(value) / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
 describe.skipIf(browserUnavailable !== null)(browserSuite('web page: accessibility (axe-core), light and dark'), () => {
   const browsers = useBrowser();
   let server: RunningServer;
@@ -63,6 +74,22 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: accessibili
 
   it('create view', async () => {
     await check(at('/', 'ready'));
+  });
+
+  it('prefers-color-scheme: dark gives a dark background with light text, light the opposite', async () => {
+    // axe only checks contrast, which a light page passes in both schemes: this checks the scheme is followed.
+    const colours: Record<string, { background: string; text: string }> = {};
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await browsers.newPage({ colorScheme });
+      await openAt(page, `${server.url}/`, 'ready');
+      colours[colorScheme] = await inPage(page, `(() => { const style = getComputedStyle(document.body); return { background: style.backgroundColor, text: style.color }; })()`);
+    }
+    const { light, dark } = colours as { light: { background: string; text: string }; dark: { background: string; text: string } };
+    expect(dark.background).not.toBe(light.background);
+    expect(luminance(dark.background)).toBeLessThan(0.05);
+    expect(luminance(dark.text)).toBeGreaterThan(0.6);
+    expect(luminance(light.background)).toBeGreaterThan(0.9);
+    expect(luminance(light.text)).toBeLessThan(0.05);
   });
 
   it('the check itself finds what it should (control: the text area stripped of its label)', async () => {

@@ -1,5 +1,6 @@
 // Burn-after-read items survive the page loading: link previews, bots and a curious click on a link
 // must not destroy them. Only the explicit "Show" / "Download" click fetches the content, once.
+// Download-limited items (X-Max-Downloads) are gated the same way: a page load must not spend a read.
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserSuite, browserUnavailable, downloadBy, openAt, recordRequests, splitLink, textOf, useBrowser, waitForState } from '../helpers/browser.js';
 import { expectExit, FpasteUser, printedUrl } from '../helpers/fpaste.js';
-import { createPaste } from '../helpers/http.js';
+import { createPaste, uploadFile } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
 
@@ -103,5 +104,55 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-
     const again = await browsers.newPage();
     await openAt(again, url, 'error');
     expect(await textOf(again, '#error')).toMatch(/not found|expired|deleted|already|gone/i);
+  });
+
+  /** downloads_remaining from the metadata (GET /{id}) or the share's /status: neither spends a read. */
+  const remaining = async (path: string): Promise<number | null> => {
+    const metaPath = path.startsWith('/download/') ? `/status/${path.slice('/download/'.length)}` : path;
+    const response = await fetch(`${server.url}${metaPath}`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { downloads_remaining: number | null }).downloads_remaining;
+  };
+
+  const shareData = randomBytes(30_000);
+  const limited: [string, () => Promise<string>][] = [
+    ['an encrypted paste (fpaste --max-downloads 2)', async () => printedUrl(expectExit(await user.run(['--max-downloads', '2'], { input: 'twice, encrypted\n' }), 0))],
+    ['a plain paste (X-Max-Downloads: 2)', async () => (await createPaste(server.url, 'twice, plain\n', { 'x-max-downloads': '2', 'content-type': 'text/plain' })).url],
+    [
+      'an encrypted file share (fpaste upload --max-downloads 2)',
+      async () => {
+        writeFileSync(join(user.work, 'twice.bin'), shareData);
+        return printedUrl(expectExit(await user.run(['upload', '--max-downloads', '2', 'twice.bin']), 0));
+      },
+    ],
+    ['a plain file share (X-Max-Downloads: 2)', async () => (await uploadFile(server.url, shareData, 'twice.bin', { 'x-max-downloads': '2' })).download_url ?? ''],
+  ];
+
+  it.each(limited)('%s: loading spends no read, the click spends exactly one', async (_title, create) => {
+    const url = await create();
+    const { path } = splitLink(url);
+    const isShare = path.startsWith('/download/');
+    expect(await remaining(path)).toBe(2);
+
+    const context = await browsers.newContext();
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    await openAt(page, url, 'await-click');
+    await networkSettled(page);
+    expect(contentRequests(await requests.settle())).toEqual([]);
+    expect(await page.locator(isShare ? '#download' : '#show').isVisible()).toBe(true);
+    expect(await textOf(page, '#content')).toBe('');
+    expect(await remaining(path)).toBe(2);
+
+    if (isShare) {
+      const { bytes } = await downloadBy(page, '#download');
+      expect(bytes.equals(shareData)).toBe(true);
+    } else {
+      await page.click('#show');
+      await waitForState(page, 'shown');
+      expect(await textOf(page, '#content')).toMatch(/^twice, (encrypted|plain)\n$/);
+    }
+    expect(contentRequests(await requests.settle())).toHaveLength(1);
+    expect(await remaining(path)).toBe(1);
   });
 });

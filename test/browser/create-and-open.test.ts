@@ -3,7 +3,7 @@
 // file, and a file of a few MiB that spans many 64 KiB encryption chunks.
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserSuite, browserUnavailable, createFileInPage, createTextInPage, downloadBy, dropFile, openAt, splitLink, textOf, useBrowser, waitForState } from '../helpers/browser.js';
+import { browserSuite, browserUnavailable, createFileInPage, createTextInPage, downloadBy, dropFile, openAt, recordRequests, splitLink, textOf, useBrowser, waitForState } from '../helpers/browser.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
 
@@ -45,6 +45,35 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: create, the
     expect(Buffer.from(await (await fetch(`${server.url}${path}/raw`)).arrayBuffer()).toString('utf8')).toBe(text);
     const reader = await browsers.newPage();
     await openAt(reader, link, 'shown');
+    expect(await textOf(reader, '#content')).toBe(text);
+  });
+
+  it('the chosen expiry (one hour) and the burn box reach the server, and the link then waits for the click', async () => {
+    const creator = await browsers.newPage();
+    await openAt(creator, `${server.url}/`, 'ready');
+    // One hour is not the server's default (seven days): the test sees the choice, not the default.
+    expect(await creator.inputValue('#expiry')).not.toBe('3600');
+    const text = 'expires in an hour, read once\n';
+    const link = await createTextInPage(creator, server.url, text, { expiry: '3600', burn: true });
+    const { path } = splitLink(link);
+
+    // The metadata never burns; the server sets expires_at from its own clock at creation.
+    const response = await fetch(`${server.url}${path}`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    const meta = (await response.json()) as { created_at: number; expires_at: number | null; burn_after_read: boolean };
+    expect(meta.burn_after_read).toBe(true);
+    expect(meta.expires_at).not.toBeNull();
+    expect(Math.abs((meta.expires_at ?? 0) - meta.created_at - 3600)).toBeLessThanOrEqual(5);
+
+    const context = await browsers.newContext();
+    const requests = recordRequests(context);
+    const reader = await context.newPage();
+    await openAt(reader, link, 'await-click');
+    await reader.waitForLoadState('networkidle');
+    expect((await requests.settle()).filter((request) => new URL(request.url).pathname.endsWith('/raw'))).toEqual([]);
+    expect(await reader.locator('#show').isVisible()).toBe(true);
+    await reader.click('#show');
+    await waitForState(reader, 'shown');
     expect(await textOf(reader, '#content')).toBe(text);
   });
 

@@ -181,10 +181,12 @@ export function inlineHandlers(page: Page): Promise<string[]> {
   return inPage(page, `[...document.querySelectorAll('*')].flatMap((element) => [...element.attributes].filter((a) => a.name.startsWith('on')).map((a) => element.localName + '[' + a.name + ']'))`);
 }
 
-/** Fills the create form's text and submits; returns the link (with #key) once the page shows it. */
-export async function createTextInPage(page: Page, baseUrl: string, text: string, options: { burn?: boolean; encrypt?: boolean } = {}): Promise<string> {
+/** Fills the create form's text (and the chosen options) and submits; returns the link (with #key) once the page shows it. */
+export async function createTextInPage(page: Page, baseUrl: string, text: string, options: { burn?: boolean; encrypt?: boolean; expiry?: string } = {}): Promise<string> {
   await openAt(page, `${baseUrl}/`, 'ready');
   await page.fill('#text', text);
+  // #expiry's option values are seconds; selectOption fails when the server offers no such choice.
+  if (options.expiry !== undefined) await page.selectOption('#expiry', options.expiry);
   if (options.burn) await page.check('#burn');
   if (options.encrypt === false) await page.uncheck('#encrypt');
   await page.click('#create');

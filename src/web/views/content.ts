@@ -12,7 +12,7 @@ import { formatBytes } from '../format.js';
 import type { HashKey } from '../key.js';
 import { NO_KEY } from '../messages.js';
 import { blobUrl, saveBlob } from '../save.js';
-import { decodeText, imageType } from '../sniff.js';
+import { classifyContent } from '../sniff.js';
 import { pageBounds } from '../text-pages.js';
 
 export class ContentError extends Error {
@@ -53,24 +53,24 @@ function downloadButton(blob: Blob, name: string, label: string): HTMLButtonElem
 export async function show(target: HTMLElement, received: Received, fallbackName: string | undefined, fallback: 'paste' | 'file'): Promise<void> {
   const { blob } = received;
   const name = downloadName(received.metadata?.name ?? fallbackName, fallback);
-  const head = new Uint8Array(await blob.slice(0, 16).arrayBuffer());
-  const image = imageType(head);
-  if (image) {
+  // Decided from the first bytes: a large binary is never copied whole out of its Blob just to be refused.
+  const content = await classifyContent(blob);
+  if (content.kind === 'image') {
     // The Blob gets the type the bytes prove, never the sender's or the server's claim.
-    const img = el('img', { id: 'image', alt: `Image ${name}`, src: blobUrl(blob, image) });
+    const img = el('img', { id: 'image', alt: `Image ${name}`, src: blobUrl(blob, content.type) });
     target.append(el('figure', { class: 'image' }, img), downloadButton(blob, name, `Download ${name}`));
     status(`Image, ${formatBytes(blob.size)}.`);
     setState('shown');
     return;
   }
-  const text = decodeText(new Uint8Array(await blob.arrayBuffer()));
-  if (text === null) {
-    target.append(el('p', {}, `A file of ${formatBytes(blob.size)} that cannot be shown here.`), downloadButton(blob, name, `Download ${name}`));
+  if (content.kind === 'binary') {
+    const why = content.tooLarge ? ', too large to be shown here' : ' that cannot be shown here';
+    target.append(el('p', {}, `A file of ${formatBytes(blob.size)}${why}.`), downloadButton(blob, name, `Download ${name}`));
     status('Ready to download.');
     setState('shown');
     return;
   }
-  showText(target, text);
+  showText(target, content.text);
   status(`Text, ${formatBytes(blob.size)}.`);
   setState('shown');
 }
