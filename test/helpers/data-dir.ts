@@ -1,6 +1,7 @@
 // Looking at what a server left in its data directory (black-box: only the layout the contract implies).
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { expect } from 'vitest';
 
 function walk(dir: string, skip: (path: string) => boolean, out: string[]): void {
@@ -71,5 +72,19 @@ export function expectOverwritten(original: Buffer, now: Buffer, what: string): 
   expect(same / original.length, `${what}: share of bytes left unchanged`).toBeLessThan(0.02);
   for (let at = 0; at < original.length; at += 4096) {
     expect(now.subarray(at, at + 4096).equals(original.subarray(at, at + 4096)), `${what}: block at ${at} still the original`).toBe(false);
+  }
+}
+
+/**
+ * Row counts of `tables` in a server's SQLite file, read through a read-only connection (the server
+ * keeps running; a read-only reader writes nothing, so it works on a full disk too).
+ */
+export function countRows(dataDir: string, tables: readonly string[]): Record<string, number> {
+  const db = new BetterSqlite3(join(dataDir, 'sealbin.db'), { readonly: true, fileMustExist: true });
+  try {
+    // Table names come from the test itself, never from input.
+    return Object.fromEntries(tables.map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n]));
+  } finally {
+    db.close();
   }
 }
