@@ -139,9 +139,22 @@ export const schemas = {
   },
   tusCreate: {
     operationId: 'tusCreate',
-    summary: 'Start a resumable upload (a creation: proof of work, create budget). Headers: Tus-Resumable: 1.0.0; Upload-Length or Upload-Defer-Length: 1; Upload-Metadata (filename, filetype, expiry, burn_after_read, max_downloads, base64 values) or X-Expiry, X-Burn-After-Read, X-Max-Downloads, X-Filename; X-PoW-Token, X-PoW-Solution',
+    summary: 'Start a resumable upload (a creation: proof of work, create budget, disk floor, quotas); exactly one of Upload-Length and Upload-Defer-Length',
     tags: ['resumable uploads'],
     security: ANONYMOUS_OR_CERTIFICATE,
+    // All optional strings but Tus-Resumable (checked before validation, 412 otherwise): validation
+    // adds no refusal of its own, the handler keeps the answers docs/api.md describes.
+    headers: z.object({
+      'tus-resumable': z.string().describe('1.0.0 (anything else, or none: 412 TUS_VERSION_UNSUPPORTED)'),
+      'upload-length': z.string().optional().describe('the total size in bytes, 1..SEALBIN_MAX_SIZE (over it: 413 TOO_LARGE at once)'),
+      'upload-defer-length': z.string().optional().describe('1: the length is set by a later PATCH (instead of Upload-Length)'),
+      'upload-metadata': z.string().optional().describe('comma-separated "key base64value" pairs: filename, filetype, expiry, burn_after_read, max_downloads (the X- headers win)'),
+      'x-expiry': createHeaders.shape['x-expiry'],
+      'x-burn-after-read': createHeaders.shape['x-burn-after-read'],
+      'x-max-downloads': createHeaders.shape['x-max-downloads'],
+      'x-filename': createHeaders.shape['x-filename'],
+      ...powHeaders,
+    }),
     responseHeaders: { 201: { Location: 'the upload URL, /tus/{id}; only its creator (same certificate, or same address group) may use it', ...TUS_STATE } },
     response: { 201: noBody('Created'), ...tusErrors, 413: errorJson, 507: errorJson },
   },

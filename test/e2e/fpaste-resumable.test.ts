@@ -2,14 +2,16 @@
 // connection at ~40%: resumed in the same run after a cut, by running the same command again after
 // fpaste was killed, across a server restart, and from scratch when the server lost the upload; end
 // to end encrypted and plain; byte-identical through `fpaste get`; the state file's mode and removal;
-// the plain single request below the threshold, with --no-resumable, and from servers without /tus.
+// the plain single request below the threshold, with --no-resumable, and from servers without /tus;
+// on a terminal, the progress bar (part-way while held, then 100%).
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import type { CuttingProxy } from '../helpers/cutting-proxy.js';
-import { expectExit, FpasteUser, printedUrl } from '../helpers/fpaste.js';
+import { expectExit, FPASTE, FpasteUser, printedUrl } from '../helpers/fpaste.js';
 import type { FpasteResult } from '../helpers/fpaste.js';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
@@ -239,5 +241,35 @@ describe('fpaste: resumable creation under proof of work', () => {
     } finally {
       powUser.dispose();
     }
+  });
+
+  // fpaste draws progress only when stderr is a terminal (logs and pipes get none) and has no switch
+  // to force it: util-linux `script` runs it on a pseudo-terminal, whose output we read as it comes.
+  const noScript = spawnSync('script', ['--version']).status !== 0;
+  it.skipIf(noScript)(`on a terminal, the upload shows a progress bar: a percentage part-way (held at 40%) and 100% at the end${noScript ? ' (skipped: needs util-linux script for a pseudo-terminal)' : ''}`, async () => {
+    const held = proxy.holdAfter(Math.floor(SIZE * 0.4));
+    const command = [process.execPath, FPASTE, 'big.bin', '--expiry', '1h'].map((word) => `'${word}'`).join(' ');
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: user.work, env: { ...user.env(), TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let terminal = '';
+    child.stdout.on('data', (chunk: Buffer) => (terminal += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (terminal += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await held;
+      // The bar's own timer redraws while the connection is held, at what fpaste has handed to its
+      // socket by then: past the 40% mark (less what the first PATCH did not need), short of the end.
+      await waitFor(() => [...terminal.matchAll(/uploading \[[^\]]*\] (\d+)%/g)].some((match) => Number(match[1]) >= 30 && Number(match[1]) < 100), 'a part-way percentage (30-99 %) on the terminal while held');
+      proxy.release();
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      child.stdin.end();
+    }
+    // The final frame before the bar is cleared, with the sizes beside it.
+    expect(terminal).toMatch(/uploading \[[^\]]*\] 100% \| 24 MiB of 24 MiB/);
+    const url = /http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}#[A-Za-z0-9_-]{43}/.exec(terminal)?.[0];
+    expect(url, terminal.slice(-2000)).toBeDefined();
+    expect((await fetchBack(url as string, 'back-terminal.bin')).equals(content)).toBe(true);
+    expect(stateFiles()).toEqual([]);
   });
 });

@@ -7,9 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { expectError } from '../helpers/contract.js';
-import { blobFiles } from '../helpers/data-dir.js';
+import { blobFiles, expectOverwritten, holdFile } from '../helpers/data-dir.js';
 import { createPaste, uploadFile } from '../helpers/http.js';
 import type { Created } from '../helpers/http.js';
 import { startServer } from '../helpers/server.js';
@@ -53,6 +54,10 @@ describe('X-Max-Downloads', () => {
     expect(paste.sha256).toBe(sha256(content)); // the uploader knows the content anyway
     const stored = blobFiles(server.dataDir).filter((file) => !before.includes(file));
     expect(stored).toHaveLength(1);
+    // Kept open on the blob's inode: after the unlink it tells whether the ciphertext was overwritten
+    // first (shredded) or the name merely removed, leaving the old bytes on the disk.
+    const held = holdFile(join(server.dataDir, stored[0] as string));
+    onTestFinished(() => held.close());
 
     const results = await Promise.all(Array.from({ length: N + 5 }, () => read(paste.raw)));
     const ok = results.filter((r) => r.status === 200);
@@ -66,6 +71,7 @@ describe('X-Max-Downloads', () => {
     expect((await fetch(paste.url)).status).toBe(404);
     expect((await fetch(paste.raw)).status).toBe(404);
     await waitFor(() => !blobFiles(server.dataDir).includes(stored[0] as string), 'the spent item\'s blob to be shredded');
+    expectOverwritten(held.original, held.now(), 'the spent item\'s blob');
   });
 
   it('a slow reader of an earlier read is served whole although a faster one took the last read meanwhile', async () => {

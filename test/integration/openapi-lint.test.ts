@@ -107,6 +107,10 @@ describe('the OpenAPI document of a default server', () => {
     expect(Object.keys(document.paths['/s']?.['post']?.requestBody?.content ?? {}).sort()).toEqual(['application/json', 'text/plain']);
     expect(headerNames(document.paths['/s']?.['post'])).toEqual(expect.arrayContaining(['x-pow-token', 'x-pow-solution', 'x-expiry']));
     expect(headerNames(document.paths['/register']?.['post'])).toEqual(expect.arrayContaining(['x-pow-token', 'x-pow-solution']));
+    // A tus client reads what POST /tus takes from parameters, not from the summary's prose.
+    expect(headerNames(document.paths['/tus']?.['post'])).toEqual(
+      expect.arrayContaining(['tus-resumable', 'upload-length', 'upload-defer-length', 'upload-metadata', 'x-max-downloads', 'x-expiry', 'x-burn-after-read', 'x-pow-token', 'x-pow-solution']),
+    );
   });
 
   it('declares client certificates (mutualTLS) and the delete token as security schemes', () => {

@@ -43,8 +43,13 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     scope.removeAllContentTypeParsers();
     // Every body is a stream here; PATCH checks its Content-Type itself (415 is tus' answer).
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.addHook('onRequest', async (request, reply) => {
+    // tus 1.0 wants Tus-Resumable on every answer, also on the refusals the request pass sends before
+    // these routes run (auth-only mode, the disk floor, the limits, proof of work): onSend sees them all.
+    scope.addHook('onSend', async (_request, reply, payload) => {
       reply.header('tus-resumable', TUS_VERSION);
+      return payload;
+    });
+    scope.addHook('onRequest', async (request, reply) => {
       if (request.method === 'OPTIONS') return undefined;
       if (request.headers['tus-resumable'] !== TUS_VERSION) {
         reply.header('tus-version', TUS_VERSION);
@@ -73,7 +78,14 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const upload = creationOptions(request.headers);
       // Refused now rather than after the last byte: the completion checks it again from its own time.
       resolveExpiry(upload.expiry, ctx.config, lifetimeStart(ctx.clock));
-      await ctx.disk.admit(length ?? 0);
+      try {
+        // Disk exhaustion: an Upload-Length that would take the disk under the floor is refused now.
+        await ctx.disk.admit(length ?? 0);
+      } catch (error) {
+        // An expected refusal, answered as http/disk-floor.ts answers it: not a server failure to log.
+        if (!(error instanceof AppError)) throw error;
+        return sendError(request, reply, error);
+      }
       // Quota evasion by resuming: a declared length that surely does not fit is refused now; the completion checks exactly.
       await ctx.items.checkQuota(creatorOf(request), length ?? 1);
       const created = await ctx.uploads.create(limitKey(request), request.identity?.owner ?? null, length ?? null, upload);

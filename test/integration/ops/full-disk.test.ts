@@ -2,7 +2,8 @@
 // and free space (inline items through the space reserve, blob items by shredding the blob first),
 // creations answer 507 INSUFFICIENT_STORAGE (never 500), /health is 503 naming "disk" with the free
 // bytes statfs reports, sealbin_disk_free_bytes says 0, the log names the real error (ENOSPC,
-// SQLITE_FULL), and once space is back everything works again without a restart.
+// SQLITE_FULL), no 507 leaves a row behind (counted read-only in the SQLite file), and once space is
+// back everything works again without a restart.
 // Needs root (mount); skipped with the reason otherwise.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { blobFiles, tmpFiles } from '../../helpers/data-dir.js';
+import { blobFiles, countRows, tmpFiles } from '../../helpers/data-dir.js';
 import { createPaste } from '../../helpers/http.js';
 import type { Created } from '../../helpers/http.js';
 import { startServer } from '../../helpers/server.js';
@@ -124,6 +125,9 @@ describe.skipIf('skip' in mounted)(`full disk${'skip' in mounted ? ` (skipped: $
     const big = [await createPaste(server.url, bigContent), await createPaste(server.url, bigContent)];
     const small = [await createPaste(server.url, randomBytes(2000)), await createPaste(server.url, randomBytes(2000))];
     expect(blobFiles(dataDir)).toHaveLength(2);
+    // No half-written row: after every 507 below, the items and short links are the same as here.
+    const rows = countRows(dataDir, ['items', 'short_links']);
+    expect(rows['items']).toBe(4);
 
     // 1. Nearly full (64 KiB left, not yet measured as full): a streamed upload runs into ENOSPC
     //    itself; it is 507, the log names ENOSPC, and no temp file stays behind.
@@ -133,6 +137,7 @@ describe.skipIf('skip' in mounted)(`full disk${'skip' in mounted ? ` (skipped: $
     await expect507(spilled);
     await server.expectErrorLog(/ENOSPC.*"msg":"request failed"/);
     expect(tmpFiles(dataDir)).toEqual([]);
+    expect(countRows(dataDir, ['items', 'short_links'])).toEqual(rows);
 
     // 2. 100% full.
     fill(filler);
@@ -153,6 +158,7 @@ describe.skipIf('skip' in mounted)(`full disk${'skip' in mounted ? ` (skipped: $
     await expect507(await fetch(`${server.url}/`, { method: 'POST', body: new Uint8Array(randomBytes(300_000)) }));
     await expect507(await fetch(`${server.url}/`, { method: 'POST', body: 'a small paste that would live in the database' }));
     await expect507(await fetch(`${server.url}/s`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'https://example.org/' }));
+    expect(countRows(dataDir, ['items', 'short_links'])).toEqual(rows);
 
     // Reads go on; the count they leave cannot be written, and the log says why: the disk, not a
     // "no transaction is active" from the ROLLBACK after SQLite already ended the transaction.

@@ -1,7 +1,9 @@
 // tus-full-disk (black box): a PATCH that runs into a full disk (a small tmpfs as the data dir)
 // answers a clean 507 INSUFFICIENT_STORAGE, its torn segment and everything else it wrote is cut
 // away (offset and log size unchanged), and once space is back the upload resumes and completes
-// byte-identical. Needs root (mount); skipped with the reason otherwise.
+// byte-identical. A completion whose blob does not fit (the last bytes do, the whole file does not)
+// is a 507 too: no temp blob and no item left, the partial kept whole, and an empty PATCH at the final
+// offset completes it once space is back. Needs root (mount); skipped with the reason otherwise.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
@@ -10,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectErrorHit } from '../../helpers/abuse.js';
+import { blobFiles, countRows, tmpFiles } from '../../helpers/data-dir.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
 import { waitFor } from '../../helpers/wait.js';
-import { createUpload, expectSameBytes, offsetOf, rawOf, sendRest, TUS, tusPatch } from '../../helpers/tus.js';
+import { createUpload, expectSameBytes, offsetOf, partialFiles, rawOf, sendRest, TUS, tusPatch } from '../../helpers/tus.js';
 
 function mountTmpfs(size: string): { dir: string } | { skip: string } {
   if (process.getuid?.() !== 0) return { skip: 'needs root to mount a tmpfs' };
@@ -62,11 +65,12 @@ function chunkedPatch(base: string, path: string, offset: number, data: Buffer):
   });
 }
 
-const mounted = mountTmpfs('24m');
-let server: RunningServer | undefined;
+// Room for a 12 MiB partial and its 12 MiB blob beside the 4 MiB space reserve and SQLite.
+const mounted = mountTmpfs('48m');
+const servers: RunningServer[] = [];
 afterAll(async () => {
   try {
-    await server?.dispose();
+    for (const server of servers) await server.dispose();
   } finally {
     if ('dir' in mounted) {
       spawnSync('umount', [mounted.dir]);
@@ -80,7 +84,8 @@ describe.skipIf('skip' in mounted)(`tus on a full disk${'skip' in mounted ? ` (s
     if (!('dir' in mounted)) throw new Error('unreachable: skipped without a mount');
     const dataDir = join(mounted.dir, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
-    server = await startServer({ dataDir, env: { SEALBIN_MIN_FREE_BYTES: '0' }, allowErrorLogs: [/"msg":"writing download counts failed"/, /ENOSPC.*"msg":"request failed"/] });
+    const server = await startServer({ dataDir, env: { SEALBIN_MIN_FREE_BYTES: '0' }, allowErrorLogs: [/"msg":"writing download counts failed"/, /ENOSPC.*"msg":"request failed"/] });
+    servers.push(server);
     const content = randomBytes(1_500_000);
     const path = await createUpload(server.url, { 'upload-length': String(content.length) });
     expect((await tusPatch(server.url, path, 0, content.subarray(0, 500_000))).status).toBe(204);
@@ -109,9 +114,53 @@ describe.skipIf('skip' in mounted)(`tus on a full disk${'skip' in mounted ? ` (s
 
     unlinkSync(filler);
     // The guard measures again before it admits: retry the same PATCH until space is seen to be back.
-    const running = server;
-    await waitFor(async () => (await tusPatch(running.url, path, 500_000, content.subarray(500_000, 1_000_000))).status === 204, 'a PATCH accepted once space is back', { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(async () => (await tusPatch(server.url, path, 500_000, content.subarray(500_000, 1_000_000))).status === 204, 'a PATCH accepted once space is back', { timeoutMs: 30_000, intervalMs: 500 });
     const last = await sendRest(server.url, path, content, 1_000_000, 500_000);
     expectSameBytes(await rawOf(server.url, last), content);
+  });
+
+  it('a completion whose blob does not fit is a clean 507 with nothing half-made; an empty PATCH completes it once space is back', async () => {
+    if (!('dir' in mounted)) throw new Error('unreachable: skipped without a mount');
+    const dataDir = join(mounted.dir, 'data-completion');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const server = await startServer({ dataDir, env: { SEALBIN_MIN_FREE_BYTES: '0' } });
+    servers.push(server);
+    const content = randomBytes(12 * 1024 * 1024);
+    const tail = 100_000;
+    const path = await createUpload(server.url, { 'upload-length': String(content.length) });
+    await sendRest(server.url, path, content.subarray(0, content.length - tail), 0, 4 * 1024 * 1024);
+    const id = path.split('/').pop() as string;
+
+    // ~2 MiB left: the last 100 kB fit in the log, the 12 MiB blob the completion writes does not.
+    const filler = join(mounted.dir, 'filler-completion');
+    fill(filler);
+    truncateSync(filler, statSync(filler).size - 2 * 1024 * 1024);
+    const rows = countRows(dataDir, ['items']);
+    const final = await tusPatch(server.url, path, content.length - tail, content.subarray(content.length - tail));
+    expectErrorHit(final, 507, 'INSUFFICIENT_STORAGE');
+    expect(Number(final.header('retry-after'))).toBeGreaterThan(0);
+    expect(final.header('x-sealbin-id')).toBeUndefined();
+    expect(final.text).not.toMatch(/ENOSPC|\/tmp\//);
+    await server.expectErrorLog(/ENOSPC.*"msg":"request failed"/);
+    // Nothing half-made: no temp blob, no blob, no item row.
+    expect(tmpFiles(dataDir)).toEqual([]);
+    expect(blobFiles(dataDir)).toEqual([]);
+    expect(countRows(dataDir, ['items'])).toEqual(rows);
+    // The partial is kept whole (docs/api.md: a failure other than a refusal keeps it): the bytes of
+    // the refused PATCH were stored before the completion ran, so HEAD reports the full length.
+    expect(await offsetOf(server.url, path)).toBe(content.length);
+    expect(partialFiles(server.dataDir, path).sort()).toEqual([`${id}.log`, `${id}.state`]);
+
+    unlinkSync(filler);
+    // The guard measures again before it admits: retry the empty PATCH until space is seen to be back.
+    const done = await waitFor(async () => {
+      const retry = await tusPatch(server.url, path, content.length, Buffer.alloc(0));
+      return retry.status === 204 ? retry : null;
+    }, 'an empty PATCH at the final offset to complete the upload once space is back', { timeoutMs: 30_000, intervalMs: 500 });
+    expect(done.header('upload-offset')).toBe(String(content.length));
+    expectSameBytes(await rawOf(server.url, done), content);
+    expect(countRows(dataDir, ['items'])).toEqual({ items: (rows['items'] ?? 0) + 1 });
+    expect(partialFiles(server.dataDir, path)).toEqual([]);
+    expect(tmpFiles(dataDir)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOverwritten, holdFile } from '../../helpers/data-dir.js';
 import { disposeServer, expectErrorHit, hit } from '../../helpers/abuse.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
@@ -59,10 +60,15 @@ describe('tus: protocol basics', () => {
 describe('tus: a whole upload', () => {
   it('several PATCHes make a byte-identical file share; the last PATCH carries id and key', async () => {
     const content = randomBytes(300_000);
+    const sent = Math.floor(Date.now() / 1000);
     const create = await tusCreate(server.url, { 'upload-length': String(content.length), 'upload-metadata': metadata({ filename: 'big.bin', filetype: 'application/octet-stream' }) });
+    const answered = Math.ceil(Date.now() / 1000);
     expect(create.status, create.text).toBe(201);
     expect(create.header('tus-resumable')).toBe('1.0.0');
-    expect(Date.parse(create.header('upload-expires') as string)).toBeGreaterThan(Date.now() + 3600_000);
+    // SEALBIN_TUS_EXPIRY's default (unset here): 86400 s from the creation, in whole seconds (HTTP date).
+    const expires = Date.parse(create.header('upload-expires') as string) / 1000;
+    expect(expires).toBeGreaterThanOrEqual(sent + 86_400);
+    expect(expires).toBeLessThanOrEqual(answered + 86_400);
     const path = new URL(create.header('location') as string).pathname;
     const first = await tusPatch(server.url, path, 0, content.subarray(0, 100_000));
     expect(first.status, first.text).toBe(204);
@@ -176,14 +182,23 @@ async function chunkedPatch(base: string, path: string, offset: number, total: n
 }
 
 describe('tus: termination', () => {
-  it('DELETE removes the upload: HEAD is 404 and its files are gone', async () => {
+  it('DELETE removes the upload: HEAD is 404, its files are gone and the log\'s bytes were overwritten', async () => {
     const path = await createUpload(server.url, { 'upload-length': '100000' });
-    await tusPatch(server.url, path, 0, randomBytes(70_000));
+    expect((await tusPatch(server.url, path, 0, randomBytes(70_000))).status).toBe(204);
     expect(partialFiles(server.dataDir, path).length).toBe(2);
-    const response = await tusDelete(server.url, path);
-    expect(response.status, response.text).toBe(204);
-    expect((await tusHead(server.url, path)).status).toBe(404);
-    expect(partialFiles(server.dataDir, path)).toEqual([]);
+    // Kept open on the log's inode: after the unlink it shows whether the sealed segments were
+    // overwritten first (shredded, as documented) or only unlinked, left readable on the disk.
+    const held = holdFile(join(server.dataDir, 'tus', `${path.split('/').pop() as string}.log`));
+    try {
+      expect(held.original.length).toBeGreaterThan(70_000);
+      const response = await tusDelete(server.url, path);
+      expect(response.status, response.text).toBe(204);
+      expect((await tusHead(server.url, path)).status).toBe(404);
+      expect(partialFiles(server.dataDir, path)).toEqual([]);
+      expectOverwritten(held.original, held.now(), 'the terminated upload\'s log');
+    } finally {
+      held.close();
+    }
     expect((await tusDelete(server.url, path)).status).toBe(404);
   });
 });
