@@ -21,6 +21,8 @@ export interface Solution {
   solution: string;
   hashes: number;
   elapsedMs: number;
+  /** Threads that searched: 1 when solved on this thread (easy, or workers unavailable). */
+  threads: number;
 }
 
 /** Below this many expected hashes (2^difficulty), starting workers costs more than it saves. */
@@ -30,7 +32,11 @@ const BLOCK = 1 << 18;
 /** Solutions stay exact integers and within the server's 16 decimal digits. */
 const MAX_SOLUTION = Number.MAX_SAFE_INTEGER - BLOCK;
 
+// Run from source through tsx (the bench, `npx tsx src/cli/main.ts`), esbuild's keepNames wraps the
+// inner functions of powSearch in `__name(fn, "name")` calls: without this definition every worker died
+// of a ReferenceError and the solver fell back to one thread, silently.
 const WORKER_SOURCE = `
+const __name = (target) => target;
 const { parentPort, workerData } = require('node:worker_threads');
 const powSearch = ${powSearch.toString()};
 const { prefix, difficulty, index, stride, block, max } = workerData;
@@ -68,7 +74,7 @@ async function solveInline(prefix: Uint8Array, difficulty: number, options: Solv
   let hashes = 0;
   for (let start = 0; start <= MAX_SOLUTION; start += BLOCK) {
     const found = powSearch(prefix, difficulty, start, start + BLOCK);
-    if (found >= 0) return { solution: String(found), hashes: hashes + found - start + 1, elapsedMs: Date.now() - started };
+    if (found >= 0) return { solution: String(found), hashes: hashes + found - start + 1, elapsedMs: Date.now() - started, threads: 1 };
     hashes += BLOCK;
     options.onProgress?.({ hashes, elapsedMs: Date.now() - started });
     // Let timers (the progress spinner) run between blocks.
@@ -96,7 +102,7 @@ function solveWithWorkers(prefix: Uint8Array, difficulty: number, threads: numbe
       workers.push(worker);
       worker.on('message', (message: { tried: number; found?: number; exhausted?: boolean }) => {
         hashes += message.tried;
-        if (message.found !== undefined && message.found >= 0) return finish(null, { solution: String(message.found), hashes, elapsedMs: Date.now() - started });
+        if (message.found !== undefined && message.found >= 0) return finish(null, { solution: String(message.found), hashes, elapsedMs: Date.now() - started, threads });
         if (message.exhausted && ++exhausted === threads) return finish(new CliError('no proof-of-work solution found'));
         options.onProgress?.({ hashes, elapsedMs: Date.now() - started });
       });

@@ -1,7 +1,13 @@
 // fpaste's proof-of-work search is a hand-written SHA-256: it must find exactly what node:crypto
 // finds, for every prefix length (one or two blocks, midstates) and across digit-count rollovers,
 // and the worker-thread solver must return solutions the server's own check accepts.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { powSearch } from '../../../src/cli/pow-search.js';
@@ -50,6 +56,22 @@ describe('solvePow', () => {
     expect(hard.solution).toMatch(/^[0-9]{1,16}$/);
     expect(leadingZeroBits(powHash(nonce, hard.solution))).toBeGreaterThanOrEqual(18);
     expect(hard.hashes).toBeGreaterThan(0);
+    expect(hard.threads).toBe(2);
+  }, 60_000);
+
+  it('searches on every thread asked for when run from source through tsx (the bench does), not silently on one', async () => {
+    // tsx's esbuild keeps function names by wrapping them in __name() calls: the workers' copy of
+    // powSearch then needs that helper, and a worker that died of its absence made the solver fall back.
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'sealbin-pow-tsx-'));
+    try {
+      const script = join(dir, 'solve.mts');
+      writeFileSync(script, `import { solvePow } from ${JSON.stringify(pathToFileURL(join(root, 'src/cli/pow-solver.ts')).href)};\nconsole.log(JSON.stringify(await solvePow('0123456789abcdef0123456789abcdef', 18, { threads: 2 })));\n`);
+      const { stdout } = await promisify(execFile)(join(root, 'node_modules/.bin/tsx'), [script], { cwd: root });
+      expect(JSON.parse(stdout)).toMatchObject({ threads: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('refuses impossible difficulties instead of spinning forever', async () => {
