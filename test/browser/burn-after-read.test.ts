@@ -21,6 +21,17 @@ const networkSettled = (page: Page): Promise<void> => page.waitForLoadState('net
 
 describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-read items burn only on the click'), () => {
   const browsers = useBrowser();
+
+  /** Opens `url` in a fresh context, as a link preview would, and checks the load fetched no content. */
+  async function openWithoutFetching(url: string) {
+    const context = await browsers.newContext();
+    const requests = recordRequests(context);
+    const page = await context.newPage();
+    await openAt(page, url, 'await-click');
+    await networkSettled(page);
+    expect(contentRequests(await requests.settle())).toEqual([]);
+    return { requests, page };
+  }
   let server: RunningServer;
   let user: FpasteUser;
 
@@ -41,12 +52,7 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-
     const url = printedUrl(expectExit(await user.run(['--burn'], { input: text }), 0));
     const { path } = splitLink(url);
 
-    const context = await browsers.newContext();
-    const requests = recordRequests(context);
-    const page = await context.newPage();
-    await openAt(page, url, 'await-click');
-    await networkSettled(page);
-    expect(contentRequests(await requests.settle())).toEqual([]);
+    const { requests, page } = await openWithoutFetching(url);
     expect(await page.locator('#show').isVisible()).toBe(true);
     expect(await textOf(page, '#content')).toBe('');
     // Still there after the page loaded (HEAD never burns).
@@ -89,12 +95,7 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-
     const url = printedUrl(expectExit(await user.run(['upload', '--burn', 'once.bin']), 0));
     const phrase = splitLink(url).path.split('/').pop() ?? '';
 
-    const context = await browsers.newContext();
-    const requests = recordRequests(context);
-    const page = await context.newPage();
-    await openAt(page, url, 'await-click');
-    await networkSettled(page);
-    expect(contentRequests(await requests.settle())).toEqual([]);
+    const { page } = await openWithoutFetching(url);
     expect(await exists(`/status/${phrase}`)).toBe(200);
 
     const { bytes } = await downloadBy(page, '#download');
@@ -134,12 +135,7 @@ describe.skipIf(browserUnavailable !== null)(browserSuite('web page: burn-after-
     const isShare = path.startsWith('/download/');
     expect(await remaining(path)).toBe(2);
 
-    const context = await browsers.newContext();
-    const requests = recordRequests(context);
-    const page = await context.newPage();
-    await openAt(page, url, 'await-click');
-    await networkSettled(page);
-    expect(contentRequests(await requests.settle())).toEqual([]);
+    const { requests, page } = await openWithoutFetching(url);
     expect(await page.locator(isShare ? '#download' : '#show').isVisible()).toBe(true);
     expect(await textOf(page, '#content')).toBe('');
     expect(await remaining(path)).toBe(2);

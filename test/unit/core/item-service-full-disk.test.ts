@@ -4,9 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ItemService } from '../../../src/core/item-service.js';
-import { deriveKeyring } from '../../../src/crypto/keyring.js';
+import type { ItemService } from '../../../src/core/item-service.js';
 import type { ItemRecord, MetadataStore, RemovedItem } from '../../../src/storage/ports.js';
+import { testItemService } from '../../helpers/item-service.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 
 const full = (): Error => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
@@ -28,15 +28,7 @@ function fullDiskStore(room: () => boolean, blobId: string | null) {
 }
 
 function service(metadata: MetadataStore, blobs: MemoryBlobStore, reserve?: { release(cause: unknown): Promise<boolean> }): ItemService {
-  return new ItemService({
-    metadata,
-    blobs,
-    keyring: deriveKeyring(randomBytes(32)),
-    clock: { now: () => 1_800_000_000 },
-    limits: { maxSize: 10 * 1024 * 1024, defaultExpiry: 3600, maxExpiry: 86400 },
-    detectMagic: async () => null,
-    ...(reserve ? { reserve } : {}),
-  });
+  return testItemService(metadata, blobs, reserve ? { reserve } : {});
 }
 
 /** A reserve that makes room once, remembering the error it was released for. */

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ItemService } from '../../../src/core/item-service.js';
-import { deriveKeyring } from '../../../src/crypto/keyring.js';
+import type { ItemService } from '../../../src/core/item-service.js';
 import { QuotaOverrun } from '../../../src/storage/ports.js';
 import type { ItemRecord, MetadataStore } from '../../../src/storage/ports.js';
+import { testItemService } from '../../helpers/item-service.js';
 import { MemoryBlobStore } from '../../helpers/memory-blob-store.js';
 
 /** A metadata store whose insert fails with `error`; `rowCommitted` says whether the row got in anyway. */
@@ -27,16 +27,6 @@ function failingInsert(error: Error, rowCommitted: boolean) {
   return { asked, metadata: store as unknown as MetadataStore };
 }
 
-function service(metadata: MetadataStore, blobs: MemoryBlobStore): ItemService {
-  return new ItemService({
-    metadata,
-    blobs,
-    keyring: deriveKeyring(randomBytes(32)),
-    clock: { now: () => 1_800_000_000 },
-    limits: { maxSize: 10 * 1024 * 1024, defaultExpiry: 3600, maxExpiry: 86400 },
-    detectMagic: async () => null,
-  });
-}
 
 /** Creates a 256 KiB item (above the inline limit, so its content becomes a blob). */
 const create = (items: ItemService) =>
@@ -48,7 +38,7 @@ describe('ItemService.create when the row insert fails', () => {
   it('removes the blob when no row refers to it', async () => {
     const blobs = new MemoryBlobStore();
     const { asked, metadata } = failingInsert(eio(), false);
-    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
+    await expect(create(testItemService(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
     expect(asked).toHaveLength(1);
     expect(blobs.removed).toEqual(asked);
     expect(blobs.blobs.size).toBe(0);
@@ -57,7 +47,7 @@ describe('ItemService.create when the row insert fails', () => {
   it('keeps the blob of a row that committed anyway, so that item does not fail every read', async () => {
     const blobs = new MemoryBlobStore();
     const { asked, metadata } = failingInsert(eio(), true);
-    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
+    await expect(create(testItemService(metadata, blobs))).rejects.toMatchObject({ code: 'EIO' });
     expect(blobs.removed).toEqual([]);
     expect([...blobs.blobs.keys()]).toEqual(asked);
   });
@@ -65,7 +55,7 @@ describe('ItemService.create when the row insert fails', () => {
   it('removes the blob of a create refused over its quota without asking the store (no row was written)', async () => {
     const blobs = new MemoryBlobStore();
     const { asked, metadata } = failingInsert(new QuotaOverrun('items', 5, 5), false);
-    await expect(create(service(metadata, blobs))).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await expect(create(testItemService(metadata, blobs))).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
     expect(asked).toEqual([]);
     expect(blobs.removed).toHaveLength(1);
     expect(blobs.blobs.size).toBe(0);
