@@ -9,7 +9,37 @@ import { AppError } from './errors.js';
 
 const HEAD_BYTES = 64 * 1024;
 
-export class ContentInspector extends Transform {
+/** What one pass over an upload learns; ContentInspector (streamed) and inspectWhole (in memory) agree on it. */
+export interface Inspection {
+  readonly size: number;
+  readonly sha256: string;
+  /** The first 64 KiB, for type detection. */
+  readonly head: Buffer;
+  /** Valid UTF-8 without NUL bytes. */
+  readonly utf8: boolean;
+  readonly histogram: ByteHistogram | null;
+}
+
+function tooLarge(maxSize: number): AppError {
+  return new AppError('TOO_LARGE', `The content is larger than ${maxSize} bytes.`);
+}
+
+/** The same inspection of content already in memory (a small upload read whole). */
+export function inspectWhole(data: Buffer, maxSize: number, measureEntropy = false): Inspection {
+  if (data.length > maxSize) throw tooLarge(maxSize);
+  const histogram = measureEntropy ? new ByteHistogram() : null;
+  histogram?.add(data);
+  return {
+    size: data.length,
+    sha256: createHash('sha256').update(data).digest('hex'),
+    head: Buffer.from(data.subarray(0, HEAD_BYTES)),
+    // NUL bytes make it binary for our purposes even though they are valid UTF-8.
+    utf8: isUtf8(data) && !data.includes(0),
+    histogram,
+  };
+}
+
+export class ContentInspector extends Transform implements Inspection {
   private readonly hash = createHash('sha256');
   private readonly headParts: Buffer[] = [];
   private headLength = 0;
@@ -30,7 +60,7 @@ export class ContentInspector extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
     // Disk filling: stop at the first byte over the limit, never after buffering or storing the rest.
-    if (this.size > this.maxSize) return callback(new AppError('TOO_LARGE', `The content is larger than ${this.maxSize} bytes.`));
+    if (this.size > this.maxSize) return callback(tooLarge(this.maxSize));
     this.hash.update(chunk);
     this.histogram?.add(chunk);
     if (this.headLength < HEAD_BYTES) {

@@ -1,15 +1,16 @@
 // The domain of stored items (pastes and file shares): create, look up, claim for download, delete.
 // It speaks in streams and records; HTTP and SQL stay outside.
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { EncryptStream } from '../crypto/at-rest-format.js';
+import { EncryptStream, encryptAll } from '../crypto/at-rest-format.js';
 import { wrapKey } from '../crypto/key-wrap.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { BlobStore, ContentUpdate, ItemKind, ItemQuery, ItemRecord, MetadataStore, MetadataUpdate, QuotaUsage, RemovedItem } from '../storage/ports.js';
 import { lifetimeStart } from './clock.js';
 import type { Clock } from './clock.js';
-import { ContentInspector } from './content-inspector.js';
+import { ContentInspector, inspectWhole } from './content-inspector.js';
+import type { Inspection } from './content-inspector.js';
 import { decideType } from './content-type.js';
 import { deleteTokenMatches, hashDeleteToken, newDeleteToken } from './delete-token.js';
 import { hashDicewareKey, isDicewareKey, newDicewareKey } from './diceware.js';
@@ -20,12 +21,15 @@ import { sanitizeFilename } from './filename.js';
 import { newBlobId, newPasteId, isPasteId } from './ids.js';
 import { QuotaOverrun, earlyOverrun, quotaClaim, quotaError, quotaKey, quotasEnabled } from './quota.js';
 import type { QuotaLimits } from './quota.js';
+import { readSmallBody } from './read-small-body.js';
 import { SpoolSink } from './spool-sink.js';
 import { isDiskFull } from './storage-fault.js';
 import type { DownloadTally } from './download-tally.js';
 
 /** Encrypted content up to this size is stored inline with the metadata: one commit per create. */
 export const INLINE_LIMIT = 64 * 1024;
+/** Bodies up to this size (known in advance) are read whole and handled in memory; larger ones stream. */
+export const SMALL_BODY = INLINE_LIMIT;
 
 export interface ItemLimits extends QuotaLimits {
   maxSize: number;
@@ -42,6 +46,8 @@ export interface Creator {
 
 export interface CreateInput {
   body: Readable;
+  /** The body's size when known before reading it (Content-Length); small ones are read whole. */
+  bodySize?: number | null;
   claimedType: string | null;
   filename: string | null;
   /** The raw X-Expiry header, validated here. */
@@ -62,6 +68,8 @@ export interface CreateInput {
 
 export interface UpdateInput {
   body?: Readable | undefined;
+  /** As CreateInput.bodySize. */
+  bodySize?: number | null | undefined;
   claimedType?: string | null;
   filename?: string | null | undefined;
   expiry?: string | undefined;
@@ -112,18 +120,17 @@ export class ItemService {
    * Streams content through inspection and encryption into storage under `id`, runs the pre-commit
    * checks, and makes it durable. Nothing of a refused or failed upload remains.
    */
-  private async ingest(id: string, body: Readable, claimedType: string | null, beforeCommit: CreateInput['beforeCommit']): Promise<ContentUpdate> {
-    const { blobs, keyring, limits } = this.deps;
+  private async ingest(id: string, body: Readable, bodySize: number | null | undefined, claimedType: string | null, beforeCommit: CreateInput['beforeCommit']): Promise<ContentUpdate> {
+    const { blobs, keyring } = this.deps;
     const dataKey = randomBytes(32);
-    const inspector = new ContentInspector(limits.maxSize, this.deps.measureEntropy ?? false);
     const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
     try {
-      await pipeline(body, inspector, new EncryptStream(dataKey, id), sink);
-      if (inspector.size === 0) throw new AppError('EMPTY');
-      const mimeType = decideType({ magic: await this.deps.detectMagic(inspector.head), utf8: inspector.utf8, head: inspector.head, claimed: claimedType });
-      await beforeCommit?.({ size: inspector.size, sha256: inspector.sha256, mimeType, entropy: inspector.histogram?.entropy() ?? null });
+      const inspection = await this.inspectAndSeal(id, body, bodySize, dataKey, sink);
+      if (inspection.size === 0) throw new AppError('EMPTY');
+      const mimeType = decideType({ magic: await this.deps.detectMagic(inspection.head), utf8: inspection.utf8, head: inspection.head, claimed: claimedType });
+      await beforeCommit?.({ size: inspection.size, sha256: inspection.sha256, mimeType, entropy: inspection.histogram?.entropy() ?? null });
       const stored = await sink.commit();
-      return { size: inspector.size, mimeType, sha256: inspector.sha256, wrappedKey: wrapKey(keyring.wrapKey, dataKey, id), blobId: stored.blobId, inline: stored.inline };
+      return { size: inspection.size, mimeType, sha256: inspection.sha256, wrappedKey: wrapKey(keyring.wrapKey, dataKey, id), blobId: stored.blobId, inline: stored.inline };
     } catch (error) {
       await sink.abort();
       throw error;
@@ -131,6 +138,28 @@ export class ItemService {
       dataKey.fill(0);
     }
   }
+
+  /**
+   * Inspects and encrypts the body into `sink`. A body whose size is known to be small (the raw
+   * body's Content-Length, a JSON body's content) is read whole and handled in memory: the same
+   * checks and the same stored bytes as the streamed path, without its stream machinery, which costs
+   * more than the crypto for a paste of a few KiB (issue 16: durable creates). Anything else streams.
+   */
+  private async inspectAndSeal(id: string, body: Readable, bodySize: number | null | undefined, dataKey: Buffer, sink: SpoolSink): Promise<Inspection> {
+    const { limits } = this.deps;
+    const measureEntropy = this.deps.measureEntropy ?? false;
+    if (bodySize !== null && bodySize !== undefined && bodySize <= SMALL_BODY) {
+      const plain = await readSmallBody(body, bodySize, limits.maxSize);
+      const inspection = inspectWhole(plain, limits.maxSize, measureEntropy);
+      sink.end(encryptAll(dataKey, id, plain));
+      await finished(sink);
+      return inspection;
+    }
+    const inspector = new ContentInspector(limits.maxSize, measureEntropy);
+    await pipeline(body, inspector, new EncryptStream(dataKey, id), sink);
+    return inspector;
+  }
+
 
   /** Streams the body through inspection and encryption into storage; resolves once durable. */
   async create(input: CreateInput): Promise<CreatedItem> {
@@ -146,7 +175,7 @@ export class ItemService {
     }
     const filename = sanitizeFilename(input.filename);
     const id = newPasteId();
-    const content = await this.ingest(id, input.body, input.claimedType, input.beforeCommit);
+    const content = await this.ingest(id, input.body, input.bodySize, input.claimedType, input.beforeCommit);
     const deleteToken = input.owner === null ? newDeleteToken() : null;
     const key = input.kind === 'file' ? newDicewareKey() : null;
     const record: ItemRecord = {
@@ -220,7 +249,7 @@ export class ItemService {
     if (input.burnAfterRead !== undefined) change.burnAfterRead = input.burnAfterRead;
     if (input.filename !== undefined) change.filename = sanitizeFilename(input.filename);
     if (input.body) {
-      const content = await this.ingest(item.id, input.body, input.claimedType ?? null, input.beforeCommit);
+      const content = await this.ingest(item.id, input.body, input.bodySize, input.claimedType ?? null, input.beforeCommit);
       let replaced;
       try {
         // The new size minus the old counts against the byte quota of whom the item counts against.

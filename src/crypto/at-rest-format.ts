@@ -106,6 +106,23 @@ export function decryptAll(key: Buffer, itemId: string, plainSize: number, data:
   return out;
 }
 
+/**
+ * Encrypts a whole plaintext held in memory (a small upload), without stream machinery: the same
+ * bytes EncryptStream produces for the same header, every chunk but the last full, the last (0 to
+ * chunkSize-1 bytes) sealed with the final flag.
+ */
+export function encryptAll(key: Buffer, itemId: string, plain: Buffer, header: StreamHeader = newHeader()): Buffer {
+  const ad = aad(header, itemId);
+  const last = finalChunkIndex(plain.length, header.chunkSize);
+  const parts: Buffer[] = [header.raw];
+  for (let index = 0; index <= last; index++) {
+    const start = index * header.chunkSize;
+    const piece = plain.subarray(start, index === last ? plain.length : start + header.chunkSize);
+    parts.push(...sealChunk(key, header, ad, index, index === last, [piece]));
+  }
+  return Buffer.concat(parts);
+}
+
 /** Plaintext in, header + sealed chunks out. Memory stays at one chunk whatever the size. */
 export class EncryptStream extends ChunkedSealStream {
   constructor(key: Buffer, itemId: string, header: StreamHeader = newHeader()) {

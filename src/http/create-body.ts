@@ -21,6 +21,8 @@ export const JSON_CONTENT_LIMIT = 8 * 1024 * 1024;
 
 export interface CreateBody {
   stream: Readable;
+  /** Bytes the stream will carry, when known before reading (a raw body's Content-Length, JSON content); null otherwise. */
+  size: number | null;
   claimedType: string | null;
   filename: string | null;
 }
@@ -93,7 +95,8 @@ export async function readCreateBody(request: FastifyRequest, maxSize: number): 
   if (isJson(request)) return readJson(request.body, maxSize, headerName);
   const body = request.body;
   if (!(body instanceof Readable)) throw new AppError('EMPTY');
-  return { stream: translateErrors(body, abortedError), claimedType: normalizeClaimedType(request.headers['content-type']), filename: headerName };
+  const size = declaredContentSize(request);
+  return { stream: translateErrors(body, abortedError), size: size > 0 ? size : null, claimedType: normalizeClaimedType(request.headers['content-type']), filename: headerName };
 }
 
 /**
@@ -132,7 +135,7 @@ function readJson(body: unknown, maxSize: number, filename: string | null): Crea
   if (!parsed.success) throw new AppError('INVALID_JSON', 'The "content" field must be a string.');
   const bytes = Buffer.from(parsed.data.content, 'utf8');
   if (bytes.length > Math.min(maxSize, JSON_CONTENT_LIMIT)) throw new AppError('TOO_LARGE', `JSON content is limited to ${Math.min(maxSize, JSON_CONTENT_LIMIT)} bytes; send larger content as a raw or multipart body.`);
-  return { stream: Readable.from([bytes]), claimedType: 'text/plain', filename };
+  return { stream: Readable.from([bytes]), size: bytes.length, claimedType: 'text/plain', filename };
 }
 
 async function readMultipart(request: FastifyRequest, maxSize: number, headerName: string | null): Promise<CreateBody> {
@@ -144,7 +147,7 @@ async function readMultipart(request: FastifyRequest, maxSize: number, headerNam
     for (let next = await parts.next(); next.done !== true; next = await parts.next()) {
       const file = next.value as Partial<MultipartFile> & { type?: string; fieldname: string };
       if (file.type === 'file' && file.fieldname === 'file' && file.file) {
-        return { stream: endAfterTheLastPart(file.file, parts), claimedType: normalizeClaimedType(file.mimetype), filename: headerName ?? file.filename ?? null };
+        return { stream: endAfterTheLastPart(file.file, parts), size: null, claimedType: normalizeClaimedType(file.mimetype), filename: headerName ?? file.filename ?? null };
       }
       if (file.type === 'file' && file.file) file.file.resume();
     }

@@ -36,7 +36,7 @@ export async function handleCreate(ctx: AppContext, request: FastifyRequest, rep
   const { expiry, burnAfterRead, maxDownloads } = parseCreateOptions(request.headers);
   const owner = request.identity?.owner ?? null;
   const body = await readCreateBody(request, ctx.config.maxSize);
-  const created = await ctx.items.create({ body: body.stream, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, maxDownloads, kind, owner, clientGroup: request.client.group, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const created = await ctx.items.create({ body: body.stream, bodySize: body.size, claimedType: body.claimedType, filename: body.filename, expiry, burnAfterRead, maxDownloads, kind, owner, clientGroup: request.client.group, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   await recordCreation(ctx, request);
   ctx.metrics.itemsCreated.inc({ kind });
   ctx.metrics.bytesIn.inc(created.record.size);
@@ -60,7 +60,7 @@ async function handleUpdate(ctx: AppContext, request: IdRequest, reply: FastifyR
   const hasBody = request.isMultipart() || (request.body !== undefined && request.body !== null);
   const body = hasBody ? await readCreateBody(request, ctx.config.maxSize) : null;
   const filename = body?.filename ?? filenameFromHeaders(request.headers) ?? undefined;
-  const updated = await ctx.items.update(item, { body: body?.stream, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead, maxDownloads, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
+  const updated = await ctx.items.update(item, { body: body?.stream, bodySize: body?.size, claimedType: body?.claimedType ?? null, filename, expiry, burnAfterRead, maxDownloads, beforeCommit: (facts) => uploadPolicies(ctx, request, facts) });
   return reply.send(itemView(updated, baseUrl(ctx.config, request)));
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { ContentInspector } from '../../../src/core/content-inspector.js';
+import { ContentInspector, inspectWhole } from '../../../src/core/content-inspector.js';
 import { AppError } from '../../../src/core/errors.js';
 import { failureOf, sameBytes, splitAt, through } from '../../helpers/streams.js';
 import { unicodeString } from '../../helpers/arbitraries.js';
@@ -155,5 +155,55 @@ describe('UTF-8 validity', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('inspectWhole (a small upload in memory) agrees with the streamed inspection', () => {
+  /** Bytes that exercise the UTF-8 verdict: text, text cut inside a character, NUL, stray bytes. */
+  const contentArb = fc.oneof(
+    unicodeString(120).map((text) => Buffer.from(text, 'utf8')),
+    unicodeString(120).map((text) => {
+      const bytes = Buffer.from(text, 'utf8');
+      return bytes.subarray(0, Math.max(0, bytes.length - 1));
+    }),
+    fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+    fc.constantFrom(hex('00'), hex('c3'), hex('80'), hex('e2 82'), hex('f0 9f 98 80'), Buffer.alloc(0)),
+  );
+
+  it('size, SHA-256, head, UTF-8 verdict and entropy, for any content and any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(contentArb, fc.array(fc.nat(), { maxLength: 8 }), async (data, cuts) => {
+        const streamed = new ContentInspector(MAX, true);
+        await through(streamed, splitAt(data, cuts));
+        const whole = inspectWhole(data, MAX, true);
+        expect(whole.size).toBe(streamed.size);
+        expect(whole.sha256).toBe(streamed.sha256);
+        expect(sameBytes(whole.head, streamed.head)).toBe(true);
+        expect(whole.utf8).toBe(streamed.utf8);
+        expect(whole.histogram?.entropy()).toBe(streamed.histogram?.entropy());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps only the first 64 KiB as the head, and measures entropy only when asked', () => {
+    const data = randomBytes(70 * 1024);
+    const whole = inspectWhole(data, MAX);
+    expect(sameBytes(whole.head, data.subarray(0, 64 * 1024))).toBe(true);
+    expect(whole.histogram).toBeNull();
+  });
+
+  it('refuses content over the limit with TOO_LARGE, and accepts exactly the limit', () => {
+    expect(inspectWhole(randomBytes(100), 100).size).toBe(100);
+    const error = (() => {
+      try {
+        inspectWhole(randomBytes(101), 100);
+      } catch (caught) {
+        return caught;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('TOO_LARGE');
   });
 });

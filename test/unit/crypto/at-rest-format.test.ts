@@ -3,9 +3,11 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import {
   chunkOffset,
+  decryptAll,
   DecryptStream,
   DEFAULT_CHUNK_LOG2,
   EncryptStream,
+  encryptAll,
   encryptedSize,
   finalChunkIndex,
   FormatError,
@@ -23,6 +25,7 @@ const ID = '3f2a9c1e7b5d4f608a1c2e3d4b5a6978';
 const OTHER_ID = '3f2a9c1e7b5d4f608a1c2e3d4b5a6979';
 const SMALL = 10; // 1 KiB chunks keep the property tests fast
 const SMALL_CHUNK = 2 ** SMALL;
+const DEFAULT_CHUNK_SIZE = 2 ** DEFAULT_CHUNK_LOG2;
 
 async function encrypt(plain: Buffer, header: StreamHeader, cuts: readonly number[] = [], key = KEY, itemId = ID): Promise<Buffer> {
   return through(new EncryptStream(key, itemId, header), splitAt(plain, cuts));
@@ -341,5 +344,36 @@ describe('range decryption', () => {
     const twoChunks = sealed.subarray(chunkOffset(1, SMALL_CHUNK), chunkOffset(3, SMALL_CHUNK));
     expect(await failureOf(new DecryptStream(options), [Buffer.concat([sealed.subarray(chunkOffset(1, SMALL_CHUNK), chunkOffset(2, SMALL_CHUNK)), Buffer.from([1, 2, 3])])])).toBeInstanceOf(FormatError);
     expect(await failureOf(new DecryptStream(options), [twoChunks])).toBeInstanceOf(FormatError);
+  });
+});
+
+describe('encryptAll (a small upload in memory)', () => {
+  it('produces the bytes EncryptStream produces for the same header, however the stream was fed', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 5 * SMALL_CHUNK }), cutsArb, async (bytes, cuts) => {
+        const plain = Buffer.from(bytes);
+        const header = newHeader(SMALL);
+        const whole = encryptAll(KEY, ID, plain, header);
+        expect(sameBytes(whole, await encrypt(plain, header, cuts))).toBe(true);
+        expect(whole.length).toBe(encryptedSize(plain.length, SMALL_CHUNK));
+        expect(sameBytes(decryptAll(KEY, ID, plain.length, whole), plain)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('agrees at every chunk boundary with the default chunk size, an empty final chunk included', async () => {
+    for (const size of [0, 1, DEFAULT_CHUNK_SIZE - 1, DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_SIZE + 1, 2 * DEFAULT_CHUNK_SIZE]) {
+      const plain = randomBytes(size);
+      const header = newHeader();
+      const whole = encryptAll(KEY, ID, plain, header);
+      expect(sameBytes(whole, await encrypt(plain, header)), `size ${size}`).toBe(true);
+      expect(await decrypt(whole, size)).toEqual(plain);
+    }
+  });
+
+  it('binds the item id like the stream does (another id does not open it)', () => {
+    const sealed = encryptAll(KEY, ID, Buffer.from('bound to its item'));
+    expect(() => decryptAll(KEY, OTHER_ID, 17, sealed)).toThrow(FormatError);
   });
 });
