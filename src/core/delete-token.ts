@@ -1,8 +1,9 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.js';
 
 /** 256 random bits, base64url: shown once to the anonymous creator, stored only as a hash. */
 export function newDeleteToken(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBytesPooled(32).toString('base64url');
 }
 
 export function hashDeleteToken(token: string): string {

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.js';
 
 /** 128 random bits as 32 lowercase hex chars: unguessable, so an id is a bearer capability. */
 export function newPasteId(): string {
-  return randomBytes(16).toString('hex');
+  return randomBytesPooled(16).toString('hex');
 }
 
 const PASTE_ID = /^[0-9a-f]{32}$/;
@@ -14,5 +14,5 @@ export function isPasteId(value: string): boolean {
 
 /** Opaque name for a stored blob, unrelated to the item id so a directory listing reveals no ids. */
 export function newBlobId(): string {
-  return randomBytes(16).toString('hex');
+  return randomBytesPooled(16).toString('hex');
 }

@@ -1,6 +1,6 @@
 // The domain of stored items (pastes and file shares): create, look up, claim for download, delete.
 // It speaks in streams and records; HTTP and SQL stay outside.
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.js';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { EncryptStream, encryptAll } from '../crypto/at-rest-format.js';
@@ -122,7 +122,7 @@ export class ItemService {
    */
   private async ingest(id: string, body: Readable, bodySize: number | null | undefined, claimedType: string | null, beforeCommit: CreateInput['beforeCommit']): Promise<ContentUpdate> {
     const { blobs, keyring } = this.deps;
-    const dataKey = randomBytes(32);
+    const dataKey = randomBytesPooled(32);
     const sink = new SpoolSink(blobs, newBlobId(), INLINE_LIMIT);
     try {
       const inspection = await this.inspectAndSeal(id, body, bodySize, dataKey, sink);
@@ -159,7 +159,6 @@ export class ItemService {
     await pipeline(body, inspector, new EncryptStream(dataKey, id), sink);
     return inspector;
   }
-
 
   /** Streams the body through inspection and encryption into storage; resolves once durable. */
   async create(input: CreateInput): Promise<CreatedItem> {

@@ -2,7 +2,7 @@
 // CHUNK plaintext bytes. Chunk i uses nonce = prefix(7) || u32be(i) || final(1), and associated data
 // header || item id. So: reordering or dropping chunks fails (index in the nonce), truncation at a
 // chunk boundary fails (the final flag), and swapping two items' blobs fails (the id in the AAD).
-import { randomBytes } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 import { gcmOpen, gcmSealParts } from './aes-gcm.js';
 import { ChunkedOpenStream } from './chunked-open-stream.js';
 import type { FramingFault } from './chunked-open-stream.js';
@@ -20,7 +20,7 @@ export interface StreamHeader {
   raw: Buffer;
 }
 
-export function newHeader(chunkLog2 = DEFAULT_CHUNK_LOG2, prefix: Buffer = randomBytes(7)): StreamHeader {
+export function newHeader(chunkLog2 = DEFAULT_CHUNK_LOG2, prefix: Buffer = randomBytesPooled(7)): StreamHeader {
   const raw = Buffer.alloc(HEADER_LENGTH);
   MAGIC.copy(raw, 0);
   raw[4] = FORMAT_VERSION;

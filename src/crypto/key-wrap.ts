@@ -1,6 +1,7 @@
 // Per-item data keys are stored only wrapped (AES-256-GCM) under the master wrap key. The item id is
 // associated data: a wrapped key copied onto another row does not unwrap there.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomBytesPooled } from './random-pool.js';
 
 const VERSION = 1;
 const NONCE = 12;
@@ -13,7 +14,7 @@ function aad(itemId: string): Buffer {
 
 /** @example unwrapKey(kek, wrapKey(kek, dek, id), id).equals(dek) */
 export function wrapKey(kek: Buffer, dataKey: Buffer, itemId: string): Buffer {
-  const nonce = randomBytes(NONCE);
+  const nonce = randomBytesPooled(NONCE);
   const cipher = createCipheriv('aes-256-gcm', kek, nonce);
   cipher.setAAD(aad(itemId));
   const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
@@ -36,7 +37,7 @@ export function unwrapKey(kek: Buffer, wrapped: Buffer, itemId: string): Buffer 
  * Format: version(1) | nonce(12) | ciphertext | tag(16).
  */
 export function sealSecret(kek: Buffer, secret: Buffer, label: string): Buffer {
-  const nonce = randomBytes(NONCE);
+  const nonce = randomBytesPooled(NONCE);
   const cipher = createCipheriv('aes-256-gcm', kek, nonce);
   cipher.setAAD(Buffer.from(`sealbin:secret:v1:${label}`, 'utf8'));
   const body = Buffer.concat([cipher.update(secret), cipher.final()]);

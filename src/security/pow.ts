@@ -1,6 +1,7 @@
 // Proof of work: signed, expiring, single-use challenges. A client must find s such that
 // SHA-256(nonce + ":" + s) has at least `difficulty` leading zero bits. Verification is one hash.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { randomBytesPooled } from '../crypto/random-pool.js';
 import type { ChallengeJson } from '../api/challenge.js';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
@@ -62,7 +63,7 @@ export class ProofOfWork {
 
   issue(purpose: PowPurpose, difficulty: number): Challenge {
     if (difficulty <= 0) return { enabled: false, difficulty: 0, nonce: null, expires: null, token: null };
-    const payload: TokenPayload = { v: 1, p: purpose, n: randomBytes(16).toString('hex'), d: difficulty, e: this.clock.now() + CHALLENGE_TTL_SECONDS };
+    const payload: TokenPayload = { v: 1, p: purpose, n: randomBytesPooled(16).toString('hex'), d: difficulty, e: this.clock.now() + CHALLENGE_TTL_SECONDS };
     const encoded = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return { enabled: true, difficulty, nonce: payload.n, expires: payload.e, token: `${encoded}.${this.sign(encoded)}` };
   }
