@@ -4,7 +4,7 @@
 // page into dist/web/ (see web-build.mjs: manifest with SRI hashes, gzipped size budget).
 // `--if-stale` skips the build when dist/ is newer than every source file, so `npm start` is fast.
 import { build } from 'esbuild';
-import { chmod, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildWeb } from './web-build.mjs';
 
@@ -30,7 +30,11 @@ async function isStale() {
   try {
     // The oldest output against the newest source (src/web included): a page change alone rebuilds.
     const built = Math.min((await stat(out)).mtimeMs, (await stat(cliOut)).mtimeMs, (await stat(webManifest)).mtimeMs);
-    const sources = Math.max(await newestMtime(join(root, 'src')), (await stat(join(root, 'package.json'))).mtimeMs, (await stat(join(root, 'scripts/web-build.mjs'))).mtimeMs);
+    // The lockfile and this script too: bundled dependencies change with a lockfile-only update (a
+    // security fix deep in the tree), which `npm start` must not keep serving from an old bundle.
+    const inputs = ['package.json', 'package-lock.json', 'scripts/build.mjs', 'scripts/web-build.mjs'];
+    const mtimes = await Promise.all(inputs.map(async (name) => (await stat(join(root, name)).catch(() => ({ mtimeMs: 0 }))).mtimeMs));
+    const sources = Math.max(await newestMtime(join(root, 'src')), ...mtimes);
     return sources > built;
   } catch {
     return true;
@@ -96,3 +100,21 @@ await Promise.all([
   buildWeb({ srcDir: webSrc, outdir: join(root, 'dist/web'), log: (line) => console.log(line) }),
 ]);
 await chmod(cliOut, 0o755);
+await dropDependencySources();
+
+/**
+ * The deployed server runs with --enable-source-maps (deploy/), and Node then parses and keeps every
+ * loaded bundle's map: with the dependencies' source text in it, 6 MiB parsed at start and ~18 MiB of
+ * heap for as long as the process runs. Stack traces need only the mappings; Sealbin's own sources
+ * stay in the map (the coverage report reads them), the bundled dependencies' are dropped (null is
+ * the format's "not available").
+ */
+async function dropDependencySources() {
+  const maps = [join(root, 'dist/main.js.map'), ...(await readdir(join(root, 'dist/chunks'))).filter((name) => name.endsWith('.js.map')).map((name) => join(root, 'dist/chunks', name))];
+  for (const file of maps) {
+    const map = JSON.parse(await readFile(file, 'utf8'));
+    if (!Array.isArray(map.sourcesContent)) continue;
+    map.sourcesContent = map.sourcesContent.map((content, at) => (String(map.sources[at]).includes('node_modules/') ? null : content));
+    await writeFile(file, JSON.stringify(map));
+  }
+}
