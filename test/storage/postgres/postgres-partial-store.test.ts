@@ -98,18 +98,24 @@ describe.skipIf(!url)('PostgreSQL partial uploads', () => {
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     let cancelled = false;
+    const order: string[] = [];
     const holding = one.run(
       upload,
       () => {
         cancelled = true;
         stop();
       },
-      () => stopped,
+      // Recorded inside the holder's work: the lock must not pass on before that work ended. (Recorded
+      // after `run` settled, it raced the newcomer: `run` resolves after the unlock, and the newcomer,
+      // on another connection, could run first; that made this test fail once on Node 22.)
+      async () => {
+        await stopped;
+        order.push('holder done');
+      },
     );
     // The holder is in place once a try elsewhere fails.
     await waitFor(async () => (await two.tryRun(upload, async () => 'free')) === undefined, 'the lock held by one');
-    const order: string[] = [];
-    await Promise.all([holding.then(() => order.push('holder done')), two.run(upload, () => undefined, async () => order.push('newcomer ran'))]);
+    await Promise.all([holding, two.run(upload, () => undefined, async () => order.push('newcomer ran'))]);
     expect(cancelled).toBe(true);
     expect(order).toEqual(['holder done', 'newcomer ran']);
   });
