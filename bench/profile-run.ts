@@ -1,5 +1,5 @@
 // One scenario against one profiled Sealbin process, for the breakdowns in bench/README.md:
-// `npx tsx bench/profile-run.ts create|upload|download [seconds|MiB]` writes a .cpuprofile into
+// `npx tsx bench/profile-run.ts create|read|meta|upload|download [seconds|MiB]` writes a .cpuprofile into
 // BENCH_CPU_PROF (default: a fresh temp dir) and prints where; summarise it with bench/profile-summary.ts.
 // Profiling costs CPU itself: read the shares, not the speed.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,7 +21,16 @@ const micros = () => Number(process.hrtime.bigint() / 1000n);
 const startMicros = micros();
 try {
   const cpu = processCpuSeconds(server.pid);
-  if (scenario === 'create') {
+  if (scenario === 'read' || scenario === 'meta') {
+    const seconds = Number(amount ?? 10);
+    const created = await fetch(`${server.origin}/`, { method: 'POST', body: ONE_KIB, headers: { 'content-type': 'text/plain' } });
+    const { id } = (await created.json()) as { id: string };
+    const url = scenario === 'read' ? `${server.origin}/${id}/raw` : `${server.origin}/${id}`;
+    const before = processCpuSeconds(server.pid);
+    const figures = await measure({ url, method: 'GET' }, { connections: 10, durationSeconds: seconds, warmupSeconds: 0 });
+    const used = processCpuSeconds(server.pid) - before;
+    console.log(`${figures.totalRequests} ${scenario}s, ${Math.round(figures.requestsPerSecond)}/s, ${((used * 1e6) / figures.totalRequests).toFixed(0)} µs server CPU each (profiled)`);
+  } else if (scenario === 'create') {
     const seconds = Number(amount ?? 10);
     const figures = await measure({ url: `${server.origin}/`, method: 'POST', body: ONE_KIB, headers: { 'content-type': 'text/plain' } }, { connections: 10, durationSeconds: seconds, warmupSeconds: 0 });
     const used = processCpuSeconds(server.pid) - cpu;

@@ -6,7 +6,8 @@ import type { Database } from '../sql/schema.js';
 import { openSqlStores } from '../sql/sql-stores.js';
 import type { MetadataStores } from '../ports.js';
 import { RecentRowCache } from './recent-rows.js';
-import type { ChangeStamp } from './recent-rows.js';
+import { changeStamp } from './change-stamp.js';
+import type { WriteCount } from './change-stamp.js';
 import { WalShredder, shredAfterRemovals } from './wal-shredder.js';
 import { WalSync } from './wal-sync.js';
 
@@ -36,23 +37,12 @@ export async function openSqliteStores(file: string, options: SqliteOptions = {}
   sqlite.pragma('busy_timeout = 5000');
   // Old frames of deleted rows stay in the WAL until it is truncated: see wal-shredder.ts.
   const shredder = new WalShredder(sqlite, options.onShredError);
-  const writes = { count: 0 };
+  const writes: WriteCount = { count: 0 };
   // Without a WAL (an in-memory database) every commit simply stays FULL.
   const walSync = wal ? new WalSync(`${file}-wal`) : undefined;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, shredder, walSync, writes) }), plugins: [shredAfterRemovals(shredder)] });
   const stores = await openSqlStores(db, 'sqlite', walSync);
   return { ...stores, metadata: new RecentRowCache(stores.metadata, changeStamp(sqlite, writes)) };
-}
-
-/**
- * Changes with every statement this process runs that is not a plain SELECT (counted as it is
- * prepared, which Kysely does right before running it), and with every commit another connection
- * makes to the file (PRAGMA data_version: another process sharing the data dir, `sealbin
- * rotate-master-key`).
- */
-function changeStamp(sqlite: BetterSqlite3.Database, writes: { count: number }): ChangeStamp {
-  const dataVersion = sqlite.prepare('pragma data_version').pluck();
-  return () => `${writes.count}:${String(dataVersion.get())}`;
 }
 
 const STATEMENT_CACHE = 256;
@@ -61,7 +51,7 @@ const STATEMENT_CACHE = 256;
  * Kysely prepares every query anew; with better-sqlite3 preparing costs more than running a simple
  * statement. Our queries are a small fixed set of SQL strings, so prepared statements are kept.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, walSync: WalSync | undefined, writes: { count: number }): SqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database, shredder: WalShredder, walSync: WalSync | undefined, writes: WriteCount): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   // SQLite ends a transaction by itself when its COMMIT fails for SQLITE_FULL (or IOERR, NOMEM):
   // Kysely's ROLLBACK that follows then fails with "no transaction is active", and that error
