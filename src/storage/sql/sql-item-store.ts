@@ -202,30 +202,9 @@ export class SqlItemStore implements MetadataStore {
   }
 
   private async insertRow(db: Kysely<Database>, item: ItemRecord, quotaKey: string | null): Promise<void> {
-    await db
-      .insertInto('items')
-      .values({
-        id: item.id,
-        kind: item.kind,
-        key_hash: item.keyHash,
-        owner: item.owner,
-        delete_token_hash: item.deleteTokenHash,
-        size: item.size,
-        mime_type: item.mimeType,
-        filename: item.filename,
-        sha256: item.sha256,
-        created_at: item.createdAt,
-        expires_at: item.expiresAt,
-        burn_after_read: item.burnAfterRead ? 1 : 0,
-        burned_at: item.burnedAt,
-        downloads: item.downloads,
-        wrapped_key: item.wrappedKey,
-        blob_id: item.blobId,
-        inline_data: item.inline,
-        downloads_remaining: item.downloadsRemaining,
-        quota_key: quotaKey,
-      })
-      .execute();
+    // Plain SQL like the read lookups below: every create runs it, and building it through the query
+    // builder cost more than SQLite's own work for the row (profile in bench/README.md).
+    await sql`insert into items (id, kind, key_hash, owner, delete_token_hash, size, mime_type, filename, sha256, created_at, expires_at, burn_after_read, burned_at, downloads, wrapped_key, blob_id, inline_data, downloads_remaining, quota_key) values (${item.id}, ${item.kind}, ${item.keyHash}, ${item.owner}, ${item.deleteTokenHash}, ${item.size}, ${item.mimeType}, ${item.filename}, ${item.sha256}, ${item.createdAt}, ${item.expiresAt}, ${item.burnAfterRead ? 1 : 0}, ${item.burnedAt}, ${item.downloads}, ${item.wrappedKey}, ${item.blobId}, ${item.inline}, ${item.downloadsRemaining}, ${quotaKey})`.execute(db);
   }
 
   private live(now: number) {
