@@ -1,5 +1,5 @@
 // Items as the contract names them (snake_case, Unix seconds); the shapes are defined in src/api/items.ts.
-import type { ItemJson, SharePreviewJson, ShareStatusJson } from '../api/items.js';
+import type { CreatedItemJson, ItemJson, SharePreviewJson, ShareStatusJson } from '../api/items.js';
 import { isPlainDigest } from '../crypto/digest-seal.js';
 import type { ItemRecord } from '../storage/ports.js';
 
@@ -33,6 +33,16 @@ export function itemView(item: ItemRecord, base: string, options: { creator?: bo
     owner: item.owner,
   };
   if (item.filename !== null) view.filename = item.filename;
+  return view;
+}
+
+/** The 201 answer of a creation: the item, with what is shown only this once (delete token, download key). */
+export function createdItemView(item: ItemRecord, base: string, once: { deleteToken: string | null; key: string | null }): CreatedItemJson {
+  const view: CreatedItemJson = { ...itemView(item, base, { creator: true }), delete_token: once.deleteToken ?? undefined };
+  if (once.key !== null) {
+    view.key = once.key;
+    view.download_url = `${base}/download/${once.key}`;
+  }
   return view;
 }
 
