@@ -20,7 +20,8 @@ export interface Inspection {
   readonly histogram: ByteHistogram | null;
 }
 
-function tooLarge(maxSize: number): AppError {
+/** The one TOO_LARGE of content over the size limit, wherever it is counted. */
+export function tooLarge(maxSize: number): AppError {
   return new AppError('TOO_LARGE', `The content is larger than ${maxSize} bytes.`);
 }
 

@@ -1,6 +1,7 @@
 // A small upload read whole, for the in-memory create path (item-service.ts): one buffer instead of
 // a four-stream pipeline for a body that fits in one socket read anyway.
 import type { Readable } from 'node:stream';
+import { tooLarge } from './content-inspector.js';
 import { AppError } from './errors.js';
 
 /**
@@ -15,7 +16,7 @@ export async function readSmallBody(body: Readable, declared: number, maxSize: n
   for await (const chunk of body) {
     const part = chunk as Buffer;
     size += part.length;
-    if (size > maxSize) throw new AppError('TOO_LARGE', `The content is larger than ${maxSize} bytes.`);
+    if (size > maxSize) throw tooLarge(maxSize);
     if (size > declared) throw new AppError('INVALID_REQUEST', `The body is longer than the ${declared} bytes it declared.`);
     parts.push(part);
   }
