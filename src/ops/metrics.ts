@@ -82,23 +82,6 @@ export class Metrics {
     });
   }
 
-  /**
-   * The duration histogram's series per (route, method, status class), looked up once: prom-client
-   * otherwise checks and hashes the label object on every observation, a measurable part of a cached
-   * read. Bounded: route templates, the methods Node's parser accepts and five status classes.
-   */
-  private readonly durationSeries = new Map<string, { observe(seconds: number): void }>();
-
-  observeRequestDuration(route: string, method: string, status: string, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.durationSeries.get(key);
-    if (series === undefined) {
-      series = this.requestDuration.labels({ route, method, status });
-      this.durationSeries.set(key, series);
-    }
-    series.observe(seconds);
-  }
-
   static statusClass(status: number): string {
     return `${Math.floor(status / 100)}xx`;
   }

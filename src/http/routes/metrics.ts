@@ -1,7 +1,6 @@
 // GET /metrics: Prometheus text, only for addresses in SEALBIN_METRICS_ALLOW (default loopback).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.js';
-import { Metrics } from '../../ops/metrics.js';
 import { TrustedProxies } from '../../security/client-ip.js';
 import type { AppContext } from '../context.js';
 import { schemas } from '../schemas.js';
@@ -32,5 +31,8 @@ export async function metricsRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
 /** Observes a request's duration by route template (never the URL: ids and keys are secrets); from the app's onResponse hook. */
 export function observeRequest(ctx: AppContext, request: FastifyRequest, reply: FastifyReply): void {
-  ctx.metrics.observeRequestDuration(request.routeOptions.url ?? 'unmatched', request.method, Metrics.statusClass(reply.statusCode), reply.elapsedTime / 1000);
+  ctx.metrics.requestDuration.observe(
+    { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
+    reply.elapsedTime / 1000,
+  );
 }

@@ -9,24 +9,15 @@ export interface WriteCount {
 }
 
 /**
- * `PRAGMA data_version` changes when another connection commits; it takes SQLite's shared lock (two
- * fcntl calls) to read, which was the largest part of a cached read. It is therefore read once per
- * event-loop turn and reused until setImmediate, which runs after the turn's I/O callbacks: every
- * request served in a turn had arrived before the turn began, and the value is read during the turn,
- * so a commit another process finished before a request arrived is always seen by that request, as
- * when it was read on every lookup. This process's own writes count at once (`writes.count`).
+ * `PRAGMA data_version` changes when another connection commits (another process sharing the data
+ * dir, `sealbin rotate-master-key`); this process's own writes are counted in `writes`. It is read on
+ * every lookup, although it takes SQLite's shared lock and is the larger part of a cached read:
+ * reusing one reading for the rest of an event-loop turn was tried and refused, because a request
+ * can arrive after the reading within the same turn (a keep-alive client's next request read in the
+ * same poll phase, a lookup first made from a timer or setImmediate), and a row another process had
+ * deleted before that request arrived could then be served.
  */
 export function changeStamp(sqlite: BetterSqlite3.Database, writes: WriteCount): ChangeStamp {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
-  let version: string | null = null;
-  const forget = (): void => {
-    version = null;
-  };
-  return () => {
-    if (version === null) {
-      version = String(dataVersion.get());
-      setImmediate(forget);
-    }
-    return `${writes.count}:${version}`;
-  };
+  return () => `${writes.count}:${String(dataVersion.get())}`;
 }

@@ -35,8 +35,8 @@ function liveAt(item: ItemRecord, now: number): boolean {
  * The MetadataStore decorator. Each cached row carries the change stamp taken before it was read; a
  * row is served only while the stamp is unchanged, so a delete, burn, claim, update or download count
  * written anywhere (here or by another process) makes every cached row stale at once, and expiry is
- * checked against the time of each read. The cost of serving a hit is the stamp (on SQLite, one
- * `PRAGMA data_version` per event-loop turn: change-stamp.ts).
+ * checked against the time of each read. The cost of serving a hit is the stamp (one `PRAGMA
+ * data_version`), a few µs.
  */
 export class RecentRowCache implements MetadataStore {
   private readonly rows = new Map<string, { stamp: string; item: ItemRecord }>();
