@@ -203,7 +203,7 @@ export class SqlItemStore implements MetadataStore {
 
   private async insertRow(db: Kysely<Database>, item: ItemRecord, quotaKey: string | null): Promise<void> {
     // Plain SQL like the read lookups below: every create runs it, and building it through the query
-    // builder cost more than SQLite's own work for the row (profile in bench/README.md).
+    // builder cost about half as much again as SQLite's own work for the row (bench/README.md).
     await sql`insert into items (id, kind, key_hash, owner, delete_token_hash, size, mime_type, filename, sha256, created_at, expires_at, burn_after_read, burned_at, downloads, wrapped_key, blob_id, inline_data, downloads_remaining, quota_key) values (${item.id}, ${item.kind}, ${item.keyHash}, ${item.owner}, ${item.deleteTokenHash}, ${item.size}, ${item.mimeType}, ${item.filename}, ${item.sha256}, ${item.createdAt}, ${item.expiresAt}, ${item.burnAfterRead ? 1 : 0}, ${item.burnedAt}, ${item.downloads}, ${item.wrappedKey}, ${item.blobId}, ${item.inline}, ${item.downloadsRemaining}, ${quotaKey})`.execute(db);
   }
 
