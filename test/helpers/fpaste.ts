@@ -1,7 +1,7 @@
 // Runs the bundled CLI (dist/fpaste.js) as a child process, as users do, with its own HOME and XDG
 // directories so the developer's real config and item store are never touched.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,8 @@ export interface FpasteResult {
   out: string;
   /** Peak resident set size of the CLI process in KiB (when run with measureRss). */
   maxRssKiB?: number;
+  /** Set when the run outlived timeoutMs: what the process was waiting on when it was killed. */
+  timedOut?: { afterMs: number; report: string };
 }
 
 export interface RunOptions {
@@ -83,7 +85,10 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
     writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
     env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
   }
-  const child = spawn(process.execPath, [FPASTE, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}) });
+  // A run that hangs leaves a Node diagnostic report (its stack and open handles) before the kill,
+  // so that a hang seen once under load says what it waited on.
+  const reportDir = mkdtempSync(join(tmpdir(), 'fpaste-report-'));
+  const child = spawn(process.execPath, ['--report-on-signal', `--report-directory=${reportDir}`, FPASTE, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], ...(options.signal ? { signal: options.signal, killSignal: 'SIGKILL' as const } : {}) });
   // An abort is reported as an 'error' event besides the exit; the exit (code null) is what counts.
   child.on('error', () => undefined);
   const stdout: Buffer[] = [];
@@ -92,10 +97,24 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.on('error', () => undefined);
   child.stdin.end(options.input ?? '');
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let timedOut: FpasteResult['timedOut'];
+  const timer = setTimeout(() => {
+    child.kill('SIGUSR2');
+    // The report is written synchronously from the signal; give it a moment, then kill.
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const written = readdirSync(reportDir).find((name) => name.endsWith('.json'));
+      if (!written && Date.now() - started < 5_000) return;
+      clearInterval(poll);
+      timedOut = { afterMs: timeoutMs, report: written ? summariseReport(readFileSync(join(reportDir, written), 'utf8')) : 'no diagnostic report was written' };
+      child.kill('SIGKILL');
+    }, 100);
+  }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
-  const result: FpasteResult = { code, stdout: Buffer.concat(stdout), stderr, out: Buffer.concat(stdout).toString('utf8') };
+  rmSync(reportDir, { recursive: true, force: true });
+  const result: FpasteResult = { code, stdout: Buffer.concat(stdout), stderr, out: Buffer.concat(stdout).toString('utf8'), ...(timedOut ? { timedOut } : {}) };
   if (rssFile && preloadDir) {
     try {
       result.maxRssKiB = Number(readFileSync(rssFile, 'utf8'));
@@ -106,6 +125,17 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
   return result;
 }
 
+/** The parts of a Node diagnostic report that tell what a hung process waited on. */
+function summariseReport(text: string): string {
+  try {
+    const report = JSON.parse(text) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean; localEndpoint?: unknown; remoteEndpoint?: unknown; firesInAbsoluteTime?: number }[] };
+    const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => (handle.remoteEndpoint ? `${handle.type} ${JSON.stringify(handle.localEndpoint)} -> ${JSON.stringify(handle.remoteEndpoint)}` : handle.type));
+    return `stack:\n${(report.javascriptStack?.stack ?? []).join('\n')}\nactive handles:\n${handles.join('\n')}`;
+  } catch (error) {
+    return `unreadable diagnostic report: ${String(error)}`;
+  }
+}
+
 /** The URL line a create prints (the last non-empty stdout line). */
 export function printedUrl(result: FpasteResult): string {
   const lines = result.out.trim().split('\n');
@@ -114,6 +144,9 @@ export function printedUrl(result: FpasteResult): string {
 
 /** Fails with the CLI's own output when it did not exit as expected. */
 export function expectExit(result: FpasteResult, code: number): FpasteResult {
-  if (result.code !== code) throw new Error(`fpaste exited ${result.code}, expected ${code}\nstdout: ${result.out.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`);
+  if (result.code !== code) {
+    const hung = result.timedOut ? `\ntimed out after ${result.timedOut.afterMs} ms; at the kill it was waiting on:\n${result.timedOut.report.slice(0, 4000)}` : '';
+    throw new Error(`fpaste exited ${result.code}, expected ${code}\nstdout: ${result.out.slice(0, 2000)}\nstderr: ${result.stderr.slice(-2000)}${hung}`);
+  }
   return result;
 }

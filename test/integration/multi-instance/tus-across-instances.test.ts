@@ -101,7 +101,11 @@ describe.skipIf(skip !== null)(`tus across two instances${skip ? ` (skipped: ${s
   });
 
   it('A is killed (SIGKILL) mid-PATCH; B reports what A committed and the upload completes on B byte-identical', async () => {
-    const victim = await startServer({ env });
+    // Its own application_name lets the test see when its backends are gone after the kill.
+    const victimName = `sealbin-victim-${randomBytes(4).toString('hex')}`;
+    const victimUrl = new URL(schema.url);
+    victimUrl.searchParams.set('application_name', victimName);
+    const victim = await startServer({ env: { ...env, SEALBIN_DATABASE_URL: victimUrl.toString() } });
     extra.push(victim);
     const content = randomBytes(4 * 1024 * 1024);
     const path = await createUpload(victim.url, { 'upload-length': String(content.length) });
@@ -109,8 +113,13 @@ describe.skipIf(skip !== null)(`tus across two instances${skip ? ` (skipped: ${s
     held.response.catch(() => undefined);
     // At least one committed batch of segments, then the crash with the PATCH still open.
     await waitFor(async () => (await segmentRows(idOf(path))) > 0, 'segments of the PATCH committed on the victim');
+    const victimBackends = () => rows('select count(*) as n from pg_stat_activity where application_name = $1', [victimName]);
+    expect(await victimBackends(), 'the victim connects under its own application_name').toBeGreaterThan(0);
     await victim.kill();
     held.abort();
+    // A batch already in the victim's socket can still commit after the kill; until PostgreSQL has
+    // ended the victim's backends, B could read an offset that moves under it (409 on its PATCH).
+    await waitFor(async () => (await victimBackends()) === 0, "the victim's PostgreSQL backends ended");
     // The victim's lock died with its connection: B gets it at once and walks the committed rows.
     const offset = await offsetOf(b.url, path);
     expect(offset).toBeGreaterThan(0);
