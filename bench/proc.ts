@@ -58,8 +58,11 @@ function machineTicks(): { busy: number; total: number } | undefined {
 }
 
 export interface CpuWindow {
-  /** Stop the window: machine CPU use in cores, split into ours (the given pids) and everyone else's. */
-  stop(): { machineCores: number; ownCores: number; foreignCores: number } | undefined;
+  /**
+   * Stop the window: machine CPU use in cores, split into ours (the given pids, plus
+   * `extraOwnSeconds` of CPU a process that has already exited reported for the window) and everyone else's.
+   */
+  stop(extraOwnSeconds?: number): { machineCores: number; ownCores: number; foreignCores: number } | undefined;
 }
 
 /**
@@ -71,13 +74,13 @@ export function startCpuWindow(pids: readonly number[], cores: number): CpuWindo
   const machineStart = machineTicks();
   const ownStart = pids.reduce((sum, pid) => sum + processTicks(pid), 0);
   return {
-    stop() {
+    stop(extraOwnSeconds = 0) {
       const machineEnd = machineTicks();
       if (machineStart === undefined || machineEnd === undefined) return undefined;
       const totalDelta = machineEnd.total - machineStart.total;
       if (totalDelta <= 0) return undefined;
       const busyDelta = machineEnd.busy - machineStart.busy;
-      const ownDelta = pids.reduce((sum, pid) => sum + processTicks(pid), 0) - ownStart;
+      const ownDelta = pids.reduce((sum, pid) => sum + processTicks(pid), 0) - ownStart + extraOwnSeconds * TICKS_PER_SECOND;
       const toCores = (ticks: number) => (ticks / totalDelta) * cores;
       return { machineCores: toCores(busyDelta), ownCores: toCores(ownDelta), foreignCores: toCores(Math.max(0, busyDelta - ownDelta)) };
     },

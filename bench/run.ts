@@ -13,7 +13,7 @@ import type { ScaleOut } from './scale-out.js';
 import { repoRoot, startBareServer, startSealbin } from './servers.js';
 import type { RunningServer } from './servers.js';
 import { measureStartup } from './startup.js';
-import { diskWrite, download, upload } from './stream.js';
+import { childTransfer, diskWrite } from './stream.js';
 import { mixedLoad } from './mixed.js';
 import { measurePowSolver } from './pow-speed.js';
 
@@ -192,17 +192,22 @@ async function transfer(root: string, name: string, sizeBytes: number) {
     const pids = [process.pid, server.pid];
     // A transfer error is most often the server having gone: say so rather than "socket hang up".
     const guarded = <T>(work: Promise<T>) => work.catch((error: unknown) => Promise.reject(new Error(`${String(error)}${server.death() === undefined ? '' : `\n${server.death()}`}`)));
+    // Each transfer's client is a fresh process of its own (stream-client.ts says why), loaded before its window opens.
+    const uploader = await childTransfer(['upload', server.origin, String(sizeBytes)]);
     const upWindow = startCpuWindow(pids, cores);
     const upCpuStart = processCpuSeconds(server.pid);
-    const up = await guarded(upload(server.origin, sizeBytes));
+    const up = await guarded(uploader.start());
     const upServerCpu = processCpuSeconds(server.pid) - upCpuStart;
-    const upCpu = upWindow.stop();
+    const upCpu = upWindow.stop(up.clientCpuSeconds);
+    const created = up.value as { id: string; size: number };
+    if (created.size !== sizeBytes) throw new Error(`upload stored ${created.size} bytes, sent ${sizeBytes}`);
     const afterUploadHwmKiB = readMemoryKiB(server.pid)?.hwm ?? null;
+    const downloader = await childTransfer(['download', server.origin, created.id, String(sizeBytes)]);
     const downWindow = startCpuWindow(pids, cores);
     const downCpuStart = processCpuSeconds(server.pid);
-    const down = await guarded(download(server.origin, up.value.id, sizeBytes));
+    const down = await guarded(downloader.start());
     const downServerCpu = processCpuSeconds(server.pid) - downCpuStart;
-    const downCpu = downWindow.stop();
+    const downCpu = downWindow.stop(down.clientCpuSeconds);
     const memory = sampler.stop();
     assertAlive([server]);
     // serverCpuSeconds: the server's own CPU time for the transfer; size / that = the speed it could

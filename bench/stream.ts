@@ -1,11 +1,17 @@
 // The streaming scenario's pieces: a generated body of any size that is never held in memory, a
-// streamed upload and download against a server, and the raw disk write speed for the same amount.
+// streamed upload and download against a server (run in a child process by childTransfer), and the
+// raw disk write speed for the same amount.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { open, unlink } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { ClientReport } from './stream-client.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -91,4 +97,38 @@ export async function diskWrite(path: string, totalBytes: number): Promise<Timed
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await unlink(path);
   return { seconds, value: totalBytes };
+}
+
+/** A transfer made by bench/stream-client.ts in a child process, waiting for `start()` to begin. */
+export interface ChildTransfer {
+  readonly pid: number;
+  /** Begins the transfer; resolves with its timing, result and the client's CPU seconds. */
+  start(): Promise<Timed<{ id: string; size: number } | number> & { clientCpuSeconds: number }>;
+}
+
+/** Starts the client process and resolves once it is loaded and waiting ("ready"). */
+export async function childTransfer(args: readonly string[]): Promise<ChildTransfer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./stream-client.ts', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const exited = once(child, 'exit');
+  const next = async (what: string): Promise<string> => {
+    const line = await iterator.next();
+    if (line.done) {
+      const [code, signal] = await exited;
+      throw new Error(`the stream client exited (${code ?? signal}) before ${what}`);
+    }
+    return line.value;
+  };
+  if ((await next('it was ready')) !== 'ready') throw new Error('the stream client did not say ready');
+  if (child.pid === undefined) throw new Error('the stream client has no pid');
+  return {
+    pid: child.pid,
+    async start() {
+      child.stdin.end('go\n');
+      const report = JSON.parse(await next('its report')) as ClientReport;
+      await exited;
+      return { seconds: report.seconds, value: report.value, clientCpuSeconds: report.cpuSeconds };
+    },
+  };
 }
