@@ -254,8 +254,12 @@ export class ItemService {
         // The new size minus the old counts against the byte quota of whom the item counts against.
         replaced = await metadata.replaceContent(item.id, content, now, limits.quotaBytes ?? 0);
       } catch (error) {
-        // A row that could not be updated (a full disk, a quota) must not leave the new blob behind until the next start.
-        if (content.blobId) await blobs.remove(content.blobId).catch(() => undefined);
+        // A row that could not be updated (a full disk, a quota) must not leave the new blob behind
+        // until the next sweep. But an update that committed although the call failed (PostgreSQL
+        // lost after COMMIT was sent) points the row at the new blob: shredding it would lose the
+        // item's content, so it stays unless the store says no row refers to it (as create does).
+        const rowMayPointAtIt = !(error instanceof QuotaOverrun);
+        if (content.blobId && !(rowMayPointAtIt && (await metadata.hasBlob(content.blobId).catch(() => true)))) await blobs.remove(content.blobId).catch(() => undefined);
         if (error instanceof QuotaOverrun) throw quotaError(error);
         throw error;
       }

@@ -23,6 +23,8 @@ function fullDiskStore(room: () => boolean, blobId: string | null) {
     replaceContent: async () => {
       throw full();
     },
+    // The failed update left no row pointing at the new blob.
+    hasBlob: async () => false,
   };
   return { calls, metadata: store as unknown as MetadataStore };
 }
