@@ -99,6 +99,15 @@ const tusErrors = { 400: errorJson, 404: errorJson, 412: errorJson, 429: errorJs
 /** HEAD, PATCH, DELETE: a request for the upload on another instance did not stop in time (UPLOAD_LOCKED). */
 const tusLocked = { 423: errorJson };
 
+/** What a completed upload became: on the final PATCH, and on its creator's HEAD for an hour after. */
+const TUS_COMPLETION = {
+  'X-Sealbin-Id': 'on completion: the item id',
+  'X-Sealbin-Key': 'on completion: the diceware download key (shown to the creator only)',
+  'X-Sealbin-Url': 'on completion: the item metadata URL',
+  'X-Sealbin-Download-Url': 'on completion: /download/{key}',
+  'X-Sealbin-Delete-Token': 'on completion of an anonymous upload: the delete token (shown to the creator only)',
+};
+
 export const schemas = {
   createPaste: {
     operationId: 'createPaste',
@@ -160,10 +169,10 @@ export const schemas = {
   },
   tusHead: {
     operationId: 'tusHead',
-    summary: 'Where a resumable upload stands (its creator only; anyone else gets 404)',
+    summary: 'Where a resumable upload stands (its creator only; anyone else gets 404). For an hour after completion, the instance that completed it repeats the final PATCH\'s X-Sealbin-* headers',
     tags: ['resumable uploads'],
     params: tusIdParams,
-    responseHeaders: { 200: TUS_STATE },
+    responseHeaders: { 200: { ...TUS_STATE, ...TUS_COMPLETION } },
     response: { 200: noBody('Upload state, in headers'), ...tusErrors, ...tusLocked },
   },
   tusPatch: {
@@ -173,14 +182,7 @@ export const schemas = {
     params: tusIdParams,
     requestBody: { description: 'The next bytes of the upload', content: { 'application/offset+octet-stream': binary } },
     responseHeaders: {
-      204: {
-        ...TUS_STATE,
-        'X-Sealbin-Id': 'on completion: the item id',
-        'X-Sealbin-Key': 'on completion: the diceware download key (shown once)',
-        'X-Sealbin-Url': 'on completion: the item metadata URL',
-        'X-Sealbin-Download-Url': 'on completion: /download/{key}',
-        'X-Sealbin-Delete-Token': 'on completion of an anonymous upload: the delete token (shown once)',
-      },
+      204: { ...TUS_STATE, ...TUS_COMPLETION },
     },
     response: { 204: noBody('Stored (and, at the last byte, created)'), ...tusErrors, 409: errorJson, 413: errorJson, 415: errorJson, ...tusLocked, 507: errorJson },
   },

@@ -1,6 +1,7 @@
 // fpaste's resumable uploads (tus) against the real server, through a proxy that cuts or holds the
 // connection at ~40%: resumed in the same run after a cut, by running the same command again after
-// fpaste was killed, across a server restart, and from scratch when the server lost the upload; end
+// fpaste was killed, across a server restart, and from scratch when the server lost the upload; the
+// answer to the final PATCH lost (HEAD says what the upload became, nothing sent twice); end
 // to end encrypted and plain; byte-identical through `fpaste get`; the state file's mode and removal;
 // the plain single request below the threshold, with --no-resumable, and from servers without /tus;
 // on a terminal, the progress bar (part-way while held, then 100%).
@@ -152,6 +153,28 @@ describe('fpaste: resumable uploads over tus', () => {
     expect(url).toMatch(/\/download\/[a-z]+(-[a-z]+){5}#[A-Za-z0-9_-]{43}$/);
     expectExit(await user.run(['download', url, '-o', 'back-restart.bin'], RUN), 0);
     expect(readFileSync(join(user.work, 'back-restart.bin')).equals(content)).toBe(true);
+    expect(stateFiles()).toEqual([]);
+  });
+
+  it('the answer to the final PATCH lost on the way: HEAD says what the upload became; no second upload, the delete token kept', async () => {
+    const from = proxy.requests.length;
+    const dropped = proxy.dropCompletion();
+    const created = expectExit(await user.run(['big.bin'], RUN), 0);
+    await dropped;
+    expect(created.stderr).toMatch(/upload interrupted at 100%.*retrying in 1 s/);
+    expect(created.stderr).not.toMatch(/starting over/);
+    const requests = since(from);
+    // One upload, sent once: the HEAD after the cut found it finished instead of gone.
+    expect(requests.filter((r) => r.method === 'POST' && r.path === '/tus')).toHaveLength(1);
+    expect(requests.filter((r) => r.method === 'PATCH').reduce((sum, r) => sum + r.bytes, 0)).toBeLessThan(SIZE + 2 * MiB);
+    // After the PATCH whose answer was lost: where does it stand (HEAD), then the item's metadata.
+    expect(requests.slice(requests.findLastIndex((r) => r.method === 'PATCH') + 1).map((r) => r.method)).toEqual(['HEAD', 'GET']);
+    const url = printedUrl(created);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}#[A-Za-z0-9_-]{43}$/);
+    expect((await fetchBack(url, 'back-lost-answer.bin')).equals(content)).toBe(true);
+    // The delete token came with the HEAD and was remembered, as after a plain creation.
+    const id = /\/([0-9a-f]{32})#/.exec(url)?.[1] as string;
+    expect(expectExit(await user.run(['delete', url], RUN), 0).out).toBe(`deleted ${id}\n`);
     expect(stateFiles()).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // An HTTP reverse proxy between a client under test and the real server, for interruptions the
 // client must survive: it cuts the client's connection (and the request to the server) after N
 // bytes of PATCH bodies, or holds the connection there until the test releases it (to kill the
-// client or restart the server meanwhile). It keeps its port when the server behind it changes, and
+// client or restart the server meanwhile), or loses the answer to an upload's final PATCH. It keeps its port when the server behind it changes, and
 // can answer 404 for /tus as a server without resumable uploads would. It records every request.
 import { createServer, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
@@ -37,6 +37,8 @@ export interface CuttingProxy {
   holdAfter(bytes: number): Promise<void>;
   /** Closes a held connection (the client sees a reset). */
   release(): void;
+  /** Loses the answer to the next PATCH that completes an upload: the server finished it, the client sees its connection cut. */
+  dropCompletion(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
   let trigger: Trigger | null = null;
   let counted = 0;
   let held: (() => void) | null = null;
+  let dropping: (() => void) | null = null;
   const requests: ProxiedRequest[] = [];
 
   const forward = (req: IncomingMessage, res: ServerResponse): void => {
@@ -59,6 +62,14 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
     }
     const target = new URL(path, proxy.upstream);
     const upstreamRequest: ClientRequest = httpRequest(target, { method: req.method, headers: req.headers }, (upstreamResponse) => {
+      if (dropping && record.method === 'PATCH' && upstreamResponse.headers['x-sealbin-id'] !== undefined) {
+        const dropped = dropping;
+        dropping = null;
+        upstreamResponse.resume();
+        req.socket.destroy();
+        dropped();
+        return;
+      }
       res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
       upstreamResponse.pipe(res);
     });
@@ -123,6 +134,10 @@ export async function startCuttingProxy(upstream: string): Promise<CuttingProxy>
       held?.();
       held = null;
     },
+    dropCompletion: () =>
+      new Promise<void>((resolve) => {
+        dropping = resolve;
+      }),
     close: async () => {
       held?.();
       server.closeAllConnections();

@@ -5,6 +5,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizeClaimedType } from '../../core/content-type.js';
+import { CompletionReceipts } from '../../core/completion-receipts.js';
+import type { Receipt } from '../../core/completion-receipts.js';
 import { AppError } from '../../core/errors.js';
 import { resolveExpiry } from '../../core/expiry.js';
 import { lifetimeStart } from '../../core/clock.js';
@@ -32,6 +34,19 @@ function uploadHeaders(reply: FastifyReply, upload: Upload): void {
   reply.header('cache-control', 'no-store');
 }
 
+/** What the upload became, on the final PATCH and on a HEAD that repeats it (completion-receipts.ts). */
+function completionHeaders(reply: FastifyReply, base: string, receipt: Receipt): void {
+  reply.header('x-sealbin-id', receipt.id);
+  reply.header('x-sealbin-url', `${base}/${receipt.id}`);
+  if (receipt.key !== null) {
+    reply.header('x-sealbin-key', receipt.key);
+    reply.header('x-sealbin-download-url', `${base}/download/${receipt.key}`);
+  }
+  // Shown once, like delete_token in a 201 (and again only to the creator whose answer was lost):
+  // the only way an anonymous creator can delete.
+  if (receipt.deleteToken !== null) reply.header('x-sealbin-delete-token', receipt.deleteToken);
+}
+
 function bodyError(error: Error): Error {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ECONNRESET' || error.message === 'aborted') return new AppError('INVALID_REQUEST', 'The PATCH was cut before its body ended; HEAD tells what was kept.');
@@ -39,6 +54,8 @@ function bodyError(error: Error): Error {
 }
 
 export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // A lost final answer would otherwise make the client upload the file again (a second item).
+  const receipts = new CompletionReceipts(() => ctx.clock.now());
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     // Every body is a stream here; PATCH checks its Content-Type itself (415 is tus' answer).
@@ -94,7 +111,20 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     });
 
     scope.head('/tus/:id', { schema: schemas.tusHead, config: RESUME }, async (request: IdRequest, reply) => {
-      const upload = await ctx.uploads.status(request.params.id, limitKey(request));
+      const who = limitKey(request);
+      let upload: Upload;
+      try {
+        upload = await ctx.uploads.status(request.params.id, who);
+      } catch (error) {
+        // Finished here moments ago: tell the creator what it became, as the final PATCH did.
+        const receipt = error instanceof AppError && error.code === 'NOT_FOUND' ? receipts.recall(request.params.id, who) : null;
+        if (!receipt) throw error;
+        reply.header('upload-offset', String(receipt.length));
+        reply.header('upload-length', String(receipt.length));
+        reply.header('cache-control', 'no-store');
+        completionHeaders(reply, baseUrl(ctx.config, request), receipt);
+        return reply.code(200).send();
+      }
       uploadHeaders(reply, upload);
       return reply.code(200).send();
     });
@@ -124,8 +154,9 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const contentLength = integerHeader(request.headers, 'content-length') ?? null;
       const raw = request.body instanceof Readable ? request.body : Readable.from([]);
       const body = translateErrors(raw, bodyError);
-      const { upload, completed } = await ctx.uploads.append(request.params.id, limitKey(request), { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, (finished, content) =>
-        ctx.items.create({
+      const who = limitKey(request);
+      const { upload, completed } = await ctx.uploads.append(request.params.id, who, { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, async (finished, content) => {
+        const created = await ctx.items.create({
           body: content,
           claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
           filename: finished.options.filename,
@@ -137,22 +168,19 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
           clientGroup: request.client.group,
           ...(finished.options.maxDownloads !== null ? { maxDownloads: finished.options.maxDownloads } : {}),
           beforeCommit: (facts) => uploadPolicies(ctx, request, facts),
-        }),
-      );
+        });
+        // Remembered under the upload's lock, before the partial goes: a HEAD that waited for the lock
+        // (the client's, after its connection was cut) finds it.
+        const receipt: Receipt = { id: created.record.id, length: finished.offset, key: created.key, deleteToken: created.deleteToken };
+        receipts.remember(request.params.id, who, receipt);
+        return { created, receipt };
+      });
       uploadHeaders(reply, upload);
       if (completed) {
         await recordCreation(ctx, request);
         ctx.metrics.itemsCreated.inc({ kind: 'file' });
-        ctx.metrics.bytesIn.inc(completed.record.size);
-        const base = baseUrl(ctx.config, request);
-        reply.header('x-sealbin-id', completed.record.id);
-        reply.header('x-sealbin-url', `${base}/${completed.record.id}`);
-        if (completed.key !== null) {
-          reply.header('x-sealbin-key', completed.key);
-          reply.header('x-sealbin-download-url', `${base}/download/${completed.key}`);
-        }
-        // Shown once, like delete_token in a 201: the only way an anonymous creator can delete.
-        if (completed.deleteToken !== null) reply.header('x-sealbin-delete-token', completed.deleteToken);
+        ctx.metrics.bytesIn.inc(completed.created.record.size);
+        completionHeaders(reply, baseUrl(ctx.config, request), completed.receipt);
       }
       return reply.code(204).send();
     });

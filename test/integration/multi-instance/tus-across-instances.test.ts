@@ -93,9 +93,11 @@ describe.skipIf(skip !== null)(`tus across two instances${skip ? ` (skipped: ${s
     expect(key).toMatch(/^[a-z]+(-[a-z]+){5}$/);
     expectSameBytes(await download(a, key), content);
     expectSameBytes(await download(b, key), content);
-    // Completed: the partial is gone from the database, and HEAD says so on either instance.
+    // Completed: the partial is gone from the database. B, which finished it, repeats its final
+    // answer on HEAD (that receipt lives in its memory only); A knows no such upload.
     expect(await uploadRows(idOf(path))).toBe(0);
     expect(await segmentRows(idOf(path))).toBe(0);
+    expect((await tusHead(b.url, path)).header('x-sealbin-id')).toBe(last?.header('x-sealbin-id'));
     expect((await tusHead(a.url, path)).status).toBe(404);
     for (const server of [a, b]) expect(existsSync(join(server.dataDir, 'tus'))).toBe(false);
   });

@@ -1,8 +1,9 @@
 // tus-upload (black box): resumable uploads at /tus against the real server. Several PATCHes give a
 // byte-identical file share (diceware key and id on the last PATCH); offsets, versions and content
 // types are checked; declared and deferred lengths over SEALBIN_MAX_SIZE are refused (the deferred
-// partial removed); termination shreds; another client cannot touch an upload; partial bytes on disk
-// are not the plaintext; a completion refused by a policy removes the partial.
+// partial removed); termination shreds; another client cannot touch an upload nor learn what it
+// became; HEAD after the last PATCH repeats its answer; partial bytes on disk are not the plaintext; a
+// completion refused by a policy removes the partial.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,9 +88,15 @@ describe('tus: a whole upload', () => {
     expect(download.headers.get('content-disposition')).toContain('big.bin');
     expectSameBytes(Buffer.from(await download.arrayBuffer()), content);
     expect(last.header('x-sealbin-delete-token')).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    // The partial is gone once the item exists.
+    // The partial is gone once the item exists. HEAD repeats the final answer to its creator (whose
+    // answer may have been lost on the way): the whole length, and what the upload became.
     expect(partialFiles(server.dataDir, path)).toEqual([]);
-    expect((await tusHead(server.url, path)).status).toBe(404);
+    const after = await tusHead(server.url, path);
+    expect(after.status, after.text).toBe(200);
+    expect(after.header('upload-offset')).toBe(String(content.length));
+    expect(after.header('upload-length')).toBe(String(content.length));
+    expect(after.header('cache-control')).toBe('no-store');
+    for (const name of ['x-sealbin-id', 'x-sealbin-url', 'x-sealbin-key', 'x-sealbin-download-url', 'x-sealbin-delete-token']) expect(after.header(name), name).toBe(last.header(name));
   });
 
   it('a deferred length is set by a later PATCH, and the creation options apply', async () => {
@@ -217,6 +224,11 @@ describe('tus: attacks', () => {
     const last = await tusPatch(server.url, path, 10, Buffer.from('abcdefghij'), {}, owner);
     expect(last.status, last.text).toBe(204);
     expect((await rawOf(server.url, last)).toString()).toBe('0123456789abcdefghij');
+    // What the finished upload became (its delete token, its key) is repeated to the owner only.
+    const stolen = await tusHead(server.url, path, stranger);
+    expect(stolen.status).toBe(404);
+    for (const name of ['x-sealbin-id', 'x-sealbin-key', 'x-sealbin-delete-token']) expect(stolen.header(name), name).toBeUndefined();
+    expect((await tusHead(server.url, path, owner)).header('x-sealbin-delete-token')).toBe(last.header('x-sealbin-delete-token'));
   });
 
   it('upload ids are 128 random bits and a malformed one is a plain 404', async () => {
