@@ -126,6 +126,7 @@ export class ResumableUploads {
 
   /** HEAD: the upload as its creator sees it; unknown, expired and foreign uploads are the same NOT_FOUND. */
   async status(id: string, who: string): Promise<Upload> {
+    await this.refuseStranger(id, who);
     return this.locks.run(id, () => undefined, async () => {
       const { state, key } = await this.load(id, who);
       try {
@@ -138,6 +139,7 @@ export class ResumableUploads {
 
   /** DELETE (termination): shreds the upload. */
   async terminate(id: string, who: string): Promise<void> {
+    await this.refuseStranger(id, who);
     await this.locks.run(id, () => undefined, async () => {
       const { key } = await this.load(id, who);
       key.fill(0);
@@ -153,6 +155,7 @@ export class ResumableUploads {
    */
   async append<T>(id: string, who: string, input: AppendInput, complete: (upload: Upload, content: Readable) => Promise<T>): Promise<{ upload: Upload; completed: T | null }> {
     const cancel = () => input.body.destroy(new AppError('INVALID_REQUEST', 'A newer request for this upload took over.'));
+    await this.refuseStranger(id, who);
     return this.locks.run(id, cancel, async () => {
       const { state, key } = await this.load(id, who);
       try {
@@ -204,16 +207,32 @@ export class ResumableUploads {
     await this.deps.store.remove(id);
   }
 
+  /** Whether `state` belongs to `who` (compared in constant time). */
+  private boundTo(state: StoredState, who: string): boolean {
+    const mine = Buffer.from(this.bindingOf(who), 'hex');
+    const stored = Buffer.from(state.binding, 'hex');
+    return stored.length === mine.length && timingSafeEqual(stored, mine);
+  }
+
+  /**
+   * Disruption: taking an upload's lock asks its holder to stop, so a stranger's request (someone who
+   * learnt the upload URL) is refused before it asks, or it could cut the creator's PATCH over and
+   * over. The binding never changes, so checking it outside the lock is as good as inside; `load`
+   * checks again under the lock.
+   */
+  private async refuseStranger(id: string, who: string): Promise<void> {
+    const raw = await this.deps.store.readState(id);
+    if (raw === null || !this.boundTo(JSON.parse(raw) as StoredState, who)) throw new AppError('NOT_FOUND');
+  }
+
   /** The state and key of a live upload of `who`; NOT_FOUND otherwise (an expired one is removed). */
   private async load(id: string, who: string): Promise<{ state: StoredState; key: Buffer }> {
     const raw = await this.deps.store.readState(id);
     if (raw === null) throw new AppError('NOT_FOUND');
     const state = JSON.parse(raw) as StoredState;
-    const mine = Buffer.from(this.bindingOf(who), 'hex');
-    const stored = Buffer.from(state.binding, 'hex');
     // Hijacking: only the creator (same owner, or same address group) may resume, inspect or end an
     // upload; anyone else learns nothing, not even that it exists.
-    if (stored.length !== mine.length || !timingSafeEqual(stored, mine)) throw new AppError('NOT_FOUND');
+    if (!this.boundTo(state, who)) throw new AppError('NOT_FOUND');
     if (state.expiresAt <= this.deps.clock.now()) {
       await this.discard(id);
       throw new AppError('NOT_FOUND');

@@ -6,12 +6,14 @@
 // completion refused by a policy removes the partial.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOverwritten, holdFile } from '../../helpers/data-dir.js';
 import { disposeServer, expectErrorHit, hit } from '../../helpers/abuse.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
+import { waitFor } from '../../helpers/wait.js';
 import { createUpload, expectSameBytes, metadata, offsetOf, partialFiles, rawOf, sendRest, TUS, tusCreate, tusDelete, tusHead, tusPatch } from '../../helpers/tus.js';
 
 const MAX = 1024 * 1024;
@@ -229,6 +231,37 @@ describe('tus: attacks', () => {
     expect(stolen.status).toBe(404);
     for (const name of ['x-sealbin-id', 'x-sealbin-key', 'x-sealbin-delete-token']) expect(stolen.header(name), name).toBeUndefined();
     expect((await tusHead(server.url, path, owner)).header('x-sealbin-delete-token')).toBe(last.header('x-sealbin-delete-token'));
+  });
+
+  it("a stranger's HEAD, PATCH and DELETE do not stop the creator's PATCH in progress (refused before the upload's lock)", async () => {
+    const owner = { localAddress: '127.0.0.2' };
+    const stranger = { localAddress: '127.0.0.3' };
+    const content = randomBytes(200_000);
+    const path = await createUpload(server.url, { 'upload-length': String(content.length) }, owner);
+    // The creator's PATCH: half its body sent, the rest held back, so it holds the upload's lock.
+    const request = httpRequest(new URL(path, server.url), { method: 'PATCH', agent: false, localAddress: owner.localAddress, headers: { ...TUS, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0', 'content-length': String(content.length) } });
+    const answered = new Promise<{ status: number; offset: string | undefined }>((resolve, reject) => {
+      request.on('response', (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, offset: response.headers['upload-offset'] as string | undefined });
+      });
+      request.on('error', reject);
+    });
+    // Settled below; a failing test destroys the request, which must not be an unhandled rejection.
+    answered.catch(() => undefined);
+    try {
+      request.write(content.subarray(0, 100_000));
+      // A first segment in the log: the PATCH is being stored, under the upload's lock.
+      await waitFor(() => partialFiles(server.dataDir, path).some((name) => name.endsWith('.log') && statSync(join(server.dataDir, 'tus', name)).size > 0), "the creator's first bytes stored");
+      expect((await tusHead(server.url, path, stranger)).status).toBe(404);
+      expectErrorHit(await tusPatch(server.url, path, 0, Buffer.from('hijack'), {}, stranger), 404, 'NOT_FOUND');
+      expectErrorHit(await tusDelete(server.url, path, stranger), 404, 'NOT_FOUND');
+      // Had any of them taken the lock, the creator's PATCH would have been stopped (400) part-way.
+      request.end(content.subarray(100_000));
+      expect(await answered).toEqual({ status: 204, offset: String(content.length) });
+    } finally {
+      request.destroy();
+    }
   });
 
   it('upload ids are 128 random bits and a malformed one is a plain 404', async () => {
