@@ -109,9 +109,12 @@ export interface ChildTransfer {
 /** Starts the client process and resolves once it is loaded and waiting ("ready"). */
 export async function childTransfer(args: readonly string[]): Promise<ChildTransfer> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./stream-client.ts', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // A client that died is reported by its exit (below), not by a write to its closed stdin.
+  child.stdin.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   const exited = once(child, 'exit');
+  exited.catch(() => undefined);
   const next = async (what: string): Promise<string> => {
     const line = await iterator.next();
     if (line.done) {

@@ -99,20 +99,24 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
   child.stdin.end(options.input ?? '');
   const timeoutMs = options.timeoutMs ?? 60_000;
   let timedOut: FpasteResult['timedOut'];
+  let poll: NodeJS.Timeout | undefined;
   const timer = setTimeout(() => {
     child.kill('SIGUSR2');
-    // The report is written synchronously from the signal; give it a moment, then kill.
+    // Give the report a moment (it may be seen half written), then kill.
     const started = Date.now();
-    const poll = setInterval(() => {
-      const written = readdirSync(reportDir).find((name) => name.endsWith('.json'));
-      if (!written && Date.now() - started < 5_000) return;
+    poll = setInterval(() => {
+      const report = readReport(reportDir);
+      if (report === null && Date.now() - started < 5_000) return;
       clearInterval(poll);
-      timedOut = { afterMs: timeoutMs, report: written ? summariseReport(readFileSync(join(reportDir, written), 'utf8')) : 'no diagnostic report was written' };
+      timedOut = { afterMs: timeoutMs, report: report ?? 'no readable diagnostic report was written' };
       child.kill('SIGKILL');
     }, 100);
   }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);
+  clearInterval(poll);
+  // Exited between the signal and the poll's verdict: still a run that outlived its time.
+  if (poll !== undefined && timedOut === undefined) timedOut = { afterMs: timeoutMs, report: readReport(reportDir) ?? 'it exited before its diagnostic report could be read' };
   rmSync(reportDir, { recursive: true, force: true });
   const result: FpasteResult = { code, stdout: Buffer.concat(stdout), stderr, out: Buffer.concat(stdout).toString('utf8'), ...(timedOut ? { timedOut } : {}) };
   if (rssFile && preloadDir) {
@@ -125,15 +129,21 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
   return result;
 }
 
-/** The parts of a Node diagnostic report that tell what a hung process waited on. */
-function summariseReport(text: string): string {
+/** The summary of the diagnostic report in `dir`, or null while there is none that parses. */
+function readReport(dir: string): string | null {
   try {
-    const report = JSON.parse(text) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean; localEndpoint?: unknown; remoteEndpoint?: unknown; firesInAbsoluteTime?: number }[] };
-    const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => (handle.remoteEndpoint ? `${handle.type} ${JSON.stringify(handle.localEndpoint)} -> ${JSON.stringify(handle.remoteEndpoint)}` : handle.type));
-    return `stack:\n${(report.javascriptStack?.stack ?? []).join('\n')}\nactive handles:\n${handles.join('\n')}`;
-  } catch (error) {
-    return `unreadable diagnostic report: ${String(error)}`;
+    const name = readdirSync(dir).find((entry) => entry.endsWith('.json'));
+    return name === undefined ? null : summariseReport(readFileSync(join(dir, name), 'utf8'));
+  } catch {
+    return null;
   }
+}
+
+/** The parts of a Node diagnostic report that tell what a hung process waited on (throws on a partial one). */
+function summariseReport(text: string): string {
+  const report = JSON.parse(text) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean; localEndpoint?: unknown; remoteEndpoint?: unknown }[] };
+  const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => (handle.remoteEndpoint ? `${handle.type} ${JSON.stringify(handle.localEndpoint)} -> ${JSON.stringify(handle.remoteEndpoint)}` : handle.type));
+  return `stack:\n${(report.javascriptStack?.stack ?? []).join('\n')}\nactive handles:\n${handles.join('\n')}`;
 }
 
 /** The URL line a create prints (the last non-empty stdout line). */

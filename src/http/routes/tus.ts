@@ -42,7 +42,7 @@ function completionHeaders(reply: FastifyReply, base: string, receipt: Receipt):
     reply.header('x-sealbin-key', receipt.key);
     reply.header('x-sealbin-download-url', `${base}/download/${receipt.key}`);
   }
-  // Shown once, like delete_token in a 201 (and again only to the creator whose answer was lost):
+  // Shown once, like delete_token in a 201 (and once more, to the creator whose answer was lost):
   // the only way an anonymous creator can delete.
   if (receipt.deleteToken !== null) reply.header('x-sealbin-delete-token', receipt.deleteToken);
 }
@@ -112,19 +112,26 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
 
     scope.head('/tus/:id', { schema: schemas.tusHead, config: RESUME }, async (request: IdRequest, reply) => {
       const who = limitKey(request);
-      let upload: Upload;
+      // Asked first, under the upload's lock, so a completion still running has finished (and left its receipt).
+      let upload: Upload | null = null;
+      let missing: unknown = null;
       try {
         upload = await ctx.uploads.status(request.params.id, who);
       } catch (error) {
-        // Finished here moments ago: tell the creator what it became, as the final PATCH did.
-        const receipt = error instanceof AppError && error.code === 'NOT_FOUND' ? receipts.recall(request.params.id, who) : null;
-        if (!receipt) throw error;
+        if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+        missing = error;
+      }
+      // Finished here moments ago: tell the creator what it became, as the final PATCH did (also when
+      // removing the partial failed after the item was made, so that nothing is uploaded twice).
+      const receipt = receipts.take(request.params.id, who);
+      if (receipt) {
         reply.header('upload-offset', String(receipt.length));
         reply.header('upload-length', String(receipt.length));
         reply.header('cache-control', 'no-store');
         completionHeaders(reply, baseUrl(ctx.config, request), receipt);
         return reply.code(200).send();
       }
+      if (!upload) throw missing;
       uploadHeaders(reply, upload);
       return reply.code(200).send();
     });
@@ -156,6 +163,13 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const body = translateErrors(raw, bodyError);
       const who = limitKey(request);
       const { upload, completed } = await ctx.uploads.append(request.params.id, who, { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, async (finished, content) => {
+        // Completed before, but its partial outlived the item (removing it failed): answer what it
+        // became and let the partial go now, instead of making a second item of the same bytes.
+        const earlier = receipts.take(request.params.id, who);
+        if (earlier) {
+          content.destroy();
+          return { created: null, receipt: earlier };
+        }
         const created = await ctx.items.create({
           body: content,
           claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
@@ -177,9 +191,11 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       });
       uploadHeaders(reply, upload);
       if (completed) {
-        await recordCreation(ctx, request);
-        ctx.metrics.itemsCreated.inc({ kind: 'file' });
-        ctx.metrics.bytesIn.inc(completed.created.record.size);
+        if (completed.created) {
+          await recordCreation(ctx, request);
+          ctx.metrics.itemsCreated.inc({ kind: 'file' });
+          ctx.metrics.bytesIn.inc(completed.created.record.size);
+        }
         completionHeaders(reply, baseUrl(ctx.config, request), completed.receipt);
       }
       return reply.code(204).send();

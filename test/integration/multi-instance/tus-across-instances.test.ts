@@ -97,7 +97,9 @@ describe.skipIf(skip !== null)(`tus across two instances${skip ? ` (skipped: ${s
     // answer on HEAD (that receipt lives in its memory only); A knows no such upload.
     expect(await uploadRows(idOf(path))).toBe(0);
     expect(await segmentRows(idOf(path))).toBe(0);
-    expect((await tusHead(b.url, path)).header('x-sealbin-id')).toBe(last?.header('x-sealbin-id'));
+    const receipt = await tusHead(b.url, path);
+    expect(receipt.status).toBe(200);
+    for (const name of ['x-sealbin-id', 'x-sealbin-key', 'x-sealbin-delete-token']) expect(receipt.header(name), name).toBe(last?.header(name));
     expect((await tusHead(a.url, path)).status).toBe(404);
     for (const server of [a, b]) expect(existsSync(join(server.dataDir, 'tus'))).toBe(false);
   });

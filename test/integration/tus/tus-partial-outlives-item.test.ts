@@ -1,0 +1,95 @@
+// A completed tus upload whose partial could not be removed (black box, on PostgreSQL: a trigger
+// refuses the delete of its row). The item exists, the PATCH that made it failed: neither the HEAD
+// nor an empty PATCH at the final offset may make a second item of the same bytes; both answer,
+// once, what the upload became, and the partial goes once it can.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../../helpers/postgres.js';
+import type { TestSchema } from '../../helpers/postgres.js';
+import { startServer } from '../../helpers/server.js';
+import type { RunningServer } from '../../helpers/server.js';
+import { createUpload, expectSameBytes, tusHead, tusPatch } from '../../helpers/tus.js';
+
+const databaseUrl = testDatabaseUrl();
+let schema: TestSchema;
+let db: pg.Pool;
+let server: RunningServer;
+
+const idOf = (path: string) => path.split('/').pop() as string;
+const count = async (sql: string, values: unknown[] = []): Promise<number> => Number((await db.query<{ n: string }>(sql, values)).rows[0]?.n ?? 0);
+const items = () => count('select count(*) as n from items');
+
+/** Makes removing the partial of upload `id` fail (as a database error would), until `allow`. */
+async function refuseRemoval(id: string): Promise<{ allow(): Promise<void> }> {
+  const name = `keep_${id}`;
+  await db.query(`create function ${name}() returns trigger language plpgsql as $$ begin if old.id = '${id}' then raise exception 'refused by the test'; end if; return old; end $$`);
+  await db.query(`create trigger ${name} before delete on tus_uploads for each row execute function ${name}()`);
+  return {
+    allow: async () => {
+      await db.query(`drop trigger ${name} on tus_uploads`);
+      await db.query(`drop function ${name}()`);
+    },
+  };
+}
+
+/** An upload with all but its last byte stored, and a trigger that keeps its partial. */
+async function nearlyDone(content: Buffer): Promise<{ path: string; allow(): Promise<void> }> {
+  const path = await createUpload(server.url, { 'upload-length': String(content.length) });
+  expect((await tusPatch(server.url, path, 0, content.subarray(0, content.length - 1))).status).toBe(204);
+  return { path, ...(await refuseRemoval(idOf(path))) };
+}
+
+describe.skipIf(!databaseUrl)(`tus: a completed upload whose partial could not be removed${databaseUrl ? '' : ` (skipped: ${NO_DATABASE})`}`, () => {
+  beforeAll(async () => {
+    schema = await createTestSchema(databaseUrl as string);
+    db = new pg.Pool({ connectionString: schema.url, max: 2 });
+    server = await startServer({ env: { SEALBIN_DATABASE_URL: schema.url, SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_MASTER_KEY: randomBytes(32).toString('hex') } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.dispose();
+    await db?.end();
+    await schema?.drop();
+  });
+
+  it('HEAD tells what it became, once; nothing is made twice', async () => {
+    const content = randomBytes(150_000);
+    const { path, allow } = await nearlyDone(content);
+    const before = await items();
+    const last = await tusPatch(server.url, path, content.length - 1, content.subarray(content.length - 1));
+    expect(last.status).toBeGreaterThanOrEqual(500);
+    await server.expectErrorLog(/refused by the test/);
+    expect(await items()).toBe(before + 1);
+    const head = await tusHead(server.url, path);
+    expect(head.status, head.text).toBe(200);
+    expect(head.header('upload-offset')).toBe(String(content.length));
+    const id = head.header('x-sealbin-id') as string;
+    const download = await fetch(`${server.url}/download/${head.header('x-sealbin-key')}`);
+    expectSameBytes(Buffer.from(await download.arrayBuffer()), content);
+    // Once: the next HEAD sees the partial (whole, but no longer what anything becomes).
+    expect((await tusHead(server.url, path)).header('x-sealbin-id')).toBeUndefined();
+    expect(await items()).toBe(before + 1);
+    await allow();
+    const deleted = await fetch(`${server.url}/${id}`, { method: 'DELETE', headers: { 'x-delete-token': head.header('x-sealbin-delete-token') as string } });
+    expect(deleted.status).toBe(204);
+  });
+
+  it('an empty PATCH at the final offset answers what it became and lets the partial go, instead of a second item', async () => {
+    const content = randomBytes(150_000);
+    const { path, allow } = await nearlyDone(content);
+    const before = await items();
+    const last = await tusPatch(server.url, path, content.length - 1, content.subarray(content.length - 1));
+    expect(last.status).toBeGreaterThanOrEqual(500);
+    await server.expectErrorLog(/refused by the test/);
+    await allow();
+    const retry = await tusPatch(server.url, path, content.length, Buffer.alloc(0));
+    expect(retry.status, retry.text).toBe(204);
+    expect(retry.header('upload-offset')).toBe(String(content.length));
+    const download = await fetch(`${server.url}/download/${retry.header('x-sealbin-key')}`);
+    expectSameBytes(Buffer.from(await download.arrayBuffer()), content);
+    expect(await items()).toBe(before + 1);
+    expect(await count('select count(*) as n from tus_uploads where id = $1', [idOf(path)])).toBe(0);
+    expect((await tusHead(server.url, path)).status).toBe(404);
+  });
+});
