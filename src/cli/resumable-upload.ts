@@ -5,7 +5,7 @@
 // End-to-end encrypted bodies stay resumable because key and nonce prefix are kept: the ciphertext
 // from any offset is regenerated from the chunk holding it (body.ts, crypto/e2e-resume.ts).
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeKey, E2E_PREFIX_LENGTH, encodeKey } from '../crypto/e2e-format.js';
 import type { ItemJson } from './api-types.js';
@@ -233,7 +233,14 @@ class ResumableUpload {
               resumed = false;
             }
           }
-          if (this.offset >= this.length) throw new CliError('the server has the whole upload but did not say which item it became; run the command again to upload anew');
+          if (this.offset >= this.length) {
+            // Stored whole, but no item was made of it (its completion failed, e.g. 507 for lack of
+            // space) or its answer was lost: an empty PATCH at the end asks the server to complete it,
+            // or to say once more what it became (api.md, "Resumable uploads").
+            const result = await tusPatch(this.client, this.upload as string, this.offset, Readable.from([]), 0);
+            if (result.completion) return await this.finish(result.completion);
+            throw new CliError('the server has the whole upload but did not say which item it became; run the command again to upload anew');
+          }
           const end = Math.min(this.offset + PATCH_BYTES, this.length);
           if (!this.source.range) throw new CliError('this input cannot be sent in parts');
           tap = new ProgressTap('uploading', this.length, { bar: this.progressBar(), start: this.offset });
