@@ -33,11 +33,20 @@ async function refuseRemoval(id: string): Promise<{ allow(): Promise<void> }> {
   };
 }
 
-/** An upload with all but its last byte stored, and a trigger that keeps its partial. */
-async function nearlyDone(content: Buffer): Promise<{ path: string; allow(): Promise<void> }> {
+/**
+ * An upload of `content` completed by its last PATCH while a trigger kept its partial: the item
+ * exists (one more than `before`), the PATCH answered 5xx, the partial is still there until `allow`.
+ */
+async function completedButKept(content: Buffer): Promise<{ path: string; before: number; allow(): Promise<void> }> {
   const path = await createUpload(server.url, { 'upload-length': String(content.length) });
   expect((await tusPatch(server.url, path, 0, content.subarray(0, content.length - 1))).status).toBe(204);
-  return { path, ...(await refuseRemoval(idOf(path))) };
+  const { allow } = await refuseRemoval(idOf(path));
+  const before = await items();
+  const last = await tusPatch(server.url, path, content.length - 1, content.subarray(content.length - 1));
+  expect(last.status).toBeGreaterThanOrEqual(500);
+  await server.expectErrorLog(/refused by the test/);
+  expect(await items()).toBe(before + 1);
+  return { path, before, allow };
 }
 
 describe.skipIf(!databaseUrl)(`tus: a completed upload whose partial could not be removed${databaseUrl ? '' : ` (skipped: ${NO_DATABASE})`}`, () => {
@@ -55,12 +64,7 @@ describe.skipIf(!databaseUrl)(`tus: a completed upload whose partial could not b
 
   it('HEAD tells what it became, once; nothing is made twice', async () => {
     const content = randomBytes(150_000);
-    const { path, allow } = await nearlyDone(content);
-    const before = await items();
-    const last = await tusPatch(server.url, path, content.length - 1, content.subarray(content.length - 1));
-    expect(last.status).toBeGreaterThanOrEqual(500);
-    await server.expectErrorLog(/refused by the test/);
-    expect(await items()).toBe(before + 1);
+    const { path, before, allow } = await completedButKept(content);
     const head = await tusHead(server.url, path);
     expect(head.status, head.text).toBe(200);
     expect(head.header('upload-offset')).toBe(String(content.length));
@@ -77,11 +81,7 @@ describe.skipIf(!databaseUrl)(`tus: a completed upload whose partial could not b
 
   it('an empty PATCH at the final offset answers what it became and lets the partial go, instead of a second item', async () => {
     const content = randomBytes(150_000);
-    const { path, allow } = await nearlyDone(content);
-    const before = await items();
-    const last = await tusPatch(server.url, path, content.length - 1, content.subarray(content.length - 1));
-    expect(last.status).toBeGreaterThanOrEqual(500);
-    await server.expectErrorLog(/refused by the test/);
+    const { path, before, allow } = await completedButKept(content);
     await allow();
     const retry = await tusPatch(server.url, path, content.length, Buffer.alloc(0));
     expect(retry.status, retry.text).toBe(204);
