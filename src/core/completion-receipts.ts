@@ -29,7 +29,7 @@ interface Entry {
 /**
  * How long a receipt is kept: fpaste asks within its retry schedule (about a minute) or when run again
  * soon after. Short, because for that long the upload URL gives the key and delete token to its
- * creator's address group (a NAT, a shared /64) once.
+ * creator's address group (a NAT, a shared /64), as it gave them the unfinished upload before.
  */
 export const RECEIPT_SECONDS = 600;
 /** At most this many receipts (oldest forgotten first): memory stays bounded under any upload rate. */
@@ -60,11 +60,10 @@ export class CompletionReceipts {
   }
 
   /**
-   * The receipt of upload `uploadId`, once, to its own creator and until it lapses; otherwise null.
-   * Once: a repeated answer is what its creator needs (their first one was lost), and a second
-   * would only serve someone else behind the same address.
+   * The receipt of upload `uploadId`, to its own creator and until it lapses; otherwise null. Not
+   * spent when read: the answer that carried it can be lost too (a retried HEAD, a proxy's retry).
    */
-  take(uploadId: string, who: string): Receipt | null {
+  recall(uploadId: string, who: string): Receipt | null {
     const entry = this.entries.get(uploadId);
     if (!entry) return null;
     if (this.now() >= entry.until) {
@@ -72,8 +71,6 @@ export class CompletionReceipts {
       return null;
     }
     // Another client holding the upload URL learns nothing the creator's final answer said.
-    if (!timingSafeEqual(entry.who, digest(who))) return null;
-    this.entries.delete(uploadId);
-    return entry.receipt;
+    return timingSafeEqual(entry.who, digest(who)) ? entry.receipt : null;
   }
 }

@@ -64,6 +64,11 @@ export interface CreateInput {
   clientGroup: string;
   /** Checks run on the finished upload before it is committed; a throw refuses and discards it. */
   beforeCommit?: (facts: UploadFacts) => Promise<void>;
+  /**
+   * The item's id when the caller derives it (a tus upload's, so that completing one upload twice
+   * collides on the id instead of making two items); otherwise a random one.
+   */
+  id?: string;
 }
 
 export interface UpdateInput {
@@ -173,7 +178,8 @@ export class ItemService {
       throw error;
     }
     const filename = sanitizeFilename(input.filename);
-    const id = newPasteId();
+    if (input.id !== undefined && !isPasteId(input.id)) throw new Error('an item id must be 32 lowercase hex digits');
+    const id = input.id ?? newPasteId();
     const content = await this.ingest(id, input.body, input.bodySize, input.claimedType, input.beforeCommit);
     const deleteToken = input.owner === null ? newDeleteToken() : null;
     const key = input.kind === 'file' ? newDicewareKey() : null;

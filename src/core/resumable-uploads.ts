@@ -100,6 +100,15 @@ export class ResumableUploads {
     return createHmac('sha256', this.deps.keyring.digestKey).update(`tus-binding:${who}`).digest('hex');
   }
 
+  /**
+   * The id of the item upload `id` becomes: keyed, so as unguessable as a random one, and fixed, so
+   * that a completion run again (its partial outlived the item it made: removing it failed, or the
+   * server died in between) collides with the item instead of making a second one.
+   */
+  itemIdOf(id: string): string {
+    return createHmac('sha256', this.deps.keyring.digestKey).update(`tus-item:${id}`).digest('hex').slice(0, 32);
+  }
+
   /** Starts an upload; `length` null defers it. Returns the new upload (offset 0). */
   async create(who: string, owner: string | null, length: number | null, options: UploadOptions): Promise<Upload> {
     if (length !== null && length > this.deps.maxSize) throw new AppError('TOO_LARGE', `The upload is larger than ${this.deps.maxSize} bytes.`);

@@ -99,7 +99,7 @@ const tusErrors = { 400: errorJson, 404: errorJson, 412: errorJson, 429: errorJs
 /** HEAD, PATCH, DELETE: a request for the upload on another instance did not stop in time (UPLOAD_LOCKED). */
 const tusLocked = { 423: errorJson };
 
-/** What a completed upload became: on the final PATCH, and once on its creator's HEAD within 10 minutes after. */
+/** What a completed upload became: on the final PATCH, and on its creator's HEAD for 10 minutes after. */
 const TUS_COMPLETION = {
   'X-Sealbin-Id': 'on completion: the item id',
   'X-Sealbin-Key': 'on completion: the diceware download key (shown to the creator only)',
@@ -169,7 +169,7 @@ export const schemas = {
   },
   tusHead: {
     operationId: 'tusHead',
-    summary: 'Where a resumable upload stands (its creator only; anyone else gets 404). Once, within 10 minutes of completion, the instance that completed it repeats the final PATCH\'s X-Sealbin-* headers',
+    summary: 'Where a resumable upload stands (its creator only; anyone else gets 404). For 10 minutes after completion, the instance that completed it repeats the final PATCH\'s X-Sealbin-* headers',
     tags: ['resumable uploads'],
     params: tusIdParams,
     responseHeaders: { 200: { ...TUS_STATE, ...TUS_COMPLETION } },

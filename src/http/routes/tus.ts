@@ -123,7 +123,7 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       }
       // Finished here moments ago: tell the creator what it became, as the final PATCH did (also when
       // removing the partial failed after the item was made, so that nothing is uploaded twice).
-      const receipt = receipts.take(request.params.id, who);
+      const receipt = receipts.recall(request.params.id, who);
       if (receipt) {
         reply.header('upload-offset', String(receipt.length));
         reply.header('upload-length', String(receipt.length));
@@ -162,27 +162,45 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const raw = request.body instanceof Readable ? request.body : Readable.from([]);
       const body = translateErrors(raw, bodyError);
       const who = limitKey(request);
+      const itemId = ctx.uploads.itemIdOf(request.params.id);
+      // Completed before, but its partial outlived the item (removing it failed, or the server stopped
+      // in between): what it became, so that no second item is made of the same bytes. The key and
+      // delete token only while this instance's receipt lasts; the id always.
+      const madeBefore = async (length: number): Promise<Receipt | null> => {
+        const exists = await ctx.items.get(itemId).then(
+          () => true,
+          () => false,
+        );
+        return exists ? (receipts.recall(request.params.id, who) ?? { id: itemId, length, key: null, deleteToken: null }) : null;
+      };
       const { upload, completed } = await ctx.uploads.append(request.params.id, who, { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, async (finished, content) => {
-        // Completed before, but its partial outlived the item (removing it failed): answer what it
-        // became and let the partial go now, instead of making a second item of the same bytes.
-        const earlier = receipts.take(request.params.id, who);
+        const earlier = await madeBefore(finished.offset);
         if (earlier) {
           content.destroy();
           return { created: null, receipt: earlier };
         }
-        const created = await ctx.items.create({
-          body: content,
-          claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
-          filename: finished.options.filename,
-          expiry: finished.options.expiry,
-          burnAfterRead: finished.options.burnAfterRead,
-          kind: 'file',
-          owner: finished.owner,
-          // The upload is bound to its creator (limitKey), so this is the creator's address group.
-          clientGroup: request.client.group,
-          ...(finished.options.maxDownloads !== null ? { maxDownloads: finished.options.maxDownloads } : {}),
-          beforeCommit: (facts) => uploadPolicies(ctx, request, facts),
-        });
+        let created;
+        try {
+          created = await ctx.items.create({
+            id: itemId,
+            body: content,
+            claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
+            filename: finished.options.filename,
+            expiry: finished.options.expiry,
+            burnAfterRead: finished.options.burnAfterRead,
+            kind: 'file',
+            owner: finished.owner,
+            // The upload is bound to its creator (limitKey), so this is the creator's address group.
+            clientGroup: request.client.group,
+            ...(finished.options.maxDownloads !== null ? { maxDownloads: finished.options.maxDownloads } : {}),
+            beforeCommit: (facts) => uploadPolicies(ctx, request, facts),
+          });
+        } catch (error) {
+          // The same id committed meanwhile: that item is this upload's (a keyed id collides with no other).
+          const raced = await madeBefore(finished.offset);
+          if (raced) return { created: null, receipt: raced };
+          throw error;
+        }
         // Remembered under the upload's lock, before the partial goes: a HEAD that waited for the lock
         // (the client's, after its connection was cut) finds it.
         const receipt: Receipt = { id: created.record.id, length: finished.offset, key: created.key, deleteToken: created.deleteToken };

@@ -99,10 +99,8 @@ describe('tus: a whole upload', () => {
     expect(after.header('upload-length')).toBe(String(content.length));
     expect(after.header('cache-control')).toBe('no-store');
     for (const name of ['x-sealbin-id', 'x-sealbin-url', 'x-sealbin-key', 'x-sealbin-download-url', 'x-sealbin-delete-token']) expect(after.header(name), name).toBe(last.header(name));
-    // Once: the repeated answer is for the creator whose first one was lost, not for whoever asks next.
-    const again = await tusHead(server.url, path);
-    expect(again.status).toBe(404);
-    expect(again.header('x-sealbin-delete-token')).toBeUndefined();
+    // Again when asked again: the answer to that HEAD can be lost too.
+    expect((await tusHead(server.url, path)).header('x-sealbin-delete-token')).toBe(last.header('x-sealbin-delete-token'));
   });
 
   it('a deferred length is set by a later PATCH, and the creation options apply', async () => {
