@@ -37,6 +37,19 @@ interface StoredState {
   owner: string | null;
   wrappedKey: string;
   options: string;
+  /** Set when a completion reached the commit of its item (see CompletionAttempt). */
+  committing?: boolean;
+}
+
+/** What a completion learns of earlier attempts on the same upload, and how it records its own. */
+export interface CompletionAttempt {
+  /**
+   * An earlier completion reached the commit of its item: that item may have been made (and be gone
+   * since: burned, deleted) although the partial is still here.
+   */
+  readonly committing: boolean;
+  /** Records, durably, that this completion is about to commit its item; call it right before. */
+  markCommitting(): Promise<void>;
 }
 
 export interface Upload {
@@ -162,7 +175,7 @@ export class ResumableUploads {
    * shredded once it succeeded. A refusal by `complete` (a 4xx, a policy) removes the partial too;
    * another failure keeps it, so an empty PATCH at the final offset retries the completion.
    */
-  async append<T>(id: string, who: string, input: AppendInput, complete: (upload: Upload, content: Readable) => Promise<T>): Promise<{ upload: Upload; completed: T | null }> {
+  async append<T>(id: string, who: string, input: AppendInput, complete: (upload: Upload, content: Readable, attempt: CompletionAttempt) => Promise<T>): Promise<{ upload: Upload; completed: T | null }> {
     const cancel = () => input.body.destroy(new AppError('INVALID_REQUEST', 'A newer request for this upload took over.'));
     await this.refuseStranger(id, who);
     return this.locks.run(id, cancel, async () => {
@@ -392,11 +405,19 @@ export class ResumableUploads {
   }
 
   /** Runs the completion on the decrypted content; shreds the partial once it succeeded or was refused. */
-  private async finish<T>(id: string, state: StoredState, key: Buffer, upload: Upload, complete: (upload: Upload, content: Readable) => Promise<T>): Promise<T> {
+  private async finish<T>(id: string, state: StoredState, key: Buffer, upload: Upload, complete: (upload: Upload, content: Readable, attempt: CompletionAttempt) => Promise<T>): Promise<T> {
     const ownKey = Buffer.from(key);
     const content = Readable.from(this.decrypted(id, ownKey, state.length ?? 0));
+    const attempt: CompletionAttempt = {
+      committing: state.committing === true,
+      markCommitting: async () => {
+        if (state.committing === true) return;
+        state.committing = true;
+        await this.deps.store.writeState(id, JSON.stringify(state));
+      },
+    };
     try {
-      const result = await complete(upload, content);
+      const result = await complete(upload, content, attempt);
       await this.discard(id);
       return result;
     } catch (error) {

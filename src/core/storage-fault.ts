@@ -33,6 +33,19 @@ export function storageFault(error: unknown): StorageFault | null {
   return null;
 }
 
+/**
+ * True when an insert failed because its primary key already has a row (SQLite's extended code,
+ * PostgreSQL's unique violation on a `*_pkey` constraint), looking through `cause` as above.
+ */
+export function isDuplicateKey(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
+    const { code, constraint } = current as Error & { code?: unknown; constraint?: unknown };
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return true;
+    if (code === '23505' && typeof constraint === 'string' && constraint.endsWith('_pkey')) return true;
+  }
+  return false;
+}
+
 /** True when `error` says the disk is full. */
 export function isDiskFull(error: unknown): boolean {
   return storageFault(error) === 'disk';

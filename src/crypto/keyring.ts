@@ -13,7 +13,9 @@ export interface Keyring {
   readonly powKey: Buffer;
   /**
    * HMAC key for content digests kept outside the encrypted blob (duplicate counters): a bare
-   * SHA-256 of short content can be reversed offline by hashing every candidate.
+   * SHA-256 of short content can be reversed offline by hashing every candidate. Also, each under its
+   * own label, for the tus creator binding and a tus upload's item id, and the sealed-digest and
+   * ETag subkeys.
    */
   readonly digestKey: Buffer;
   /**

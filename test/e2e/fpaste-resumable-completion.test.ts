@@ -1,7 +1,8 @@
 // fpaste and a tus upload whose bytes all arrived but whose completion failed (black box, on
-// PostgreSQL: a trigger refuses the item's row). The server keeps the whole partial; the same
-// command run again finds it whole and asks for the completion with an empty PATCH at the end,
-// instead of stopping at "the server has the whole upload" on every run.
+// PostgreSQL: triggers make the database refuse). Failed before the item's commit, the same command
+// run again finds the upload whole and completes it with an empty PATCH at the end, instead of
+// stopping at "the server has the whole upload" on every run. Failed at the commit (the item may or
+// may not exist), the server will not make it again under the upload's id and fpaste starts over.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,21 +38,48 @@ describe.skipIf(!databaseUrl)(`fpaste: an upload stored whole whose completion f
     await schema?.drop();
   });
 
-  it('the same command run again completes it (one item, byte-identical) once the server can', async () => {
+  /** Makes `statement` fail on `table` (as a database error would) until the returned function is called. */
+  async function refuse(table: string, statement: 'insert' | 'update'): Promise<() => Promise<void>> {
+    const name = `refuse_${table}_${statement}`;
+    await db.query(`create function ${name}() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$`);
+    await db.query(`create trigger ${name} before ${statement} on ${table} for each row execute function ${name}()`);
+    return async () => {
+      await db.query(`drop trigger ${name} on ${table}`);
+      await db.query(`drop function ${name}()`);
+    };
+  }
+
+  it('failed before its item was committed: the same command run again completes it with an empty PATCH (one item, byte-identical)', async () => {
     const content = randomBytes(300_000);
     writeFileSync(join(user.work, 'whole.bin'), content);
-    await db.query("create function refuse_items() returns trigger language plpgsql as $$ begin raise exception 'refused by the test'; end $$");
-    await db.query('create trigger refuse_items before insert on items for each row execute function refuse_items()');
+    // The completion records that it is about to commit its item: failing that record fails it first.
+    const allow = await refuse('tus_uploads', 'update');
     const failed = await user.run(['--resumable', 'whole.bin'], RUN);
     expect(failed.code, failed.stderr).not.toBe(0);
     await server.expectErrorLog(/refused by the test/);
-    expect(await items()).toBe(0);
-    await db.query('drop trigger refuse_items on items');
-    await db.query('drop function refuse_items()');
+    const before = await items();
+    await allow();
     const again = expectExit(await user.run(['--resumable', 'whole.bin'], RUN), 0);
     expect(again.stderr).toMatch(/resuming the interrupted upload of whole\.bin at 100%/);
-    expect(await items()).toBe(1);
+    expect(again.stderr).not.toMatch(/starting over/);
+    expect(await items()).toBe(before + 1);
     expectExit(await user.run(['get', printedUrl(again), '-o', 'back.bin'], RUN), 0);
     expect(readFileSync(join(user.work, 'back.bin')).equals(content)).toBe(true);
+  });
+
+  it('failed at its commit (outcome unknown to the server): run again, it starts over, and one item results', async () => {
+    const content = randomBytes(300_000);
+    writeFileSync(join(user.work, 'again.bin'), content);
+    const allow = await refuse('items', 'insert');
+    const failed = await user.run(['--resumable', 'again.bin'], RUN);
+    expect(failed.code, failed.stderr).not.toBe(0);
+    await server.expectErrorLog(/refused by the test/);
+    const before = await items();
+    await allow();
+    const again = expectExit(await user.run(['--resumable', 'again.bin'], RUN), 0);
+    expect(again.stderr).toMatch(/no longer has the upload of again\.bin.*starting over/);
+    expect(await items()).toBe(before + 1);
+    expectExit(await user.run(['get', printedUrl(again), '-o', 'back-again.bin'], RUN), 0);
+    expect(readFileSync(join(user.work, 'back-again.bin')).equals(content)).toBe(true);
   });
 });

@@ -4,7 +4,6 @@
 // DELETE spend the read budget and count 404s as failed lookups (brute action "tus").
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { normalizeClaimedType } from '../../core/content-type.js';
 import { CompletionReceipts } from '../../core/completion-receipts.js';
 import type { Receipt } from '../../core/completion-receipts.js';
 import { AppError } from '../../core/errors.js';
@@ -19,7 +18,7 @@ import { creatorOf } from '../quota-gate.js';
 import { recordCreation } from '../record-creation.js';
 import { baseUrl } from '../urls.js';
 import { creationOptions, integerHeader, TUS_EXTENSIONS, TUS_VERSION } from '../tus-headers.js';
-import { uploadPolicies } from './pastes.js';
+import { completion } from '../tus-completion.js';
 import { schemas } from '../schemas.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -162,51 +161,7 @@ export async function tusRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const raw = request.body instanceof Readable ? request.body : Readable.from([]);
       const body = translateErrors(raw, bodyError);
       const who = limitKey(request);
-      const itemId = ctx.uploads.itemIdOf(request.params.id);
-      // Completed before, but its partial outlived the item (removing it failed, or the server stopped
-      // in between): what it became, so that no second item is made of the same bytes. The key and
-      // delete token only while this instance's receipt lasts; the id always.
-      const madeBefore = async (length: number): Promise<Receipt | null> => {
-        const exists = await ctx.items.get(itemId).then(
-          () => true,
-          () => false,
-        );
-        return exists ? (receipts.recall(request.params.id, who) ?? { id: itemId, length, key: null, deleteToken: null }) : null;
-      };
-      const { upload, completed } = await ctx.uploads.append(request.params.id, who, { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, async (finished, content) => {
-        const earlier = await madeBefore(finished.offset);
-        if (earlier) {
-          content.destroy();
-          return { created: null, receipt: earlier };
-        }
-        let created;
-        try {
-          created = await ctx.items.create({
-            id: itemId,
-            body: content,
-            claimedType: normalizeClaimedType(finished.options.filetype ?? undefined),
-            filename: finished.options.filename,
-            expiry: finished.options.expiry,
-            burnAfterRead: finished.options.burnAfterRead,
-            kind: 'file',
-            owner: finished.owner,
-            // The upload is bound to its creator (limitKey), so this is the creator's address group.
-            clientGroup: request.client.group,
-            ...(finished.options.maxDownloads !== null ? { maxDownloads: finished.options.maxDownloads } : {}),
-            beforeCommit: (facts) => uploadPolicies(ctx, request, facts),
-          });
-        } catch (error) {
-          // The same id committed meanwhile: that item is this upload's (a keyed id collides with no other).
-          const raced = await madeBefore(finished.offset);
-          if (raced) return { created: null, receipt: raced };
-          throw error;
-        }
-        // Remembered under the upload's lock, before the partial goes: a HEAD that waited for the lock
-        // (the client's, after its connection was cut) finds it.
-        const receipt: Receipt = { id: created.record.id, length: finished.offset, key: created.key, deleteToken: created.deleteToken };
-        receipts.remember(request.params.id, who, receipt);
-        return { created, receipt };
-      });
+      const { upload, completed } = await ctx.uploads.append(request.params.id, who, { offset, body, length: integerHeader(request.headers, 'upload-length') ?? null, contentLength }, completion(ctx, request, receipts, who));
       uploadHeaders(reply, upload);
       if (completed) {
         if (completed.created) {

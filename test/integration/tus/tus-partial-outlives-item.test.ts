@@ -9,7 +9,7 @@ import { NO_DATABASE, createTestSchema, testDatabaseUrl } from '../../helpers/po
 import type { TestSchema } from '../../helpers/postgres.js';
 import { startServer } from '../../helpers/server.js';
 import type { RunningServer } from '../../helpers/server.js';
-import { createUpload, expectSameBytes, tusHead, tusPatch } from '../../helpers/tus.js';
+import { createUpload, expectSameBytes, metadata, tusHead, tusPatch } from '../../helpers/tus.js';
 
 const databaseUrl = testDatabaseUrl();
 let schema: TestSchema;
@@ -38,8 +38,8 @@ async function refuseRemoval(id: string): Promise<{ allow(): Promise<void> }> {
  * An upload of `content` completed by its last PATCH while a trigger kept its partial: the item
  * exists (one more than `before`), the PATCH answered 5xx, the partial is still there until `allow`.
  */
-async function completedButKept(content: Buffer): Promise<{ path: string; before: number; allow(): Promise<void> }> {
-  const path = await createUpload(server.url, { 'upload-length': String(content.length) });
+async function completedButKept(content: Buffer, headers: Record<string, string> = {}): Promise<{ path: string; before: number; allow(): Promise<void> }> {
+  const path = await createUpload(server.url, { 'upload-length': String(content.length), ...headers });
   expect((await tusPatch(server.url, path, 0, content.subarray(0, content.length - 1))).status).toBe(204);
   const { allow } = await refuseRemoval(idOf(path));
   const before = await items();
@@ -105,5 +105,23 @@ describe.skipIf(!databaseUrl)(`tus: a completed upload whose partial could not b
     expect(await count('select count(*) as n from tus_uploads where id = $1', [idOf(path)])).toBe(0);
     // The partial is gone; the receipt is not, for its 10 minutes.
     expect((await tusHead(server.url, path)).header('x-sealbin-id')).toBe(retry.header('x-sealbin-id'));
+  });
+
+  it('an item made and burned since: the empty PATCH gets 404 and the partial goes; nothing is made again', async () => {
+    const content = randomBytes(150_000);
+    const { path, before, allow } = await completedButKept(content, { 'upload-metadata': metadata({ burn_after_read: '1' }) });
+    const id = (await tusHead(server.url, path)).header('x-sealbin-id') as string;
+    const read = await fetch(`${server.url}/${id}/raw`);
+    expectSameBytes(Buffer.from(await read.arrayBuffer()), content);
+    expect((await fetch(`${server.url}/${id}`)).status).toBe(404);
+    await allow();
+    await server.dispose();
+    server = await startServer({ env });
+    // Its row may outlive the read a while (burned, not yet swept); either way no second life.
+    const retry = await tusPatch(server.url, path, content.length, Buffer.alloc(0));
+    expect(retry.status, retry.text).toBe(404);
+    expect(await count('select count(*) as n from tus_uploads where id = $1', [idOf(path)])).toBe(0);
+    expect((await fetch(`${server.url}/${id}`)).status).toBe(404);
+    expect(await items()).toBeLessThanOrEqual(before + 1);
   });
 });
