@@ -50,6 +50,8 @@ export interface CompletionAttempt {
   readonly committing: boolean;
   /** Records, durably, that this completion is about to commit its item; call it right before. */
   markCommitting(): Promise<void>;
+  /** Lifts this completion's mark: it failed, and there is certainly no item (an empty PATCH may run it again). */
+  unmarkCommitting(): Promise<void>;
 }
 
 export interface Upload {
@@ -408,12 +410,18 @@ export class ResumableUploads {
   private async finish<T>(id: string, state: StoredState, key: Buffer, upload: Upload, complete: (upload: Upload, content: Readable, attempt: CompletionAttempt) => Promise<T>): Promise<T> {
     const ownKey = Buffer.from(key);
     const content = Readable.from(this.decrypted(id, ownKey, state.length ?? 0));
+    // The state in memory changes only once its write succeeded.
+    const mark = async (committing: boolean): Promise<void> => {
+      const { committing: _previous, ...rest } = state;
+      const next: StoredState = committing ? { ...rest, committing } : rest;
+      await this.deps.store.writeState(id, JSON.stringify(next));
+      state.committing = committing;
+    };
     const attempt: CompletionAttempt = {
       committing: state.committing === true,
-      markCommitting: async () => {
-        if (state.committing === true) return;
-        state.committing = true;
-        await this.deps.store.writeState(id, JSON.stringify(state));
+      markCommitting: () => mark(true),
+      unmarkCommitting: async () => {
+        if (state.committing === true) await mark(false);
       },
     };
     try {

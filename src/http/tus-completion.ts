@@ -42,6 +42,19 @@ export function completion(ctx: AppContext, request: IdRequest, receipts: Comple
     return receipts.recall(uploadId, who) ?? { id: itemId, length, key: null, deleteToken: null };
   };
 
+  /**
+   * After a failed create: with no item under its id now, the failure came before any commit (a full
+   * disk, a refused insert; nobody else knows the id yet to delete it), so the mark is lifted and an
+   * empty PATCH can complete the upload later. A lookup that fails, or a lift that fails, keeps it.
+   */
+  const unmarkIfNothingMade = async (attempt: CompletionAttempt, length: number): Promise<void> => {
+    try {
+      if ((await madeBefore(length)) === null) await attempt.unmarkCommitting();
+    } catch {
+      // Kept: the retry then answers 404 and the client uploads again, never a second item.
+    }
+  };
+
   return async (finished, content, attempt) => {
     const earlier = await madeBefore(finished.offset);
     if (earlier) {
@@ -75,7 +88,10 @@ export function completion(ctx: AppContext, request: IdRequest, receipts: Comple
         },
       });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKey(error)) {
+        await unmarkIfNothingMade(attempt, finished.offset);
+        throw error;
+      }
       // The id has a row, so this upload was made into an item (a keyed id collides with no other):
       // made meanwhile, or earlier and no longer live (burned, expired, not yet swept). Then there is
       // nothing to make again, and no use in keeping the partial (a 4xx removes it).

@@ -1,8 +1,7 @@
-// fpaste and a tus upload whose bytes all arrived but whose completion failed (black box, on
-// PostgreSQL: triggers make the database refuse). Failed before the item's commit, the same command
-// run again finds the upload whole and completes it with an empty PATCH at the end, instead of
-// stopping at "the server has the whole upload" on every run. Failed at the commit (the item may or
-// may not exist), the server will not make it again under the upload's id and fpaste starts over.
+// fpaste and a tus upload whose bytes all arrived but whose completion failed without making an item
+// (black box, on PostgreSQL: triggers make the database refuse). The same command run again finds
+// the upload whole and completes it with an empty PATCH at the end, instead of stopping at "the
+// server has the whole upload" on every run, and one item results.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,37 +48,34 @@ describe.skipIf(!databaseUrl)(`fpaste: an upload stored whole whose completion f
     };
   }
 
-  it('failed before its item was committed: the same command run again completes it with an empty PATCH (one item, byte-identical)', async () => {
+  /** Runs fpaste on `name` while `table` refuses `statement`, then again once it does not: completed by the empty PATCH. */
+  async function failThenComplete(name: string, table: string, statement: 'insert' | 'update'): Promise<void> {
     const content = randomBytes(300_000);
-    writeFileSync(join(user.work, 'whole.bin'), content);
-    // The completion records that it is about to commit its item: failing that record fails it first.
-    const allow = await refuse('tus_uploads', 'update');
-    const failed = await user.run(['--resumable', 'whole.bin'], RUN);
-    expect(failed.code, failed.stderr).not.toBe(0);
-    await server.expectErrorLog(/refused by the test/);
-    const before = await items();
-    await allow();
-    const again = expectExit(await user.run(['--resumable', 'whole.bin'], RUN), 0);
-    expect(again.stderr).toMatch(/resuming the interrupted upload of whole\.bin at 100%/);
+    writeFileSync(join(user.work, name), content);
+    const allow = await refuse(table, statement);
+    let before: number;
+    try {
+      const failed = await user.run(['--resumable', name], RUN);
+      expect(failed.code, failed.stderr).not.toBe(0);
+      await server.expectErrorLog(/refused by the test/);
+      before = await items();
+    } finally {
+      await allow();
+    }
+    const again = expectExit(await user.run(['--resumable', name], RUN), 0);
+    expect(again.stderr).toMatch(new RegExp(`resuming the interrupted upload of ${name.replace('.', '\\.')} at 100%`));
     expect(again.stderr).not.toMatch(/starting over/);
     expect(await items()).toBe(before + 1);
-    expectExit(await user.run(['get', printedUrl(again), '-o', 'back.bin'], RUN), 0);
-    expect(readFileSync(join(user.work, 'back.bin')).equals(content)).toBe(true);
+    expectExit(await user.run(['get', printedUrl(again), '-o', `back-${name}`], RUN), 0);
+    expect(readFileSync(join(user.work, `back-${name}`)).equals(content)).toBe(true);
+  }
+
+  it('failed recording that its item is about to be committed: run again, an empty PATCH completes it (one item, byte-identical)', async () => {
+    // The only update of an upload's row is its state: the completion's mark fails, nothing is made.
+    await failThenComplete('whole.bin', 'tus_uploads', 'update');
   });
 
-  it('failed at its commit (outcome unknown to the server): run again, it starts over, and one item results', async () => {
-    const content = randomBytes(300_000);
-    writeFileSync(join(user.work, 'again.bin'), content);
-    const allow = await refuse('items', 'insert');
-    const failed = await user.run(['--resumable', 'again.bin'], RUN);
-    expect(failed.code, failed.stderr).not.toBe(0);
-    await server.expectErrorLog(/refused by the test/);
-    const before = await items();
-    await allow();
-    const again = expectExit(await user.run(['--resumable', 'again.bin'], RUN), 0);
-    expect(again.stderr).toMatch(/no longer has the upload of again\.bin.*starting over/);
-    expect(await items()).toBe(before + 1);
-    expectExit(await user.run(['get', printedUrl(again), '-o', 'back-again.bin'], RUN), 0);
-    expect(readFileSync(join(user.work, 'back-again.bin')).equals(content)).toBe(true);
+  it("failed at its item's insert, which left no item: the mark is lifted, and run again an empty PATCH completes it", async () => {
+    await failThenComplete('again.bin', 'items', 'insert');
   });
 });
