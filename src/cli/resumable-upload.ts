@@ -236,7 +236,7 @@ class ResumableUpload {
           if (this.offset >= this.length) {
             // Stored whole, but no item was made of it (its completion failed, e.g. 507 for lack of
             // space) or its answer was lost: an empty PATCH at the end asks the server to complete it,
-            // or to say once more what it became (api.md, "Resumable uploads").
+            // or to say again what it became (api.md, "Resumable uploads").
             const result = await tusPatch(this.client, this.upload as string, this.offset, Readable.from([]), 0);
             if (result.completion) return await this.finish(result.completion);
             throw new CliError('the server has the whole upload but did not say which item it became; run the command again to upload anew');

@@ -41,8 +41,8 @@ function completionHeaders(reply: FastifyReply, base: string, receipt: Receipt):
     reply.header('x-sealbin-key', receipt.key);
     reply.header('x-sealbin-download-url', `${base}/download/${receipt.key}`);
   }
-  // Shown once, like delete_token in a 201 (and once more, to the creator whose answer was lost):
-  // the only way an anonymous creator can delete.
+  // Shown once, like delete_token in a 201 (and again for 10 minutes, to the creator whose answer
+  // was lost): the only way an anonymous creator can delete.
   if (receipt.deleteToken !== null) reply.header('x-sealbin-delete-token', receipt.deleteToken);
 }
 
