@@ -8,6 +8,8 @@ import type { PartialLog, PartialStore } from '../ports.js';
 import { fsyncDir, shredFile } from './shred.js';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
+// A state file being replaced: `<id>.state.<8 hex>.tmp`. A crash (or a failed rename) can leave one.
+const STATE_TEMP = /^([0-9a-f]{32})\.state\.[0-9a-f]{8}\.tmp$/;
 
 export class FsPartialStore implements PartialStore {
   readonly shared = false;
@@ -53,7 +55,12 @@ export class FsPartialStore implements PartialStore {
       throw error;
     }
     await handle.close();
-    await rename(temp, target);
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
     await fsyncDir(this.root);
   }
 
@@ -82,6 +89,10 @@ export class FsPartialStore implements PartialStore {
     await unlink(this.pathOf(id, 'state')).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
+    // What a crash between a state's write and its rename left behind goes with the upload.
+    for (const name of await this.names()) {
+      if (STATE_TEMP.exec(name)?.[1] === id) await unlink(join(this.root, name)).catch(() => undefined);
+    }
     await fsyncDir(this.root).catch((error: NodeJS.ErrnoException) => {
       // No directory: no upload was ever made here, so nothing was removed that needs a sync.
       if (error.code !== 'ENOENT') throw error;
@@ -89,12 +100,16 @@ export class FsPartialStore implements PartialStore {
   }
 
   async *list(): AsyncIterable<string> {
-    const names = await readdir(this.root).catch(() => [] as string[]);
     const ids = new Set<string>();
-    for (const name of names) {
+    for (const name of await this.names()) {
       const id = name.slice(0, 32);
-      if (UPLOAD_ID.test(id) && (name.endsWith('.state') || name.endsWith('.log'))) ids.add(id);
+      // An id left with only a temporary state file is listed too, so the sweep removes that file.
+      if (UPLOAD_ID.test(id) && (name.endsWith('.state') || name.endsWith('.log') || STATE_TEMP.test(name))) ids.add(id);
     }
     yield* ids;
+  }
+
+  private async names(): Promise<string[]> {
+    return readdir(this.root).catch(() => [] as string[]);
   }
 }
