@@ -9,6 +9,7 @@ import { readKeys } from '../crypto/keyring.js';
 import { declaredLength, openSegment, SEGMENT_HEAD, SEGMENT_MAX, sealSegment, segmentSize } from '../crypto/upload-segment.js';
 import type { PartialLog, PartialStore, UploadLocker } from '../storage/ports.js';
 import type { Clock } from './clock.js';
+import { lifetimeStart } from './clock.js';
 import { DISK_RETRY_AFTER } from './disk-guard.js';
 import { AppError } from './errors.js';
 import { isDiskFull } from './storage-fault.js';
@@ -136,7 +137,9 @@ export class ResumableUploads {
       binding: this.bindingOf(who),
       length,
       createdAt,
-      expiresAt: createdAt + this.deps.expirySeconds,
+      // Counted from the second rounded up, as items' expiry is: floored, a partial made late in a
+      // second would live almost a second less than SEALBIN_TUS_EXPIRY.
+      expiresAt: lifetimeStart(this.deps.clock) + this.deps.expirySeconds,
       owner,
       wrappedKey: wrapKey(this.deps.keyring.wrapKey, key, keyLabel(id)).toString('base64'),
       options: sealSecret(key, Buffer.from(JSON.stringify(options), 'utf8'), `tus-options:${id}`).toString('base64'),

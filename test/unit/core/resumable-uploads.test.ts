@@ -100,6 +100,18 @@ describe('ResumableUploads', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('lives at least SEALBIN_TUS_EXPIRY seconds when made late in a second', async () => {
+    const late = { ...clock, precise: () => clock.now() + 0.97 };
+    const service = new ResumableUploads({ store: new FsPartialStore(dir, 0), keyring, clock: late, maxSize: 1_000_000, expirySeconds: 60 });
+    const upload = await service.create('ip:a', null, 10, OPTIONS);
+    expect(upload.expiresAt).toBe(clock.now() + 61);
+    // Made at T0 + 0.97. Floored, it would be gone when the clock reads T0 + 60, 59.03 s later.
+    clock.advance(60);
+    expect((await service.status(upload.id, 'ip:a')).offset).toBe(0);
+    clock.advance(1);
+    expect(await codeOf(service.status(upload.id, 'ip:a'))).toBe('NOT_FOUND');
+  });
+
   it('the sweep leaves an expired upload alone while a request holds it', async () => {
     const service = await uploads();
     const upload = await service.create('ip:a', null, 10, OPTIONS);
