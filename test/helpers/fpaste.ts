@@ -15,6 +15,12 @@ export interface FpasteResult {
   out: string;
   /** Peak resident set size of the CLI process in KiB (when run with measureRss). */
   maxRssKiB?: number;
+  /**
+   * With measureRss: the most live memory (JS heap in use plus Buffers) seen in samples taken after
+   * full collections every 250 ms. Unlike the RSS it does not count garbage V8 has not collected yet,
+   * which a loaded machine lets grow (V8 frees dead Buffers by a threshold, not promptly).
+   */
+  maxLiveKiB?: number;
   /** Set when the run outlived timeoutMs: what the process was waiting on when it was killed. */
   timedOut?: { afterMs: number; report: string };
 }
@@ -74,6 +80,30 @@ export class FpasteUser {
   }
 }
 
+/**
+ * The preload of a measured run (main thread only: the PoW workers load it too). It samples live
+ * memory after two full collections (the first leaves freed backing stores to a concurrent sweeper)
+ * and writes both figures at exit.
+ */
+function rssPreload(file: string): string {
+  return `const { isMainThread } = require('node:worker_threads');
+if (isMainThread) {
+  let live = 0;
+  const sample = () => {
+    globalThis.gc();
+    globalThis.gc();
+    const usage = process.memoryUsage();
+    live = Math.max(live, usage.heapUsed + usage.arrayBuffers);
+  };
+  setInterval(sample, 250).unref();
+  process.on('exit', () => {
+    sample();
+    require('node:fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({ maxRssKiB: process.resourceUsage().maxRSS, maxLiveKiB: Math.round(live / 1024) }));
+  });
+}
+`;
+}
+
 export async function runFpaste(args: readonly string[], options: RunOptions = {}): Promise<FpasteResult> {
   let rssFile: string | undefined;
   let preloadDir: string | undefined;
@@ -82,8 +112,8 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
     preloadDir = mkdtempSync(join(tmpdir(), 'fpaste-rss-'));
     rssFile = join(preloadDir, 'rss');
     const preload = join(preloadDir, 'report-rss.cjs');
-    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)));\n`);
-    env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --require ${preload}`.trim();
+    writeFileSync(preload, rssPreload(rssFile));
+    env['NODE_OPTIONS'] = `${env['NODE_OPTIONS'] ?? ''} --expose-gc --require ${preload}`.trim();
   }
   // A run that hangs leaves a Node diagnostic report (its stack and open handles) before the kill,
   // so that a hang seen once under load says what it waited on.
@@ -121,7 +151,9 @@ export async function runFpaste(args: readonly string[], options: RunOptions = {
   const result: FpasteResult = { code, stdout: Buffer.concat(stdout), stderr, out: Buffer.concat(stdout).toString('utf8'), ...(timedOut ? { timedOut } : {}) };
   if (rssFile && preloadDir) {
     try {
-      result.maxRssKiB = Number(readFileSync(rssFile, 'utf8'));
+      const measured = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; maxLiveKiB: number };
+      result.maxRssKiB = measured.maxRssKiB;
+      result.maxLiveKiB = measured.maxLiveKiB;
     } finally {
       rmSync(preloadDir, { recursive: true, force: true });
     }

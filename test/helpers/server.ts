@@ -226,7 +226,9 @@ async function endForCoverage(child: ChildProcess, exited: Promise<unknown>): Pr
 }
 
 /** Runs the server expecting it to refuse to start; resolves with exit code and output. */
-export async function runExpectingExit(env: Record<string, string>, timeoutMs = 10_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+// 60 s: a loaded machine can take well over 10 s to start a server up to its refusal (a start is
+// allowed 45 s above); killed, it would exit with no code and an empty stderr, a confusing failure.
+export async function runExpectingExit(env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const dataDir = env['SEALBIN_DATA_DIR'] ?? makeDataDir();
   const child = spawn(process.execPath, [MAIN], { env: { ...baseEnv(), SEALBIN_PORT: '0', SEALBIN_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

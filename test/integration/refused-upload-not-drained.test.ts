@@ -40,9 +40,12 @@ function endlessUpload(): Promise<{ status: number; answeredAfter: number; close
 
 describe('refused uploads', () => {
   it('are answered before the body ends and cut off after the linger time', async () => {
+    // A first request pays for the fresh process's compilation, which is not what is measured here.
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const outcome = await endlessUpload();
     expect(outcome.status).toBe(400);
-    expect(outcome.answeredAfter).toBeLessThan(2000);
+    // Before the body ends (it never does); loose for a loaded machine, the close below is the proof.
+    expect(outcome.answeredAfter).toBeLessThan(5000);
     expect(outcome.closedAfter).toBeLessThan(10_000);
     // The server is fine afterwards.
     expect((await fetch(`${server.url}/health`)).status).toBe(200);

@@ -71,6 +71,7 @@ describe('master key rotation', () => {
 
     // The old key is refused now.
     const refused = await runExpectingExit({ SEALBIN_DATA_DIR: dataDir, SEALBIN_MASTER_KEY: keyA });
+    expect(refused.code, refused.stderr).not.toBeNull();
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/master key does not match/);
   });

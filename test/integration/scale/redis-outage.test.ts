@@ -67,7 +67,8 @@ describe.skipIf(missing !== null)(`redis-outage${missing ? ` (skipped: ${missing
     expectUnavailable(during, 'POST / (limited)');
     const started = Date.now();
     expectUnavailable(await postPaste(limited.url, 'again', pow.headers), 'POST / again');
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Prompt means not waiting out the 2 s command timeout; a loaded machine needs the margin below it.
+    expect(Date.now() - started).toBeLessThan(1900);
     expectUnavailable(await postPaste(readsFree.url, 'during the outage', {}), 'POST / (reads free)');
     await limited.expectErrorLog(OUTAGE_LOG);
     await readsFree.expectErrorLog(OUTAGE_LOG);

@@ -24,9 +24,12 @@ const WARM_UP = SIZE / 4;
  * which depends on the runtime more than on the server: measured on the loaded 2-core dev machine for
  * 128 MiB, the peak rose over the ~130 MiB start-up footprint by 50-55 MiB on Node 20, 62-71 MiB on
  * Node 22 and 120-145 MiB on Node 24 (Node 24: +93 MiB for 32 MiB, +121 MiB for 256 MiB: growth not
- * following the size). Kept at 128 MiB so the test fits its 90 s on a loaded machine.
+ * following the size). Kept at 128 MiB so the test fits its 90 s on a loaded machine. The bound is
+ * 3/4 of the difference (72 MiB): holding the item would add at least the whole 96 MiB, while the
+ * garbage V8 has not collected yet (dead Buffers are freed by a threshold, later on a loaded machine)
+ * can add tens of MiB to either peak; half the difference left Node 24 too little room.
  */
-const GROWTH_LIMIT_KIB = (SIZE - WARM_UP) / 2 / 1024;
+const GROWTH_LIMIT_KIB = ((SIZE - WARM_UP) * 3) / 4 / 1024;
 
 /** VmHWM of a process: the peak of its resident set so far, in KiB. */
 function peakRssKiB(pid: number): number {
