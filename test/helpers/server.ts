@@ -134,7 +134,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   child.stderr.on('data', (data: Buffer) => (output += data.toString()));
   const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       exitStatus = `exit code ${code}, signal ${signal}`;
       resolve(code);
     }),
@@ -147,7 +147,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       if (match?.[1]) resolve(match[1].replace(/\/$/, ''));
     };
     child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
+    child.once('close', (code) => reject(new Error(`server exited (${code}) before listening:\n${output}`)));
     // Generous: seven test runs may share two cores. A server that never comes up is not left behind.
     timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -236,7 +236,7 @@ export async function runExpectingExit(env: Record<string, string>, timeoutMs = 
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   clearTimeout(timer);
   return { code, stdout, stderr };
 }

@@ -46,7 +46,7 @@ describe.skipIf(!databaseUrl)(`export-to with SEALBIN_BLOB_DIR${databaseUrl ? ''
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain(`blobs: stay in ${blobDir}`);

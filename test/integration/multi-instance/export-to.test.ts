@@ -59,7 +59,7 @@ function runCli(args: string[], extraEnv: Record<string, string>): Promise<{ cod
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 describe.skipIf(skipReason !== null)(`export-to${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
