@@ -23,8 +23,15 @@ export function cutStalledWrites(server: Server, idleMs: number, onCut: () => vo
     watched.set(socket, { mark: '', since: Date.now() });
     socket.once('close', () => watched.delete(socket));
   });
+  const interval = Math.max(50, Math.min(1000, idleMs / 10));
+  let lastCheck = Date.now();
   const check = (): void => {
     const now = Date.now();
+    // A check that comes late (this process stood still: a long collection, a starved machine) cannot
+    // tell a reader that stopped from output we never let move: every watch starts over, so a healthy
+    // slow client is not cut for the server's own stall.
+    const late = now - lastCheck > 3 * interval;
+    lastCheck = now;
     for (const [socket, watch] of watched) {
       // Nothing queued: the client has taken everything we sent (or we are sending nothing).
       if (socket.writableLength === 0) {
@@ -33,7 +40,7 @@ export function cutStalledWrites(server: Server, idleMs: number, onCut: () => vo
       }
       // A new write or a shrinking queue both change this; only a queue that is stuck keeps it.
       const mark = `${socket.bytesWritten}:${socket.writableLength}`;
-      if (mark !== watch.mark) {
+      if (mark !== watch.mark || late) {
         watch.mark = mark;
         watch.since = now;
       } else if (now - watch.since >= idleMs) {
@@ -44,7 +51,7 @@ export function cutStalledWrites(server: Server, idleMs: number, onCut: () => vo
       }
     }
   };
-  const timer = setInterval(check, Math.max(50, Math.min(1000, idleMs / 10)));
+  const timer = setInterval(check, interval);
   timer.unref();
   server.once('close', () => clearInterval(timer));
 }

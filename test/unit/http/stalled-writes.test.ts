@@ -89,6 +89,45 @@ describe('cutStalledWrites', () => {
     expect(received).toBeLessThan(BODY_BYTES);
   });
 
+  it('does not blame a client for the time this process stood still', async () => {
+    const server = await start();
+    const client = request(server.port);
+    let received = 0;
+    let stoppedAt = 0;
+    client.on('data', (data: Buffer) => {
+      received += data.length;
+      if (received >= 256 * 1024 && stoppedAt === 0) {
+        client.pause();
+        stoppedAt = Date.now();
+      }
+    });
+    await waitFor(() => stoppedAt > 0, 'the client to read 256 KiB and stop');
+    // Until the server's queued output has stopped moving (the kernel's buffers are full), so that
+    // the watch has seen it stuck before the stall.
+    const serverSocket = await waitFor(() => server.sockets[0], 'the server side of the connection');
+    let mark = '';
+    let sameFor = 0;
+    await waitFor(
+      () => {
+        const now = `${serverSocket.bytesWritten}:${serverSocket.writableLength}`;
+        sameFor = now === mark && serverSocket.writableLength > 0 ? sameFor + 1 : 0;
+        mark = now;
+        return sameFor >= 3;
+      },
+      'the queued output to stop moving',
+      { intervalMs: 100 },
+    );
+    // The whole process (server included) stands still for longer than the idle time, as a long
+    // collection or a starved machine would make it.
+    const stallEnd = Date.now() + IDLE_MS + 500;
+    while (Date.now() < stallEnd);
+    const closed = await waitFor(() => [...server.closedAt.values()][0], 'the server to cut the stalled connection', { timeoutMs: IDLE_MS + 10_000 });
+    client.destroy();
+    expect(server.cuts()).toBe(1);
+    // The idle time is counted again from the end of the stall, not from before it.
+    expect(closed - stallEnd).toBeGreaterThanOrEqual(IDLE_MS);
+  });
+
   it('leaves alone a client that reads slowly but steadily, although our output stays queued longer than the idle time', async () => {
     const size = 24 * 1024 * 1024;
     const server = await start(size);
