@@ -24,7 +24,7 @@ describe('backup while running, restore into a new data dir (docs/operations.md)
     for (const step of cleanup.reverse()) await step();
   });
 
-  it('restores every item that existed when the database was copied; later writes and deletes are swept or fail closed', { timeout: 60_000 }, async () => {
+  it('restores every item that existed when the database was copied; later writes and deletes are swept or fail closed', async () => {
     const original: RunningServer = await startServer();
     cleanup.push(() => original.dispose());
     const small = await createPaste(original.url, 'small inline paste');

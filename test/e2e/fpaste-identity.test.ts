@@ -26,7 +26,7 @@ beforeAll(async () => {
   const ca = await insecurePostJson(`${server.url}/pki/ca`, { common_name: 'Test CA' });
   expect(ca.status).toBe(201);
   alice = new FpasteUser();
-}, 60_000);
+});
 
 afterAll(async () => {
   alice?.dispose();

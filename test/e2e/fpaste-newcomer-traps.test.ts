@@ -18,7 +18,7 @@ beforeAll(async () => {
   const ca = await fetch(`${server.url}/pki/ca`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ common_name: 'Plain CA' }) });
   expect(ca.status).toBe(201);
   user = new FpasteUser(server.url);
-}, 60_000);
+});
 
 afterAll(async () => {
   user?.dispose();

@@ -61,7 +61,7 @@ describe('fpaste against a private instance (SEALBIN_CREATE_REQUIRES_AUTH=1, TLS
     server = await startServer({ env: { SEALBIN_CREATE_REQUIRES_AUTH: '1', SEALBIN_TLS_CERT: tls.certPath, SEALBIN_TLS_KEY: tls.keyPath, SEALBIN_REGISTER_DIFFICULTY: '8' } });
     expect((await insecurePostJson(`${server.url}/pki/ca`, { common_name: 'Private CA' })).status).toBe(201);
     user = new FpasteUser(server.url);
-  }, 60_000);
+  });
   afterAll(async () => {
     user?.dispose();
     await server?.dispose();

@@ -78,7 +78,7 @@ describe.skipIf(skipReason !== null)(`export-to${skipReason ? ` (skipped: ${skip
       SEALBIN_REGISTER_DIFFICULTY: '0',
     };
     sqliteServer = await startServer({ env });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await pgServer?.dispose();
@@ -144,7 +144,7 @@ describe.skipIf(skipReason !== null)(`export-to${skipReason ? ` (skipped: ${skip
     const result = await runCli(['export-to', `--database-url=${schema.url}`], { SEALBIN_DATA_DIR: sqliteServer.dataDir, SEALBIN_MASTER_KEY: MASTER_KEY, SEALBIN_LOG_LEVEL: 'warn' });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^sealbin: the target database is not empty \(.*items: 100/);
-  }, 60_000);
+  });
 
   it('a server on PostgreSQL with an empty data dir and the same master key serves every item byte-identical', async () => {
     const emptyDir = makeDataDir();

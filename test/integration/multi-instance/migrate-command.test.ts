@@ -35,7 +35,7 @@ describe('sealbin migrate', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^SQLite .*sealbin\.db, blobs in .*: schema up to date\n$/);
     expect(existsSync(join(dir, 'sealbin.db'))).toBe(true);
-  }, 60_000);
+  });
 
   it('an unreachable PostgreSQL: one line, non-zero exit, no password in it', async () => {
     const result = await run(['migrate'], { SEALBIN_DATABASE_URL: 'postgres://sealbin:hunter2secret@127.0.0.1:1/none', SEALBIN_SINGLE_INSTANCE: '1', SEALBIN_DATA_DIR: makeDataDir(), SEALBIN_MASTER_KEY: KEY });
@@ -43,7 +43,7 @@ describe('sealbin migrate', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^sealbin: /);
     expect(result.stderr + result.stdout).not.toContain('hunter2secret');
-  }, 60_000);
+  });
 
   const url = testDatabaseUrl();
   describe.skipIf(!url)(`on PostgreSQL${url ? '' : ` (skipped: ${NO_DATABASE})`}`, () => {
@@ -71,6 +71,6 @@ describe('sealbin migrate', () => {
       const second = await run(['migrate'], env);
       expect(second.code).toBe(0);
       expect(second.stdout).toBe(first.stdout);
-    }, 60_000);
+    });
   });
 });

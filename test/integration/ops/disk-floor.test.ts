@@ -162,7 +162,7 @@ describe('disk floor (SEALBIN_MIN_FREE_BYTES)', () => {
     } finally {
       await server.dispose();
     }
-  }, 60_000);
+  });
 
   it('above the floor: small creations pass, one whose declared size would cross the floor is 507', async () => {
     const dataDir = makeDataDir();
@@ -195,5 +195,5 @@ describe('disk floor (SEALBIN_MIN_FREE_BYTES)', () => {
     } finally {
       await server.dispose();
     }
-  }, 60_000);
+  });
 });

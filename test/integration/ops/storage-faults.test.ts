@@ -64,5 +64,5 @@ describe('storage-faults: database locked by another process', () => {
     const recovered = await health(server);
     expect(recovered.status).toBe(200);
     expect(recovered.body.checks['database']).toBe('ok');
-  }, 60_000);
+  });
 });
