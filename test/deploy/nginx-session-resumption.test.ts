@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../helpers/server.js';
 import type { RunningServer } from '../helpers/server.js';
-import { freePort, renderSite, startNginx, writeNginxConf } from './nginx-site.js';
+import { freePort } from '../helpers/free-port.js';
+import { renderSite, startNginx, writeNginxConf } from './nginx-site.js';
 import type { RunningNginx } from './nginx-site.js';
 import { has } from './tools.js';
 

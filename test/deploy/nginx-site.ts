@@ -4,8 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 export const SITE = new URL('../../deploy/nginx/sealbin.conf', import.meta.url).pathname;
@@ -56,15 +55,6 @@ export function writeNginxConf(dir: string, site: string, options: { foreground?
   const conf = `${mode}pid ${join(dir, 'nginx.pid')};\nerror_log stderr;\nevents {}\nhttp {\n  access_log off;\n  ${temp}\n  include ${join(dir, 'sealbin.conf')};\n}\n`;
   writeFileSync(join(dir, 'nginx.conf'), conf);
   return join(dir, 'nginx.conf');
-}
-
-/** A port nothing listens on right now (the kernel's choice, released at once). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -7,10 +7,10 @@
 // missing, so a newcomer's run skips with that reason while CI, which has both, runs the test.
 import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, appendFileSync, chownSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { freePort } from './free-port.js';
 
 /** Where the server tools are: /usr/local/bin symlinks, Debian's PostgreSQL 15, then psql's usual place. */
 const BIN_DIRS = ['/usr/local/bin', '/usr/lib/postgresql/15/bin', '/usr/bin'];
@@ -78,18 +78,6 @@ export function privatePostgresUnavailable(): string | null {
   }
   if (postgresUser() === undefined) return 'there is no postgres user';
   return null;
-}
-
-/** A port that was free a moment ago (the kernel's pick for port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Runs a PostgreSQL tool as the postgres user, in `cwd` (a dir that user can read). */

@@ -2,24 +2,13 @@
 // touching the shared Redis on 6379 that other tests and engineers use.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 import { waitFor } from './wait.js';
 
 /** Why a fault test cannot run here, or null when redis-server is installed. */
 export function redisServerMissing(): string | null {
   return spawnSync('redis-server', ['--version']).status === 0 ? null : 'redis-server is not installed';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface PrivateRedis {
