@@ -1,15 +1,16 @@
 // PartialStore on the local filesystem: <dir>/<id>.state (JSON, replaced by rename) and <id>.log (the
 // sealed segment log). Files are 0600 in a 0700 directory: ciphertext, but sizes and timing are
 // still nobody's business. The directory appears with the first upload, not at start.
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PartialLog, PartialStore } from '../ports.js';
 import { fsyncDir, shredFile } from './shred.js';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-// A state file being replaced: `<id>.state.<8 hex>.tmp`. A crash (or a failed rename) can leave one.
-const STATE_TEMP = /^([0-9a-f]{32})\.state\.[0-9a-f]{8}\.tmp$/;
+// A state being replaced is written to `<id>.state.tmp` first; a crash before its rename leaves it.
+// Earlier code named it `<id>.state.<8 hex>.tmp`: nothing writes that name any more, so the sweep's
+// listing removes such leftovers without taking the upload's lock.
+const LEGACY_TEMP = /^[0-9a-f]{32}\.state\.[0-9a-f]{8}\.tmp$/;
 
 export class FsPartialStore implements PartialStore {
   readonly shared = false;
@@ -19,7 +20,7 @@ export class FsPartialStore implements PartialStore {
     private readonly shredPasses: number,
   ) {}
 
-  private pathOf(id: string, suffix: 'state' | 'log'): string {
+  private pathOf(id: string, suffix: 'state' | 'log' | 'state.tmp'): string {
     // Path traversal: ids come from URLs; only our own 32-hex form ever becomes a path.
     if (!UPLOAD_ID.test(id)) throw Object.assign(new Error('malformed upload id'), { code: 'ENOENT' });
     return join(this.root, `${id}.${suffix}`);
@@ -44,8 +45,10 @@ export class FsPartialStore implements PartialStore {
 
   async writeState(id: string, state: string): Promise<void> {
     const target = this.pathOf(id, 'state');
-    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await open(temp, 'wx', 0o600);
+    // One fixed name: every write of an upload's state holds its lock (core/resumable-uploads.ts),
+    // and no other process writes this directory (the store is not shared), so `remove` knows it.
+    const temp = this.pathOf(id, 'state.tmp');
+    const handle = await open(temp, 'w', 0o600);
     try {
       await handle.writeFile(state, 'utf8');
       await handle.sync();
@@ -90,9 +93,9 @@ export class FsPartialStore implements PartialStore {
       if (error.code !== 'ENOENT') throw error;
     });
     // What a crash between a state's write and its rename left behind goes with the upload.
-    for (const name of await this.names()) {
-      if (STATE_TEMP.exec(name)?.[1] === id) await unlink(join(this.root, name)).catch(() => undefined);
-    }
+    await unlink(this.pathOf(id, 'state.tmp')).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     await fsyncDir(this.root).catch((error: NodeJS.ErrnoException) => {
       // No directory: no upload was ever made here, so nothing was removed that needs a sync.
       if (error.code !== 'ENOENT') throw error;
@@ -100,16 +103,17 @@ export class FsPartialStore implements PartialStore {
   }
 
   async *list(): AsyncIterable<string> {
+    const names = await readdir(this.root).catch(() => [] as string[]);
     const ids = new Set<string>();
-    for (const name of await this.names()) {
+    for (const name of names) {
+      if (LEGACY_TEMP.test(name)) {
+        await unlink(join(this.root, name)).catch(() => undefined);
+        continue;
+      }
       const id = name.slice(0, 32);
       // An id left with only a temporary state file is listed too, so the sweep removes that file.
-      if (UPLOAD_ID.test(id) && (name.endsWith('.state') || name.endsWith('.log') || STATE_TEMP.test(name))) ids.add(id);
+      if (UPLOAD_ID.test(id) && (name.endsWith('.state') || name.endsWith('.log') || name.endsWith('.state.tmp'))) ids.add(id);
     }
     yield* ids;
-  }
-
-  private async names(): Promise<string[]> {
-    return readdir(this.root).catch(() => [] as string[]);
   }
 }

@@ -88,10 +88,12 @@ describe('ResumableUploads', () => {
     const kept = await service.create('ip:a', null, 10, OPTIONS);
     clock.advance(30);
     const later = await service.create('ip:a', null, 10, OPTIONS);
-    // A crash inside a creation: a log whose state was never written.
+    // A crash inside a creation: a log whose state was never written; and a state's temporary file
+    // whose upload is otherwise gone.
     writeFileSync(join(dir, `${'e'.repeat(32)}.log`), '');
+    writeFileSync(join(dir, `${'f'.repeat(32)}.state.tmp`), '{}');
     clock.advance(31);
-    expect(await service.sweepExpired()).toBe(2);
+    expect(await service.sweepExpired()).toBe(3);
     expect(existsSync(join(dir, `${kept.id}.state`))).toBe(false);
     expect(existsSync(join(dir, `${'e'.repeat(32)}.log`))).toBe(false);
     expect((await service.status(later.id, 'ip:a')).offset).toBe(0);

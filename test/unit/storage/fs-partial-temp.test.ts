@@ -37,16 +37,20 @@ it('a state whose rename fails leaves no temporary file behind', async () => {
   expect((await readdir(root)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
 });
 
-it('temporary states a crash left are listed and go with their upload', async () => {
+it('temporary states a crash left are listed and go with their upload; older random names go at once', async () => {
   const whole = id();
   const orphan = id();
+  const legacy = id();
   const other = id();
   await store.create(whole, '{"v":1}');
   await store.create(other, '{"v":1}');
-  await writeFile(join(root, `${whole}.state.0badc0de.tmp`), '{"v":2}');
-  // Only a temporary file: a crash cut the upload's first state write, or an older release removed the rest.
-  await writeFile(join(root, `${orphan}.state.1234abcd.tmp`), '{"v":1}');
+  await writeFile(join(root, `${whole}.state.tmp`), '{"v":2}');
+  // Only a temporary file: a crash cut the upload's first state write, or the rest was removed.
+  await writeFile(join(root, `${orphan}.state.tmp`), '{"v":1}');
+  // The name earlier code gave its temporary files.
+  await writeFile(join(root, `${legacy}.state.0badc0de.tmp`), '{"v":1}');
   expect(await listed()).toEqual([whole, orphan, other].sort());
+  expect(await readdir(root)).not.toContain(`${legacy}.state.0badc0de.tmp`);
 
   await store.remove(whole);
   await store.remove(orphan);
