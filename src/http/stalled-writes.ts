@@ -20,17 +20,20 @@ interface Watch {
 export function cutStalledWrites(server: Server, idleMs: number, onCut: () => void = () => {}): void {
   const watched = new Map<Socket, Watch>();
   server.on('connection', (socket: Socket) => {
-    watched.set(socket, { mark: '', since: Date.now() });
+    watched.set(socket, { mark: '', since: performance.now() });
     socket.once('close', () => watched.delete(socket));
   });
   const interval = Math.max(50, Math.min(1000, idleMs / 10));
-  let lastCheck = Date.now();
+  // Monotonic: a step of the wall clock is not time a client kept us waiting.
+  let lastCheck = performance.now();
   const check = (): void => {
-    const now = Date.now();
+    const now = performance.now();
     // A check that comes late (this process stood still: a long collection, a starved machine) cannot
-    // tell a reader that stopped from output we never let move: every watch starts over, so a healthy
-    // slow client is not cut for the server's own stall.
-    const late = now - lastCheck > 3 * interval;
+    // tell a reader that stopped from output we never let move. The time we stood still is not the
+    // client's: it moves every watch's start on, while the time before and after it still counts
+    // (restarting the watches instead would let anyone who can stall us now and then keep stalled
+    // readers open for ever).
+    const stood = now - lastCheck > 3 * interval ? now - lastCheck - interval : 0;
     lastCheck = now;
     for (const [socket, watch] of watched) {
       // Nothing queued: the client has taken everything we sent (or we are sending nothing).
@@ -40,10 +43,13 @@ export function cutStalledWrites(server: Server, idleMs: number, onCut: () => vo
       }
       // A new write or a shrinking queue both change this; only a queue that is stuck keeps it.
       const mark = `${socket.bytesWritten}:${socket.writableLength}`;
-      if (mark !== watch.mark || late) {
+      if (mark !== watch.mark) {
         watch.mark = mark;
         watch.since = now;
-      } else if (now - watch.since >= idleMs) {
+        continue;
+      }
+      watch.since += stood;
+      if (now - watch.since >= idleMs) {
         // A reader that never reads would otherwise pin a connection, memory and the drain for ever.
         socket.destroy();
         watched.delete(socket);

@@ -124,8 +124,9 @@ describe('cutStalledWrites', () => {
     const closed = await waitFor(() => [...server.closedAt.values()][0], 'the server to cut the stalled connection', { timeoutMs: IDLE_MS + 10_000 });
     client.destroy();
     expect(server.cuts()).toBe(1);
-    // The idle time is counted again from the end of the stall, not from before it.
-    expect(closed - stallEnd).toBeGreaterThanOrEqual(IDLE_MS);
+    // The stall does not count against the client; the few hundred ms its output sat stuck before the
+    // stall do (cut at once, 20 ms after the stall, when the stall counted).
+    expect(closed - stallEnd).toBeGreaterThanOrEqual(IDLE_MS / 2);
   });
 
   it('leaves alone a client that reads slowly but steadily, although our output stays queued longer than the idle time', async () => {
