@@ -183,8 +183,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
     checkHealth,
     stop: async () => {
-      // Only an exit still to come is the one asked for; an earlier one was a crash.
-      exitExpected = exitStatus === null;
+      // Only an exit still to come is the one asked for; an earlier one was a crash. (The process's
+      // own state: `exitStatus` is set only at 'close', after its output is read.)
+      exitExpected = child.exitCode === null && child.signalCode === null;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const code = await exited;
       liveServers.delete(server);
@@ -199,7 +200,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
     dispose: async () => {
       // An exit before dispose was asked for is a crash the check must report, not hide.
-      const crashed = exitStatus !== null && !exitExpected;
+      const crashed = (child.exitCode !== null || child.signalCode !== null) && !exitExpected;
       await endForCoverage(child, exited);
       await server.kill();
       exitExpected = !crashed;
