@@ -66,42 +66,38 @@ function request(port: number): Socket {
   return socket;
 }
 
+/** A client that reads the first 256 KiB of the answer and then stops reading. */
+async function readThenStop(port: number): Promise<{ client: Socket; stoppedAt: number; received: () => number }> {
+  const client = request(port);
+  let received = 0;
+  let stoppedAt = 0;
+  client.on('data', (data: Buffer) => {
+    received += data.length;
+    if (received >= 256 * 1024 && stoppedAt === 0) {
+      client.pause();
+      stoppedAt = Date.now();
+    }
+  });
+  await waitFor(() => stoppedAt > 0, 'the client to read 256 KiB and stop');
+  return { client, stoppedAt, received: () => received };
+}
+
 describe('cutStalledWrites', () => {
   it('destroys a connection whose client stopped reading, after the idle time and not before', async () => {
     const server = await start();
-    const client = request(server.port);
-    let received = 0;
-    let stoppedAt = 0;
-    client.on('data', (data: Buffer) => {
-      received += data.length;
-      if (received >= 256 * 1024 && stoppedAt === 0) {
-        client.pause();
-        stoppedAt = Date.now();
-      }
-    });
-    await waitFor(() => stoppedAt > 0, 'the client to read 256 KiB and stop');
+    const { client, stoppedAt, received } = await readThenStop(server.port);
     const closed = await waitFor(() => [...server.closedAt.values()][0], 'the server to cut the stalled connection', { timeoutMs: IDLE_MS + 10_000 });
     client.destroy();
     expect(server.cuts()).toBe(1);
     // Not before the idle time (the queue stops moving a little after the client stops reading) ...
     expect(closed - stoppedAt).toBeGreaterThanOrEqual(IDLE_MS);
     // ... and the whole body was never delivered.
-    expect(received).toBeLessThan(BODY_BYTES);
+    expect(received()).toBeLessThan(BODY_BYTES);
   });
 
   it('does not blame a client for the time this process stood still', async () => {
     const server = await start();
-    const client = request(server.port);
-    let received = 0;
-    let stoppedAt = 0;
-    client.on('data', (data: Buffer) => {
-      received += data.length;
-      if (received >= 256 * 1024 && stoppedAt === 0) {
-        client.pause();
-        stoppedAt = Date.now();
-      }
-    });
-    await waitFor(() => stoppedAt > 0, 'the client to read 256 KiB and stop');
+    const { client } = await readThenStop(server.port);
     // Until the server's queued output has stopped moving (the kernel's buffers are full), so that
     // the watch has seen it stuck before the stall.
     const serverSocket = await waitFor(() => server.sockets[0], 'the server side of the connection');
