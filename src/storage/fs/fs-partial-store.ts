@@ -12,6 +12,13 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 // listing removes such leftovers without taking the upload's lock.
 const LEGACY_TEMP = /^[0-9a-f]{32}\.state\.[0-9a-f]{8}\.tmp$/;
 
+/** Removes a file that may not exist; any other failure (EACCES, EIO) is the caller's to see. */
+async function unlinkIfPresent(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
 export class FsPartialStore implements PartialStore {
   readonly shared = false;
 
@@ -89,13 +96,9 @@ export class FsPartialStore implements PartialStore {
   async remove(id: string): Promise<void> {
     if (!UPLOAD_ID.test(id)) return;
     await shredFile(this.pathOf(id, 'log'), this.shredPasses);
-    await unlink(this.pathOf(id, 'state')).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await unlinkIfPresent(this.pathOf(id, 'state'));
     // What a crash between a state's write and its rename left behind goes with the upload.
-    await unlink(this.pathOf(id, 'state.tmp')).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await unlinkIfPresent(this.pathOf(id, 'state.tmp'));
     await fsyncDir(this.root).catch((error: NodeJS.ErrnoException) => {
       // No directory: no upload was ever made here, so nothing was removed that needs a sync.
       if (error.code !== 'ENOENT') throw error;
