@@ -30,12 +30,17 @@ export function newHeader(chunkLog2 = DEFAULT_CHUNK_LOG2, prefix: Buffer = rando
 }
 
 export function parseHeader(raw: Buffer): StreamHeader {
+  return readHeader(raw, true);
+}
+
+/** `copy`: a stream's header must outlive the chunk it came in; a whole buffer in hand need not be copied. */
+function readHeader(raw: Buffer, copy: boolean): StreamHeader {
   if (raw.length < HEADER_LENGTH || !raw.subarray(0, 4).equals(MAGIC)) throw new FormatError('not a Sealbin at-rest stream');
   if (raw[4] !== FORMAT_VERSION) throw new FormatError(`unsupported at-rest format version ${raw[4]}`);
   const log2 = raw[5] ?? 0;
   if (log2 < 10 || log2 > 24 || raw[13] !== 0 || raw[14] !== 0 || raw[15] !== 0) throw new FormatError('malformed at-rest header');
-  const copy = Buffer.from(raw.subarray(0, HEADER_LENGTH));
-  return { chunkSize: 2 ** log2, prefix: copy.subarray(6, 13), raw: copy };
+  const header = copy ? Buffer.from(raw.subarray(0, HEADER_LENGTH)) : raw.subarray(0, HEADER_LENGTH);
+  return { chunkSize: 2 ** log2, prefix: header.subarray(6, 13), raw: header };
 }
 
 export class FormatError extends Error {
@@ -49,7 +54,9 @@ export class FormatError extends Error {
 }
 
 function nonce(prefix: Buffer, index: number, final: boolean): Buffer {
-  const out = Buffer.alloc(12);
+  // From Node's pool, not a zero-filled allocation of its own (one per chunk, every read): all 12
+  // bytes are written below, so nothing of the pool's earlier contents survives.
+  const out = Buffer.allocUnsafe(12);
   prefix.copy(out, 0);
   out.writeUInt32BE(index, 7);
   out[11] = final ? 1 : 0;
@@ -91,12 +98,14 @@ function openChunk(key: Buffer, header: StreamHeader, ad: Buffer, index: number,
  * as DecryptStream: every chunk authenticated, the exact length for `plainSize` required.
  */
 export function decryptAll(key: Buffer, itemId: string, plainSize: number, data: Buffer): Buffer {
-  const header = parseHeader(data);
+  const header = readHeader(data, false);
   const expected = encryptedSize(plainSize, header.chunkSize);
   if (data.length < expected) throw new FormatError('stream ended early (truncated)', Math.max(0, Math.floor((data.length - HEADER_LENGTH) / (header.chunkSize + TAG_LENGTH))));
   if (data.length > expected) throw new FormatError('unexpected data after the last chunk', finalChunkIndex(plainSize, header.chunkSize) + 1);
   const ad = aad(header, itemId);
   const last = finalChunkIndex(plainSize, header.chunkSize);
+  // One chunk (under 64 KiB, most pastes): the decipher's own output is the plaintext, no copy.
+  if (last === 0) return openChunk(key, header, ad, 0, true, data.subarray(HEADER_LENGTH));
   const out = Buffer.allocUnsafe(plainSize);
   for (let index = 0; index <= last; index++) {
     const start = chunkOffset(index, header.chunkSize);

@@ -32,4 +32,28 @@ describe('decryptAll', () => {
     // A recorded size that does not fit the stored stream is a mismatch, not a short read.
     expect(() => decryptAll(key, id, 2999, sealed)).toThrow(FormatError);
   });
+
+  it('makes the same refusals for a one-chunk item (its own path, without a copy)', async () => {
+    const plain = randomBytes(500);
+    const sealed = await encrypt(plain);
+    const flipped = Buffer.from(sealed);
+    flipped[300] = (flipped[300] as number) ^ 1;
+    expect(() => decryptAll(key, id, 500, flipped)).toThrow(FormatError);
+    const header = Buffer.from(sealed);
+    header[8] = (header[8] as number) ^ 1;
+    expect(() => decryptAll(key, id, 500, header)).toThrow(FormatError);
+    expect(() => decryptAll(key, id, 500, sealed.subarray(0, sealed.length - 1))).toThrow(/truncated/);
+    expect(() => decryptAll(key, 'b'.repeat(32), 500, sealed)).toThrow(FormatError);
+    expect(() => decryptAll(key, id, 499, sealed)).toThrow(FormatError);
+  });
+
+  it('hands back plaintext that shares no memory with the stored bytes (cached rows stay intact)', async () => {
+    const plain = randomBytes(500);
+    const sealed = await encrypt(plain);
+    const kept = Buffer.from(sealed);
+    const out = decryptAll(key, id, 500, sealed);
+    out.fill(0);
+    expect(sealed.equals(kept)).toBe(true);
+    expect(decryptAll(key, id, 500, sealed).equals(plain)).toBe(true);
+  });
 });
