@@ -81,6 +81,11 @@ export function startBareServer(logDir: string): Promise<RunningServer> {
   return start('bare node:http', ['--import', 'tsx', join(repoRoot, 'bench/bare-server.ts')], { ...process.env, BARE_PORT: '0' }, join(logDir, 'bare.log'));
 }
 
+/** bench/ceiling-server.ts (bench/ceiling.ts): only Sealbin's indispensable work, on `dbFile` (Sealbin's schema). */
+export function startCeilingServer(logDir: string, dbFile: string): Promise<RunningServer> {
+  return start('ceiling', ['--import', 'tsx', join(repoRoot, 'bench/ceiling-server.ts')], { ...process.env, CEILING_DB: dbFile }, join(logDir, 'ceiling.log'));
+}
+
 export interface SealbinOptions {
   readonly dataDir: string;
   readonly logFile: string;
