@@ -5,7 +5,8 @@
 // `npm run bench`; bench/README.md quotes it.
 //   npx tsx bench/ceiling.ts (BENCH_DURATION seconds per scenario, default 3; BENCH_ROUNDS, 3;
 //   BENCH_CONNECTIONS, 10; CEILING_PARTS=1 adds reads of the ceiling without each piece in turn)
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measure } from './load.js';
@@ -25,12 +26,22 @@ interface Figure {
   readonly cpuMicros: number;
 }
 
+// Servers still running, stopped if this run is (a CI smoke test's timeout), not left behind.
+const running = new Set<RunningServer>();
+process.once('SIGTERM', () => {
+  void Promise.allSettled([...running].map((server) => server.stop())).finally(() => process.exit(143));
+});
+function tracked(server: RunningServer): RunningServer {
+  running.add(server);
+  return { ...server, death: () => server.death(), stop: () => server.stop().finally(() => running.delete(server)) };
+}
+
 async function run(server: RunningServer, request: LoadRequest): Promise<Figure> {
   await measure(request, { connections, durationSeconds: 1, warmupSeconds: 0 });
   const before = processCpuSeconds(server.pid);
   const figures = await measure(request, { connections, durationSeconds, warmupSeconds: 0 });
   const failed = figures.failures.non2xx + figures.failures.errors + figures.failures.timeouts;
-  if (failed > 0) throw new Error(`${server.name}: failed requests ${JSON.stringify(figures.failures)} of ${figures.totalRequests}`);
+  if (failed > 0) throw new Error(`${server.name}: failed requests ${JSON.stringify(figures.failures)} of ${figures.totalRequests}${server.death() === undefined ? '' : `\n${server.death()}`}`);
   return { perSecond: figures.requestsPerSecond, cpuMicros: ((processCpuSeconds(server.pid) - before) * 1e6) / figures.totalRequests };
 }
 
@@ -65,29 +76,31 @@ try {
   };
   // A directory per process: a start reads the first address its log names.
   const dir = () => mkdtemp(join(root, 'run-'));
+  // A copy of the empty schema per ceiling process, as Sealbin gets a fresh data dir: neither creates
+  // into a table the runs before it have grown.
+  const ceilingServer = async (without = ''): Promise<RunningServer> => {
+    const runDir = await dir();
+    for (const name of ['sealbin.db', 'sealbin.db-wal']) if (existsSync(join(schemaDir, name))) await copyFile(join(schemaDir, name), join(runDir, name));
+    return tracked(await startCeilingServer(runDir, join(runDir, 'sealbin.db'), without));
+  };
   for (let round = 0; round < rounds; round += 1) {
-    const bare = await startBareServer(await dir());
+    const bare = tracked(await startBareServer(await dir()));
     try {
       keep('bare GET', await run(bare, { url: `${bare.origin}/`, method: 'GET' }));
       keep('bare POST', await run(bare, { url: `${bare.origin}/`, method: 'POST', body: ONE_KIB }));
     } finally {
       await bare.stop();
     }
-    delete process.env.CEILING_WITHOUT;
-    const ceiling = await scenarios(await startCeilingServer(await dir(), join(schemaDir, 'sealbin.db')));
+    const ceiling = await scenarios(await ceilingServer());
     keep('ceiling GET /{id}/raw', ceiling.read);
     keep('ceiling GET /{id} (metadata)', ceiling.metadata);
     keep('ceiling POST', ceiling.create);
-    const sealbin = await scenarios(await startSealbin({ dataDir: join(await dir(), 'data'), logFile: join(root, `sealbin-${round}.log`), maxSizeBytes: 1024 * 1024, logLevel: 'info' }));
+    const sealbin = await scenarios(tracked(await startSealbin({ dataDir: join(await dir(), 'data'), logFile: join(root, `sealbin-${round}.log`), maxSizeBytes: 1024 * 1024, logLevel: 'info' })));
     keep('Sealbin GET /{id}/raw', sealbin.read);
     keep('Sealbin GET /{id} (metadata)', sealbin.metadata);
     keep('Sealbin POST', sealbin.create);
     if (process.env.CEILING_PARTS === '1') {
-      for (const part of PARTS) {
-        process.env.CEILING_WITHOUT = part;
-        keep(`ceiling GET /{id}/raw without ${part}`, (await scenarios(await startCeilingServer(await dir(), join(schemaDir, 'sealbin.db')), true)).read);
-      }
-      delete process.env.CEILING_WITHOUT;
+      for (const part of PARTS) keep(`ceiling GET /{id}/raw without ${part}`, (await scenarios(await ceilingServer(part), true)).read);
     }
   }
 

@@ -1,4 +1,5 @@
-// Start and stop the processes under test: the bare node:http baseline and the real Sealbin server.
+// Start and stop the processes under test: the bare node:http baseline, the real Sealbin server and
+// the floors' ceiling (bench/ceiling.ts).
 // Both run as child processes (never in the benchmark's own event loop, where autocannon runs), and
 // both write their output to a log file rather than a pipe this process would have to drain.
 import { spawn } from 'node:child_process';
@@ -82,8 +83,8 @@ export function startBareServer(logDir: string): Promise<RunningServer> {
 }
 
 /** bench/ceiling-server.ts (bench/ceiling.ts): only Sealbin's indispensable work, on `dbFile` (Sealbin's schema). */
-export function startCeilingServer(logDir: string, dbFile: string): Promise<RunningServer> {
-  return start('ceiling', ['--import', 'tsx', join(repoRoot, 'bench/ceiling-server.ts')], { ...process.env, CEILING_DB: dbFile }, join(logDir, 'ceiling.log'));
+export function startCeilingServer(logDir: string, dbFile: string, without = ''): Promise<RunningServer> {
+  return start('ceiling', ['--import', 'tsx', join(repoRoot, 'bench/ceiling-server.ts')], { ...process.env, CEILING_DB: dbFile, CEILING_WITHOUT: without }, join(logDir, 'ceiling.log'));
 }
 
 export interface SealbinOptions {

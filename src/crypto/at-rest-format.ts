@@ -56,6 +56,8 @@ export class FormatError extends Error {
 function nonce(prefix: Buffer, index: number, final: boolean): Buffer {
   // From Node's pool, not a zero-filled allocation of its own (one per chunk, every read): all 12
   // bytes are written below, so nothing of the pool's earlier contents survives.
+  // A shorter prefix would leave pool bytes in the nonce.
+  if (prefix.length !== 7) throw new FormatError('a nonce prefix is 7 bytes');
   const out = Buffer.allocUnsafe(12);
   prefix.copy(out, 0);
   out.writeUInt32BE(index, 7);
@@ -104,7 +106,8 @@ export function decryptAll(key: Buffer, itemId: string, plainSize: number, data:
   if (data.length > expected) throw new FormatError('unexpected data after the last chunk', finalChunkIndex(plainSize, header.chunkSize) + 1);
   const ad = aad(header, itemId);
   const last = finalChunkIndex(plainSize, header.chunkSize);
-  // One chunk (under 64 KiB, most pastes): the decipher's own output is the plaintext, no copy.
+  // One chunk (smaller than the chunk size, 64 KiB by default: most pastes): the decipher's own
+  // output is the plaintext, no copy.
   if (last === 0) return openChunk(key, header, ad, 0, true, data.subarray(HEADER_LENGTH));
   const out = Buffer.allocUnsafe(plainSize);
   for (let index = 0; index <= last; index++) {

@@ -43,6 +43,7 @@ describe('decryptAll', () => {
     header[8] = (header[8] as number) ^ 1;
     expect(() => decryptAll(key, id, 500, header)).toThrow(FormatError);
     expect(() => decryptAll(key, id, 500, sealed.subarray(0, sealed.length - 1))).toThrow(/truncated/);
+    expect(() => decryptAll(key, id, 500, Buffer.concat([sealed, Buffer.alloc(1)]))).toThrow(/after the last chunk/);
     expect(() => decryptAll(key, 'b'.repeat(32), 500, sealed)).toThrow(FormatError);
     expect(() => decryptAll(key, id, 499, sealed)).toThrow(FormatError);
   });
