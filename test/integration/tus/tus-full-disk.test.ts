@@ -10,7 +10,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, truncate
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { expectErrorHit } from '../../helpers/abuse.js';
 import { blobFiles, countRows, tmpFiles } from '../../helpers/data-dir.js';
 import { startServer } from '../../helpers/server.js';
@@ -94,6 +94,8 @@ describe.skipIf('skip' in mounted)(`tus on a full disk${'skip' in mounted ? ` (s
 
     // Nearly full (200 KiB left): the PATCH writes a few segments, then runs into ENOSPC itself.
     const filler = join(mounted.dir, 'filler');
+    // Gone whatever happens here: the next test shares the tmpfs.
+    onTestFinished(() => rmSync(filler, { force: true }));
     fill(filler);
     truncateSync(filler, statSync(filler).size - 200 * 1024);
     // Declared by Content-Length: the floor refuses it from the headers (or, while its last measurement
@@ -133,6 +135,8 @@ describe.skipIf('skip' in mounted)(`tus on a full disk${'skip' in mounted ? ` (s
 
     // ~2 MiB left: the last 100 kB fit in the log, the 12 MiB blob the completion writes does not.
     const filler = join(mounted.dir, 'filler-completion');
+    // Gone whatever happens here: the next test shares the tmpfs.
+    onTestFinished(() => rmSync(filler, { force: true }));
     fill(filler);
     truncateSync(filler, statSync(filler).size - 2 * 1024 * 1024);
     const rows = countRows(dataDir, ['items']);
