@@ -207,14 +207,38 @@ export const LINGER_MS = 2000;
  */
 export function lingerUnreadBody(reply: FastifyReply): void {
   const request = reply.request.raw;
+  const socket = request.socket;
+  // The last answer on a connection (the client sent Connection: close) is followed by Node's
+  // socket.destroySoon(), run from the response's 'finish' before the listener below: that closes the
+  // socket with the body unread, the very reset described above. Only the FIN is sent then; the
+  // socket is destroyed once the rest of the body was read, or after LINGER_MS.
+  let closing = false;
+  const replaced = typeof socket?.destroySoon === 'function';
+  if (replaced) {
+    socket.destroySoon = () => {
+      closing = true;
+      if (socket.writable) socket.end();
+    };
+  }
+  // Once the refused body is behind us: the socket's own method is back (a kept-alive connection goes
+  // on as usual), and a close Node asked for meanwhile happens now.
+  const release = (): void => {
+    if (replaced) Reflect.deleteProperty(socket, 'destroySoon');
+    if (closing) socket.destroy();
+  };
   reply.raw.once('finish', () => {
-    if (request.complete) return;
-    const socket = request.socket;
+    if (request.complete) {
+      release();
+      return;
+    }
     // Destroying an incomplete request destroys its socket (and works on injected requests, which have no real socket).
     const timer = setTimeout(() => request.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
-    request.once('end', () => clearTimeout(timer));
+    request.once('end', () => {
+      clearTimeout(timer);
+      release();
+    });
     // Whatever a parser (busboy) left unread is discarded from the socket itself.
     request.unpipe();
     request.resume();
