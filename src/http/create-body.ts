@@ -196,6 +196,8 @@ async function checkNoOtherFile(rest: AsyncIterator<unknown>): Promise<void> {
   }
 }
 
+const lingering = new WeakSet<object>();
+
 /** How long the rest of a refused body is read and discarded before the connection is cut. */
 export const LINGER_MS = 2000;
 
@@ -207,6 +209,9 @@ export const LINGER_MS = 2000;
  */
 export function lingerUnreadBody(reply: FastifyReply): void {
   const request = reply.request.raw;
+  // tus calls this from onRequest and again from onError for one refusal: one linger is enough.
+  if (lingering.has(request)) return;
+  lingering.add(request);
   const socket = request.socket;
   // The last answer on a connection (the client sent Connection: close) is followed by Node's
   // socket.destroySoon(), run from the response's 'finish' before the listener below: that closes the
@@ -224,7 +229,8 @@ export function lingerUnreadBody(reply: FastifyReply): void {
   // on as usual), and a close Node asked for meanwhile happens now.
   const release = (): void => {
     if (replaced) Reflect.deleteProperty(socket, 'destroySoon');
-    if (closing) socket.destroy();
+    // Node's own, back in place: destroyed once the half-close has gone out (TLS's closing alert too).
+    if (closing) socket.destroySoon();
   };
   reply.raw.once('finish', () => {
     if (request.complete) {

@@ -54,9 +54,10 @@ function lateSender(): Promise<{ statusLine: string; error: string | null }> {
     socket.on('data', (data: string) => (answer += data));
     socket.on('error', (e) => (error = String(e)));
     socket.on('close', () => resolve({ statusLine: answer.split('\r\n')[0] ?? '', error }));
-    // The server's FIN comes after its whole answer: only then is the rest sent, 1 MiB, a piece
-    // each time the last one was taken (a reset would fail one of these writes).
-    let left = 64;
+    // The server's FIN comes after its whole answer: only then is the rest sent, 128 KiB (well within
+    // the 2 s linger on a loaded machine), a piece each time the last one was taken (a reset would
+    // fail one of these writes).
+    let left = 8;
     const pump = (): void => {
       if (error !== null) return;
       if (left-- === 0) return void socket.end('0\r\n\r\n');
